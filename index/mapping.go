@@ -1,0 +1,297 @@
+package index
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/lang/nl"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/exception"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/passerelle/passerelle"
+)
+
+// MappingVersion is stored beside the index; bump it whenever NewMapping or the document
+// built by toDoc changes, so that Open discards an index built the old way.
+const MappingVersion = 1
+
+// Analyzer and tokenizer names of the mapping.
+const (
+	tokenizerTech = "passerelle_tech"    // unicode words, but C++, C#, .NET kept whole
+	analyzerFold  = "passerelle_fold"    // any language: folded, lowercased, elided
+	analyzerFR    = "passerelle_fr"      // French: folded, elided, light stemmer
+	analyzerEN    = "passerelle_en"      // English: possessive, porter
+	analyzerNL    = "passerelle_nl"      // Dutch: snowball
+	analyzerDE    = "passerelle_de"      // German: normalisation, light stemmer
+	docType       = "opportunity"        // the one document type
+	fieldAll      = "all"                // default search field
+	mappingKey    = "passerelle_mapping" // internal key holding the mapping version
+)
+
+// techTokens are the patterns the tokenizer keeps whole. The unicode word segmenter would
+// split "C++" into "c" and drop "#" and the leading dot of ".NET", making them unsearchable.
+// They run after accent folding, so plain ASCII is enough. Go's regexp has no look-behind:
+// ".net" is also found at the end of a host name (www.example.net), a tolerable noise.
+var techTokens = []string{
+	`(?i)\b[cfj]#`,
+	`(?i)\bc\+\+`,
+	`(?i)(?:\b(?:asp|vb|ado))?\.net\b`,
+}
+
+// textLanguages are the languages with their own analysed field text_<lang>. Texts in any
+// other language are searchable through the folded "all" field only.
+var textLanguages = map[string]string{
+	"fr": analyzerFR,
+	"en": analyzerEN,
+	"nl": analyzerNL,
+	"de": analyzerDE,
+}
+
+// textFields lists the fields a plain text query searches, with their boost. The title
+// counts twice; stemmed language fields find inflected forms the folded field misses.
+var textFields = []struct {
+	name  string
+	boost float64
+}{
+	{fieldAll, 1},
+	{"title", 2},
+	{"text_fr", 0.8},
+	{"text_en", 0.8},
+	{"text_nl", 0.8},
+	{"text_de", 0.8},
+}
+
+// NewMapping returns the explicit index mapping: one document type, no dynamic fields.
+func NewMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	im.ScoringModel = "bm25"
+	im.DefaultType = docType
+	im.DefaultField = fieldAll
+	im.DefaultAnalyzer = analyzerFold
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+
+	if err := im.AddCustomTokenizer(tokenizerTech, map[string]interface{}{
+		"type":       exception.Name,
+		"exceptions": techTokens,
+		"tokenizer":  unicode.Name,
+	}); err != nil {
+		return nil, err
+	}
+	analyzers := []struct {
+		name    string
+		filters []string
+	}{
+		{analyzerFold, []string{lowercase.Name, fr.ElisionName}},
+		{analyzerFR, []string{lowercase.Name, fr.ElisionName, fr.StopName, fr.LightStemmerName}},
+		{analyzerEN, []string{en.PossessiveName, lowercase.Name, en.StopName, porter.Name}},
+		{analyzerNL, []string{lowercase.Name, nl.StopName, nl.SnowballStemmerName}},
+		{analyzerDE, []string{lowercase.Name, de.StopName, de.NormalizeName, de.LightStemmerName}},
+	}
+	for _, a := range analyzers {
+		// The German analyzer keeps umlauts for its own normaliser (ä → a, ß → ss);
+		// every other one folds accents first so that "securite" finds "sécurité".
+		chars := []string{asciifolding.Name}
+		if a.name == analyzerDE {
+			chars = []string{}
+		}
+		if err := im.AddCustomAnalyzer(a.name, map[string]interface{}{
+			"type":          custom.Name,
+			"char_filters":  chars,
+			"tokenizer":     tokenizerTech,
+			"token_filters": a.filters,
+		}); err != nil {
+			return nil, err
+		}
+	}
+
+	dm := mapping.NewDocumentStaticMapping()
+	dm.Dynamic = false
+
+	text := func(analyzer string, vectors bool) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = vectors // phrase queries need positions
+		f.DocValues = false
+		return f
+	}
+	kw := func(docValues bool) *mapping.FieldMapping {
+		f := mapping.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = docValues // needed for facets and sorting only
+		return f
+	}
+	date := func() *mapping.FieldMapping {
+		f := mapping.NewDateTimeFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+
+	dm.AddFieldMappingsAt(fieldAll, text(analyzerFold, true))
+	dm.AddFieldMappingsAt("title", text(analyzerFold, true))
+	dm.AddFieldMappingsAt("description", text(analyzerFold, true))
+	dm.AddFieldMappingsAt("buyer", text(analyzerFold, false))
+	for lang, an := range textLanguages {
+		dm.AddFieldMappingsAt("text_"+lang, text(an, true))
+	}
+	for _, name := range []string{"id", "source", "cpv", "cpv_prefix", "nuts", "sectors"} {
+		dm.AddFieldMappingsAt(name, kw(false))
+	}
+	for _, name := range []string{"kind", "status", "country", "language", "clusters", "cpv_division"} {
+		dm.AddFieldMappingsAt(name, kw(true))
+	}
+	dm.AddFieldMappingsAt("deadline", date())
+	dm.AddFieldMappingsAt("published", date())
+
+	im.AddDocumentMapping(docType, dm)
+	// Anything that is not an "opportunity" document is not indexed at all.
+	im.DefaultMapping = mapping.NewDocumentDisabledMapping()
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// doc is what bleve indexes for one opportunity. Its json names are the field names.
+type doc struct {
+	ID          string     `json:"id"`
+	Source      []string   `json:"source"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	Country     string     `json:"country,omitempty"`
+	Language    string     `json:"language,omitempty"`
+	Clusters    []string   `json:"clusters,omitempty"`
+	Sectors     []string   `json:"sectors,omitempty"`
+	CPV         []string   `json:"cpv,omitempty"`
+	CPVPrefix   []string   `json:"cpv_prefix,omitempty"`
+	CPVDivision []string   `json:"cpv_division,omitempty"`
+	NUTS        []string   `json:"nuts,omitempty"`
+	Title       string     `json:"title"`
+	Description string     `json:"description,omitempty"`
+	Buyer       string     `json:"buyer,omitempty"`
+	All         []string   `json:"all"`
+	TextFR      []string   `json:"text_fr,omitempty"`
+	TextEN      []string   `json:"text_en,omitempty"`
+	TextNL      []string   `json:"text_nl,omitempty"`
+	TextDE      []string   `json:"text_de,omitempty"`
+	Deadline    *time.Time `json:"deadline,omitempty"`
+	Published   *time.Time `json:"published,omitempty"`
+}
+
+// Type tells bleve which document mapping applies.
+func (d *doc) Type() string { return docType }
+
+// toDoc flattens an opportunity into its index document. Keyword values are normalised
+// here (and the same way in queries) because the keyword analyzer keeps them verbatim.
+func toDoc(o *passerelle.Opportunity) *doc {
+	d := &doc{
+		ID:          o.ID,
+		Kind:        lower(string(o.Kind)),
+		Status:      lower(string(o.Status)),
+		Country:     upper(o.Country),
+		Language:    lower(o.Language),
+		Title:       o.Title,
+		Description: o.Description,
+		Buyer:       o.Buyer,
+	}
+	if d.Kind == "" {
+		d.Kind = string(passerelle.KindOther)
+	}
+	if d.Status == "" {
+		d.Status = string(passerelle.StatusUnknown)
+	}
+	d.Source = appendUnique(d.Source, o.Source)
+	for _, s := range o.Sources {
+		d.Source = appendUnique(d.Source, s)
+	}
+	for _, c := range o.Clusters {
+		d.Clusters = appendUnique(d.Clusters, lower(c))
+	}
+	for _, s := range o.Sectors {
+		d.Sectors = appendUnique(d.Sectors, lower(s))
+	}
+	for _, n := range o.NUTS {
+		d.NUTS = appendUnique(d.NUTS, upper(n))
+	}
+	for _, c := range o.CPV {
+		code := passerelle.NormalizeCPV(c)
+		if code == "" {
+			continue // not a CPV code: nothing a prefix filter could match
+		}
+		d.CPV = appendUnique(d.CPV, code)
+		d.CPVDivision = appendUnique(d.CPVDivision, code[:2])
+		for n := 2; n <= 8; n++ {
+			d.CPVPrefix = appendUnique(d.CPVPrefix, code[:n])
+		}
+	}
+	addText := func(lang string, t passerelle.Text) {
+		for _, s := range []string{t.Title, t.Description} {
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			d.All = append(d.All, s)
+			switch lower(lang) {
+			case "fr":
+				d.TextFR = append(d.TextFR, s)
+			case "en":
+				d.TextEN = append(d.TextEN, s)
+			case "nl":
+				d.TextNL = append(d.TextNL, s)
+			case "de":
+				d.TextDE = append(d.TextDE, s)
+			}
+		}
+	}
+	addText(o.Language, passerelle.Text{Title: o.Title, Description: o.Description})
+	// Map order is random; sorted languages keep the document deterministic.
+	langs := make([]string, 0, len(o.Translations))
+	for lang := range o.Translations {
+		langs = append(langs, lang)
+	}
+	sort.Strings(langs)
+	for _, lang := range langs {
+		addText(lang, o.Translations[lang])
+	}
+	if o.Deadline != nil && !o.Deadline.IsZero() {
+		t := o.Deadline.UTC()
+		d.Deadline = &t
+	}
+	if o.Published != nil && !o.Published.IsZero() {
+		t := o.Published.UTC()
+		d.Published = &t
+	}
+	return d
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func upper(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+func appendUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

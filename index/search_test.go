@@ -1,0 +1,285 @@
+package index
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/passerelle/passerelle"
+)
+
+// The notices of testdata/notices.jsonl, by what the tests below rely on (see testdata/README).
+const (
+	frSecurite   = "029213-2021"        // fr, "systèmes de sécurité incendie", closed call
+	frLInfo      = "162772-2018"        // fr, writes "l'informatique", award
+	frDataCenter = "134692-2021"        // fr, "informatique" without article, CPV 72315100, closing
+	deIT         = "125641-2022"        // de, IT management and hosting, open
+	deBMA        = "064241-2022"        // de, fire alarm works, open
+	enDataCentre = "037951-2018"        // en, "Data Centre Infrastructure", IE
+	enWebsite    = "085126-2018"        // en, website development, DE
+	enICTfr      = "133853-2017"        // en with a French translation, GR
+	enPentest    = "283717-2019"        // en, no deadline: status unknown
+	frAstrid     = "014987-2018"        // fr, award mentioning sécurité
+	deAward      = "008247-2021"        // de, award
+	synthCPP     = "synthetic:cpp-1"    // fr, C++, open
+	synthDotNet  = "synthetic:dotnet-1" // en, C# and .NET, open
+)
+
+func testIndex(t *testing.T) *Index {
+	t.Helper()
+	ops := loadNotices(t, "testdata/notices.jsonl", 0)
+	if len(ops) != 20 {
+		t.Fatalf("testdata/notices.jsonl: %d notices, want 20", len(ops))
+	}
+	return openIndexed(t, ops)
+}
+
+func TestSearch(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		name  string
+		q     Query
+		want  []string // exact set of hits (order ignored unless ordered)
+		order bool     // want is the exact order
+		top   int      // when non-zero, want is the set of the first top hits
+		total uint64   // when non-zero, the expected Total (for paged queries)
+	}{
+		{name: "accent folding: unaccented query", q: Query{Text: "securite"},
+			want: []string{frSecurite, frAstrid, synthCPP, enICTfr}},
+		{name: "accent folding: accented query", q: Query{Text: "sécurité"},
+			want: []string{frSecurite, frAstrid, synthCPP, enICTfr}},
+		{name: "accents and case", q: Query{Text: "SÉCURITÉ INCENDIE"}, want: []string{frSecurite}},
+		{name: "elision: query with article finds both", q: Query{Text: "l'informatique"},
+			want: []string{frLInfo, frDataCenter, "002881-2018"}},
+		{name: "elision: typographic apostrophe", q: Query{Text: "l’informatique"},
+			want: []string{frLInfo, frDataCenter, "002881-2018"}},
+		{name: "elision: query without article finds both", q: Query{Text: "informatique"},
+			want: []string{frLInfo, frDataCenter, "002881-2018"}},
+		{name: "German notice", q: Query{Text: "Rechenzentrum"}, want: []string{deIT}},
+		{name: "German notice, stemmed", q: Query{Text: "Rechenzentren"}, want: []string{deIT}},
+		{name: "English stemming", q: Query{Text: "data centres"},
+			want: []string{enDataCentre, synthDotNet, frDataCenter}},
+		{name: "C++ survives", q: Query{Text: "C++"}, want: []string{synthCPP}},
+		{name: "C++ in a sentence", q: Query{Text: "moteur C++"}, want: []string{synthCPP}},
+		{name: "C# survives", q: Query{Text: "c#"}, want: []string{synthDotNet}},
+		{name: ".NET survives", q: Query{Text: ".NET"}, want: []string{synthDotNet}},
+		{name: "ASP.NET", q: Query{Text: "asp.net"}, want: []string{synthDotNet}},
+		{name: "plain C is not C++", q: Query{Text: "C"}, want: []string{synthDotNet}},
+		{name: "all words must match", q: Query{Text: "data centre Bathymetry"}, want: []string{}},
+		{name: "title matches rank first", q: Query{Text: "data"}, want: []string{frDataCenter, enDataCentre}, top: 2, total: 6},
+		{name: "query syntax: phrase", q: Query{Text: `"data centre"`}, want: []string{enDataCentre, synthDotNet}},
+		{name: "query syntax: field", q: Query{Text: "title:data"}, want: []string{enDataCentre, frDataCenter}},
+		{name: "query syntax: C++ with must", q: Query{Text: "+C++ +moteur"}, want: []string{synthCPP}},
+		{name: "CPV division", q: Query{CPV: "72"}, want: []string{deIT, frDataCenter, synthDotNet, synthCPP,
+			enPentest, enWebsite, "047100-2018", enDataCentre, "027183-2018", enICTfr}},
+		{name: "CPV prefix of a secondary code", q: Query{CPV: "7231"}, want: []string{frDataCenter, enDataCentre}},
+		{name: "CPV full code", q: Query{CPV: "45312100"}, want: []string{deBMA, frSecurite}},
+		{name: "country, any case", q: Query{Country: "de"}, want: []string{deIT, deBMA, deAward, enWebsite}},
+		{name: "language", q: Query{Language: "DE"}, want: []string{deIT, deBMA, deAward}},
+		{name: "kind", q: Query{Kind: "tender"}, want: []string{synthDotNet}},
+		{name: "status", q: Query{Status: []string{"unknown"}}, want: []string{enPentest}},
+		{name: "status any of, text", q: Query{Text: "sécurité", Status: []string{"open", "closing"}},
+			want: []string{synthCPP}},
+		{name: "text and country", q: Query{Text: "informatique", Country: "FR"}, want: []string{frLInfo, frDataCenter}},
+		{name: "deadline before", q: Query{DeadlineBefore: time.Date(2018, 3, 1, 0, 0, 0, 0, time.UTC)},
+			want: []string{"002881-2018", "047100-2018", enICTfr}},
+		{name: "sort by deadline, soonest first", q: Query{Status: []string{"open", "closing"}, Sort: "deadline"},
+			want: []string{frDataCenter, synthCPP, synthDotNet, deBMA, deIT}, order: true},
+		{name: "sort by deadline, missing last", q: Query{CPV: "7200", Sort: "deadline"},
+			want: []string{enWebsite, deIT, enPentest}, order: true},
+		{name: "newest first", q: Query{Sort: "-published", Limit: 3},
+			want: []string{deIT, deBMA, frDataCenter}, order: true, total: 20},
+		{name: "empty text lists newest first", q: Query{Country: "BE", Limit: 2},
+			want: []string{synthDotNet, synthCPP}, order: true, total: 8},
+		{name: "pagination: second page", q: Query{Sort: "-published", Limit: 3, Offset: 3},
+			want: []string{synthDotNet, synthCPP, "034845-2021"}, order: true, total: 20},
+		{name: "pagination: past the end", q: Query{Sort: "-published", Offset: 50}, want: []string{}, total: 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ids(res.Hits)
+			if tt.top > 0 {
+				if len(got) < tt.top || !sameSet(got[:tt.top], tt.want) {
+					t.Errorf("hits %v, want first %v", got, tt.want)
+				}
+			} else if tt.order {
+				if join(got) != join(tt.want) {
+					t.Errorf("hits %v, want in this order %v", got, tt.want)
+				}
+			} else if !sameSet(got, tt.want) {
+				t.Errorf("hits %v, want %v", got, tt.want)
+			}
+			if tt.total != 0 && res.Total != tt.total {
+				t.Errorf("total %d, want %d", res.Total, tt.total)
+			}
+			if tt.total == 0 && !tt.order && tt.top == 0 && res.Total != uint64(len(tt.want)) {
+				t.Errorf("total %d, want %d", res.Total, len(tt.want))
+			}
+		})
+	}
+}
+
+func TestSearchFacets(t *testing.T) {
+	ix := testIndex(t)
+	res, err := ix.Search(context.Background(), Query{Facets: true, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int{
+		"status":   {"closed": 14, "closing": 1, "open": 4, "unknown": 1},
+		"country":  {"BE": 8, "DE": 4, "FR": 3, "GB": 1, "GR": 1, "IE": 2, "PL": 1},
+		"language": {"de": 3, "en": 7, "fr": 7, "nl": 2, "pl": 1},
+		"kind":     {"award": 5, "call": 14, "tender": 1},
+		"cpv":      {"32": 1, "33": 1, "44": 1, "45": 2, "48": 3, "50": 2, "72": 10, "77": 1, "79": 4},
+		"cluster":  {},
+	}
+	for name, counts := range want {
+		got := res.Facets[name]
+		if len(got) != len(counts) {
+			t.Errorf("facet %s = %v, want %v", name, got, counts)
+			continue
+		}
+		for term, n := range counts {
+			if got[term] != n {
+				t.Errorf("facet %s[%s] = %d, want %d", name, term, got[term], n)
+			}
+		}
+	}
+	if len(res.Hits) != 1 || res.Total != 20 {
+		t.Errorf("facets changed the page: %d hits, total %d", len(res.Hits), res.Total)
+	}
+
+	// Facets count the hits of the query, not the whole index.
+	res, err = ix.Search(context.Background(), Query{Text: "sécurité", Facets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Facets["status"]; got["closed"] != 3 || got["open"] != 1 || len(got) != 2 {
+		t.Errorf("status facet of 'sécurité' = %v, want closed:3 open:1", got)
+	}
+
+	res, err = ix.Search(context.Background(), Query{Text: "sécurité"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Facets != nil {
+		t.Errorf("facets computed though not asked: %v", res.Facets)
+	}
+}
+
+func TestSearchClusterFilter(t *testing.T) {
+	ops := loadNotices(t, "testdata/notices.jsonl", 0)
+	for i := range ops {
+		switch ops[i].ID {
+		case synthCPP:
+			ops[i].Clusters = []string{"seriousgames", "web"}
+		case frDataCenter, enDataCentre:
+			ops[i].Clusters = []string{"datacenters"}
+		}
+	}
+	ix := openIndexed(t, ops)
+	res, err := ix.Search(context.Background(), Query{Cluster: "DataCenters", Facets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(ids(res.Hits), []string{frDataCenter, enDataCentre}) {
+		t.Errorf("cluster datacenters: %v", ids(res.Hits))
+	}
+	if got := res.Facets["cluster"]; got["datacenters"] != 2 || len(got) != 1 {
+		t.Errorf("cluster facet = %v", got)
+	}
+}
+
+func TestSearchInvalid(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		name string
+		q    Query
+	}{
+		{"malformed syntax", Query{Text: `title:"data`}},
+		{"dangling field", Query{Text: `title:`}},
+		{"bad regexp", Query{Text: `/[a-/`}},
+		{"fuzziness too high", Query{Text: `data~9`}},
+		{"cpv letters", Query{CPV: "72ab"}},
+		{"cpv too short", Query{CPV: "7"}},
+		{"cpv too long", Query{CPV: "723151001"}},
+		{"unknown status", Query{Status: []string{"opne"}}},
+		{"unknown kind", Query{Kind: "contract"}},
+		{"unknown cluster", Query{Cluster: "blockchain"}},
+		{"bad country", Query{Country: "Belgium"}},
+		{"unknown sort", Query{Sort: "title"}},
+		{"negative limit", Query{Limit: -1}},
+		{"negative offset", Query{Offset: -5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ix.Search(context.Background(), tt.q)
+			if code := passerelle.ErrorCode(err); code != passerelle.EINVALID {
+				t.Errorf("error %v (code %q), want %s", err, code, passerelle.EINVALID)
+			}
+		})
+	}
+}
+
+func TestSearchLimit(t *testing.T) {
+	var ops []passerelle.Opportunity
+	for i := 0; i < 1200; i++ {
+		ops = append(ops, synthetic(i))
+	}
+	ix := openIndexed(t, ops)
+	for _, tt := range []struct{ limit, want int }{{0, DefaultLimit}, {5, 5}, {5000, MaxLimit}} {
+		res, err := ix.Search(context.Background(), Query{Limit: tt.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != tt.want || res.Total != 1200 {
+			t.Errorf("limit %d: %d hits (total %d), want %d (total 1200)", tt.limit, len(res.Hits), res.Total, tt.want)
+		}
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	ix := testIndex(t)
+	tests := []struct {
+		name  string
+		terms []string
+		cpv   []string
+		want  []string
+		first string // when set, the expected best candidate
+	}{
+		{name: "empty profile matches nothing"},
+		{name: "blank terms match nothing", terms: []string{" ", ""}},
+		{name: "closed opportunities are left out", terms: []string{"sécurité"}, want: []string{synthCPP}},
+		{name: "one CPV prefix", cpv: []string{"72"}, want: []string{deIT, frDataCenter, synthCPP, synthDotNet, enPentest}},
+		{name: "terms or prefixes", terms: []string{"Brandmeldeanlage", "C#"}, cpv: []string{"7231"},
+			want: []string{deBMA, synthDotNet, frDataCenter}},
+		{name: "phrase first, then its words", terms: []string{"data center"},
+			want: []string{frDataCenter, synthDotNet}, first: frDataCenter},
+		{name: "tech token", terms: []string{"C++"}, want: []string{synthCPP}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ix.Candidates(context.Background(), tt.terms, tt.cpv, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameSet(got, tt.want) {
+				t.Errorf("candidates %v, want %v", got, tt.want)
+			}
+			if tt.first != "" && (len(got) == 0 || got[0] != tt.first) {
+				t.Errorf("best candidate of %v, want %s first", got, tt.first)
+			}
+		})
+	}
+	if _, err := ix.Candidates(context.Background(), nil, []string{"7x"}, 10); passerelle.ErrorCode(err) != passerelle.EINVALID {
+		t.Errorf("bad CPV prefix: error %v, want %s", err, passerelle.EINVALID)
+	}
+	got, err := ix.Candidates(context.Background(), nil, []string{"72"}, 2)
+	if err != nil || len(got) != 2 {
+		t.Errorf("limit 2: %v, %v", got, err)
+	}
+}
