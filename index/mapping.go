@@ -117,7 +117,12 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	dm := mapping.NewDocumentStaticMapping()
-	dm.Dynamic = false
+	field := func(name string, f *mapping.FieldMapping) {
+		// Each property is a static sub-mapping: nothing below it is indexed dynamically.
+		sub := mapping.NewDocumentStaticMapping()
+		sub.AddFieldMapping(f)
+		dm.AddSubDocumentMapping(name, sub)
+	}
 
 	text := func(analyzer string, vectors bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
@@ -145,21 +150,21 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 		return f
 	}
 
-	dm.AddFieldMappingsAt(fieldAll, text(analyzerFold, true))
-	dm.AddFieldMappingsAt("title", text(analyzerFold, true))
-	dm.AddFieldMappingsAt("description", text(analyzerFold, true))
-	dm.AddFieldMappingsAt("buyer", text(analyzerFold, false))
+	field(fieldAll, text(analyzerFold, true))
+	field("title", text(analyzerFold, true))
+	field("description", text(analyzerFold, true))
+	field("buyer", text(analyzerFold, false))
 	for lang, an := range textLanguages {
-		dm.AddFieldMappingsAt("text_"+lang, text(an, true))
+		field("text_"+lang, text(an, true))
 	}
 	for _, name := range []string{"id", "source", "cpv", "cpv_prefix", "nuts", "sectors"} {
-		dm.AddFieldMappingsAt(name, kw(false))
+		field(name, kw(false))
 	}
 	for _, name := range []string{"kind", "status", "country", "language", "clusters", "cpv_division"} {
-		dm.AddFieldMappingsAt(name, kw(true))
+		field(name, kw(true))
 	}
-	dm.AddFieldMappingsAt("deadline", date())
-	dm.AddFieldMappingsAt("published", date())
+	field("deadline", date())
+	field("published", date())
 
 	im.AddDocumentMapping(docType, dm)
 	// Anything that is not an "opportunity" document is not indexed at all.
