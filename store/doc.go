@@ -1,0 +1,53 @@
+// Package store keeps Passerelle's state in one bbolt file: it is the source of truth,
+// from which the search index can always be rebuilt.
+//
+// What it promises:
+//   - One process at a time: Open waits one second for the file lock, then fails with an
+//     ECONFLICT error telling the user to go through the running server's API.
+//   - Every write is one bbolt transaction: a crash leaves either all of a batch or none of it,
+//     and re-putting the same records never makes duplicates.
+//   - Stored data is never lost by bad input: records are validated before any write, and a
+//     rejected batch writes nothing. Deleting a source keeps its opportunities.
+//   - Opportunities keep their history: each material change (text, deadline, status, value,
+//     stages) bumps Revision and stores the diff. Rules are versioned and never rewritten.
+//   - Values are JSON in the domain's canonical shape; keys sort (ids, zero-padded run
+//     numbers, big-endian numbers and times), so listings come out ordered without sorting.
+//   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
+//
+// The bucket tree (schema version in meta/schema_version, steps in migrations.go):
+//
+//	meta
+//	  schema_version                    → decimal number of the last migration applied
+//	opportunities
+//	  <opportunity id>                  → passerelle.Opportunity (JSON, without revisions)
+//	revisions
+//	  <opportunity id> 0x00 <n:uint64>  → passerelle.Revision (JSON), n = 2, 3, ...
+//	opportunities_by_updated            (schema 2; serves UpdatedSince without a full scan)
+//	  <updated:int64 ns, sign-flipped> <opportunity id> → empty
+//	members
+//	  <member id>                       → passerelle.Member (JSON)
+//	sources
+//	  <source id>                       → passerelle.Source (JSON)
+//	fetch_state
+//	  <source id>                       → FetchState (JSON: etag, last_modified, checked)
+//	rules
+//	  <version:uint64>                  → passerelle.Rules (JSON)
+//	matches
+//	  <member id> 0x00 <opportunity id> → passerelle.Match (JSON); a member's matches are
+//	                                      one contiguous key range
+//	feedback_counts
+//	  <rules version:uint64> <verdict>  → count:uint64 (current verdicts, per rules version)
+//	runs                                (bucket sequence = last run number)
+//	  <run id: 6-digit zero-padded>     → passerelle.Run (JSON)
+//	keys
+//	  <key id: 12 hex>                  → API key (JSON, with the SHA-256 of its secret)
+//	key_hashes
+//	  <sha256(secret) hex>              → key id
+//	feed_tokens
+//	  <member id>                       → feed token
+//	feed_token_members
+//	  <feed token>                      → member id
+//
+// Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
+// separators of compound keys unambiguous.
+package store

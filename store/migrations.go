@@ -1,0 +1,129 @@
+package store
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/passerelle/passerelle"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. The tree is drawn in doc.go; keep both in step.
+var (
+	bucketMeta          = []byte("meta")
+	bucketOpportunities = []byte("opportunities")
+	bucketRevisions     = []byte("revisions")
+	bucketOppUpdated    = []byte("opportunities_by_updated")
+	bucketMembers       = []byte("members")
+	bucketSources       = []byte("sources")
+	bucketFetchState    = []byte("fetch_state")
+	bucketRules         = []byte("rules")
+	bucketMatches       = []byte("matches")
+	bucketFeedbackCount = []byte("feedback_counts")
+	bucketRuns          = []byte("runs")
+	bucketKeys          = []byte("keys")
+	bucketKeyHashes     = []byte("key_hashes")
+	bucketFeedTokens    = []byte("feed_tokens")
+	bucketFeedMembers   = []byte("feed_token_members")
+
+	keySchemaVersion = []byte("schema_version")
+)
+
+// migration is one step of the schema. Steps run in order, each in the same write
+// transaction as the schema_version bump, so a crash leaves the file at a whole step.
+type migration struct {
+	version int
+	name    string
+	apply   func(tx *bolt.Tx) error
+}
+
+// migrations is the ordered history of the schema. Append only: a released step never
+// changes, since files in the field have already run it.
+var migrations = []migration{
+	{1, "create buckets", migrateCreateBuckets},
+	{2, "index opportunities by updated time", migrateUpdatedIndex},
+}
+
+func migrateCreateBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{
+		bucketMeta, bucketOpportunities, bucketRevisions, bucketMembers, bucketSources,
+		bucketFetchState, bucketRules, bucketMatches, bucketFeedbackCount, bucketRuns,
+		bucketKeys, bucketKeyHashes, bucketFeedTokens, bucketFeedMembers,
+	} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrateUpdatedIndex builds the secondary index behind UpdatedSince from whatever
+// opportunities the file already holds, so an older file gains it on open.
+func migrateUpdatedIndex(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bucketOppUpdated)
+	if err != nil {
+		return err
+	}
+	ops, err := bucket(tx, bucketOpportunities)
+	if err != nil {
+		return err
+	}
+	return ops.ForEach(func(k, v []byte) error {
+		var o passerelle.Opportunity
+		if err := decode(v, &o); err != nil {
+			return fmt.Errorf("opportunity %q: %w", k, err)
+		}
+		return idx.Put(updatedKey(o.Updated, string(k)), nil)
+	})
+}
+
+func schemaVersion(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, nil // a brand-new file
+	}
+	v := meta.Get(keySchemaVersion)
+	if v == nil {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil {
+		return 0, fmt.Errorf("store damaged: meta/schema_version is %q, not a number", v)
+	}
+	return n, nil
+}
+
+// migrate applies the steps of ms newer than the file's version, one transaction each.
+// A file newer than this program is refused rather than risk misreading it.
+func (db *DB) migrate(ms []migration) error {
+	var current int
+	if err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		current, err = schemaVersion(tx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("store schema version %d is newer than this program knows (%d): upgrade passerelle", current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			if err := m.apply(tx); err != nil {
+				return err
+			}
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			return meta.Put(keySchemaVersion, []byte(strconv.Itoa(m.version)))
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		current = m.version
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/passerelle/passerelle"
+	bolt "go.etcd.io/bbolt"
+)
+
+// openAt makes a store file brought only up to schema version v, the way an older
+// Passerelle left it.
+func openAt(t *testing.T, v int) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{bolt: b, path: path}
+	var upTo []migration
+	for _, m := range migrations {
+		if m.version <= v {
+			upTo = append(upTo, m)
+		}
+	}
+	if err := db.migrate(upTo); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+func TestMigration1CreatesBuckets(t *testing.T) {
+	db, _ := openAt(t, 1)
+	defer db.Close()
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketOpportunities, bucketRevisions, bucketMembers, bucketSources,
+			bucketFetchState, bucketRules, bucketMatches, bucketFeedbackCount, bucketRuns, bucketKeys,
+			bucketKeyHashes, bucketFeedTokens, bucketFeedMembers} {
+			if tx.Bucket(name) == nil {
+				t.Errorf("bucket %s missing", name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.SchemaVersion(); v != 1 {
+		t.Errorf("schema version %d, want 1", v)
+	}
+}
+
+func TestMigration2IndexesExistingOpportunities(t *testing.T) {
+	db, path := openAt(t, 1)
+	// Opportunities written by a version-1 program: no updated index.
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOpportunities)
+		for _, o := range []passerelle.Opportunity{
+			{ID: "a:1", Title: "one", Updated: t0},
+			{ID: "a:2", Title: "two", Updated: t0.Add(48 * 3600e9)},
+		} {
+			if err := putJSON(b, []byte(o.ID), &o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.SchemaVersion(); v < 2 {
+		t.Fatalf("schema version %d after Open", v)
+	}
+	got, err := db.UpdatedSince(context.Background(), t0.Add(3600e9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []string{"a:2"}) {
+		t.Fatalf("UpdatedSince after migration = %v", got)
+	}
+}
+
+func TestMigrateRefusesNewerFile(t *testing.T) {
+	db, path := openAt(t, migrations[len(migrations)-1].version)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("999"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(path)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open of a newer file: %v", err)
+	}
+}
+
+func TestMigrationVersionsAscend(t *testing.T) {
+	for i, m := range migrations {
+		if m.version != i+1 || m.name == "" || m.apply == nil {
+			t.Errorf("migration %d: %+v", i, m)
+		}
+	}
+}

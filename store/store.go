@@ -1,0 +1,218 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/passerelle/passerelle"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// DB is the Passerelle store: one bbolt file, opened by one process at a time.
+// All methods are safe for concurrent use by the goroutines of that process.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+// openTimeout bounds how long Open waits for the file lock: another process holding it is
+// almost always a running server, and waiting forever would hang the command line.
+const openTimeout = time.Second
+
+// Open opens (creating it if needed) the store at path and brings its schema up to date.
+// When another process holds the file it returns an ECONFLICT error telling the user to go
+// through that process's API.
+func Open(path string) (*DB, error) {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, passerelle.Errorf(passerelle.ECONFLICT,
+				"store %s is locked by another process (a running server?): work through its API", path)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path}
+	if err := db.migrate(migrations); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close releases the file. The DB must not be used afterwards.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.path }
+
+// SchemaVersion is the version of the last migration applied to the file.
+func (db *DB) SchemaVersion() (int, error) {
+	var v int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = schemaVersion(tx)
+		return err
+	})
+	return v, err
+}
+
+// Backup writes a consistent copy of the whole store to w (a read transaction's snapshot:
+// writers go on meanwhile) and returns the number of bytes written. The copy is itself a
+// store file that Open accepts.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup store %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// ctxWriter stops a long copy when its context ends.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// view and update run fn in a transaction after checking ctx: bbolt transactions are not
+// interruptible, so callers keep them short and check ctx in long loops themselves.
+func (db *DB) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(fn)
+}
+
+func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(fn)
+}
+
+// bucket returns a top-level bucket that migrations guarantee exists. A missing one means
+// the file is damaged or was not made by Passerelle: say so instead of panicking on nil.
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil, fmt.Errorf("store damaged: bucket %q is missing (run `passerelle check`)", name)
+	}
+	return b, nil
+}
+
+// getJSON decodes the value at key into v. It reports false when the key is absent.
+// json.Unmarshal copies what it keeps, so nothing refers to bbolt's memory afterwards.
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := decode(data, v); err != nil {
+		return true, fmt.Errorf("record %q: %w", key, err)
+	}
+	return true, nil
+}
+
+// decode is the one place values are read back, so that a corrupt value reads as a
+// clear "store damaged" error rather than a bare JSON one.
+func decode(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store damaged: undecodable value: %w", err)
+	}
+	return nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode record %q: %w", key, err)
+	}
+	return b.Put(key, data)
+}
+
+// u64 is a big-endian uint64: byte order equals numeric order, so such keys sort.
+func u64(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
+}
+
+// timeKey encodes t so that byte order is time order, including before 1970.
+func timeKey(t time.Time) []byte {
+	return u64(uint64(t.UnixNano()) ^ (1 << 63))
+}
+
+// scoreKeyDesc encodes a score so that byte order is descending score order.
+func scoreKeyDesc(s float64) []byte {
+	bits := math.Float64bits(s)
+	if s >= 0 {
+		bits ^= 1 << 63
+	} else {
+		bits = ^bits
+	}
+	return u64(^bits)
+}
+
+// join builds a compound key from parts separated by 0 bytes; ids never contain 0 bytes
+// (validated on the way in), so prefixes never collide.
+func join(parts ...[]byte) []byte {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, 0)
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
+// prefixScan calls fn for every key of b starting with prefix, in key order.
+func prefixScan(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkID rejects ids that would break compound keys or be meaningless as keys.
+func checkID(what, id string) error {
+	if id == "" {
+		return passerelle.Errorf(passerelle.EINVALID, "%s id is required", what)
+	}
+	if bytes.IndexByte([]byte(id), 0) >= 0 {
+		return passerelle.Errorf(passerelle.EINVALID, "%s id %q contains a NUL byte", what, id)
+	}
+	if len(id) > 1024 {
+		return passerelle.Errorf(passerelle.EINVALID, "%s id %.40q... is longer than 1024 bytes", what, id)
+	}
+	return nil
+}
