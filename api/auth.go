@@ -1,0 +1,63 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/passerelle/passerelle"
+)
+
+type ctxKey int
+
+const keyCtx ctxKey = iota
+
+// authenticate requires a valid bearer key and puts it in the request context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="passerelle"`)
+			s.writeError(w, r, passerelle.Errorf(passerelle.EUNAUTHORIZED, "missing API key: send Authorization: Bearer KEY"))
+			return
+		}
+		key, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="passerelle", error="invalid_token"`)
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCtx, key)))
+	})
+}
+
+func keyFrom(r *http.Request) passerelle.APIKey {
+	k, _ := r.Context().Value(keyCtx).(passerelle.APIKey)
+	return k
+}
+
+// staffOnly lets staff keys through; a member key gets 403.
+func (s *Server) staffOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if keyFrom(r).Role != passerelle.RoleStaff {
+			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "This needs a staff key"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// memberAccess lets staff reach any member and a member key only its own; another member's id
+// answers 404, so that a key does not reveal which members exist.
+func (s *Server) memberAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k := keyFrom(r)
+		id := param(r, "member")
+		if k.Role != passerelle.RoleStaff && k.Member != id {
+			s.writeError(w, r, passerelle.Errorf(passerelle.ENOTFOUND, "member %q not found", id))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

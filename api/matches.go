@@ -1,0 +1,122 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/passerelle/passerelle"
+)
+
+// matchView is a match with the opportunity it points at, so that a member page or a script
+// needs one call.
+type matchView struct {
+	passerelle.Match
+	Title    string            `json:"title"`
+	Deadline any               `json:"deadline"`
+	Status   passerelle.Status `json:"status"`
+	URL      string            `json:"url,omitempty"`
+	Buyer    string            `json:"buyer,omitempty"`
+}
+
+func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "member")
+	m, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if m.Tier != passerelle.TierPremium {
+		s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Matches are a premium feature: member %q is on the basic tier", id))
+		return
+	}
+	limit, offset, err := page(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	minScore := 0.0
+	if v := q.Get("min_score"); v != "" {
+		if minScore, err = strconv.ParseFloat(v, 64); err != nil || minScore < 0 || minScore > 100 {
+			s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "min_score must be a number between 0 and 100"))
+			return
+		}
+	}
+	state := passerelle.MatchState(q.Get("state"))
+	all, err := s.store.Matches(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	kept := all[:0]
+	for _, mt := range all {
+		if mt.Score >= minScore && (state == "" || mt.State == state) {
+			kept = append(kept, mt)
+		}
+	}
+	pg := paginate(kept, limit, offset)
+	ids := make([]string, len(pg.Items))
+	for i, mt := range pg.Items {
+		ids[i] = mt.Opportunity
+	}
+	ops, err := s.store.Opportunities(r.Context(), ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	byID := make(map[string]passerelle.Opportunity, len(ops))
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
+	out := list[matchView]{Items: make([]matchView, 0, len(pg.Items)), Total: pg.Total, NextCursor: pg.NextCursor}
+	for _, mt := range pg.Items {
+		o := byID[mt.Opportunity]
+		v := matchView{Match: mt, Title: o.Title, Status: o.Status, URL: o.URL, Buyer: o.Buyer}
+		if o.Deadline != nil {
+			v.Deadline = o.Deadline
+		}
+		out.Items = append(out.Items, v)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type feedbackRequest struct {
+	Verdict passerelle.Verdict `json:"verdict"`
+	Reason  string             `json:"reason,omitempty"`
+}
+
+func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) {
+	var req feedbackRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !req.Verdict.Valid() {
+		var v passerelle.ValidationError
+		v.Add("verdict", "must be relevant, not_relevant, saved or dismissed")
+		s.writeError(w, r, &v)
+		return
+	}
+	if len(req.Reason) > 2000 {
+		var v passerelle.ValidationError
+		v.Add("reason", "must be at most 2000 characters")
+		s.writeError(w, r, &v)
+		return
+	}
+	mt, err := s.store.SetFeedback(r.Context(), param(r, "member"), param(r, "opportunity"),
+		passerelle.Feedback{Verdict: req.Verdict, Reason: req.Reason, At: s.now()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, mt)
+}
+
+func (s *Server) feedbackCounts(w http.ResponseWriter, r *http.Request) {
+	c, err := s.store.FeedbackCounts(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}

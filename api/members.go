@@ -1,0 +1,142 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/passerelle/passerelle"
+)
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := page(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ms, err := s.store.Members(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paginate(ms, limit, offset))
+}
+
+func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
+	var m passerelle.Member
+	if err := s.decode(w, r, &m); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.store.CreateMember(r.Context(), m, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.rematch(r, m.ID)
+	w.Header().Set("Location", "/api/v1/members/"+m.ID)
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
+	m, err := s.store.Member(r.Context(), param(r, "member"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// putMember replaces a member's profile. A member key may edit its own profile but not its tier.
+func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "member")
+	var m passerelle.Member
+	if err := s.decode(w, r, &m); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.saveMember(w, r, id, m)
+}
+
+// patchMember merges the given fields into the stored profile (JSON merge patch, RFC 7396,
+// at the top level).
+func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "member")
+	cur, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var patch map[string]json.RawMessage
+	if err := s.decode(w, r, &patch); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base, _ := json.Marshal(cur)
+	var merged map[string]json.RawMessage
+	_ = json.Unmarshal(base, &merged)
+	for k, v := range patch {
+		if string(v) == "null" {
+			delete(merged, k)
+		} else {
+			merged[k] = v
+		}
+	}
+	buf, _ := json.Marshal(merged)
+	var m passerelle.Member
+	dec := json.NewDecoder(bytes.NewReader(buf))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "patch: %v", err))
+		return
+	}
+	s.saveMember(w, r, id, m)
+}
+
+func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, id string, m passerelle.Member) {
+	if m.ID == "" {
+		m.ID = id
+	}
+	if m.ID != id {
+		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "id %q in the body differs from %q in the path", m.ID, id))
+		return
+	}
+	if keyFrom(r).Role != passerelle.RoleStaff {
+		cur, err := s.store.Member(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if cur.Tier != m.Tier {
+			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Only staff can change a member's tier"))
+			return
+		}
+	}
+	m, err := s.store.PutMember(r.Context(), m, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.rematch(r, id)
+	writeJSON(w, http.StatusOK, m)
+}
+
+// rematch matches a new or edited profile at once against the open opportunities, so that the
+// member sees its matches without waiting for the night. A failure is logged, not returned:
+// the profile is saved and the nightly run will catch up.
+func (s *Server) rematch(r *http.Request, id string) {
+	if s.runner == nil {
+		return
+	}
+	if _, err := s.runner.MatchMember(r.Context(), id); err != nil {
+		s.log.Error("matching edited profile", "member", id, "err", err)
+	}
+}
+
+func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteMember(r.Context(), param(r, "member")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

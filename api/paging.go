@@ -1,0 +1,71 @@
+package api
+
+import (
+	"net/url"
+
+	"encoding/base64"
+	"github.com/go-chi/chi/v5"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/passerelle/passerelle"
+)
+
+const (
+	defaultLimit = 20
+	maxLimit     = 200
+)
+
+// page reads limit and cursor. The cursor is opaque to clients; today it carries an offset.
+func page(r *http.Request) (limit, offset int, err error) {
+	limit = defaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		limit, err = strconv.Atoi(v)
+		if err != nil || limit < 1 || limit > maxLimit {
+			return 0, 0, passerelle.Errorf(passerelle.EINVALID, "limit must be a whole number between 1 and %d", maxLimit)
+		}
+	}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		b, derr := base64.RawURLEncoding.DecodeString(c)
+		n, cerr := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
+		if derr != nil || cerr != nil || !strings.HasPrefix(string(b), "o:") || n < 0 {
+			return 0, 0, passerelle.Errorf(passerelle.EINVALID, "cursor is not one this server gave")
+		}
+		offset = n
+	}
+	return limit, offset, nil
+}
+
+func cursorAt(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+// list is the envelope of every paginated list.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	Total      int    `json:"total"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func paginate[T any](all []T, limit, offset int) list[T] {
+	out := list[T]{Items: []T{}, Total: len(all)}
+	if offset < len(all) {
+		end := min(offset+limit, len(all))
+		out.Items = all[offset:end]
+		if end < len(all) {
+			out.NextCursor = cursorAt(end)
+		}
+	}
+	return out
+}
+
+// param returns a path parameter, unescaped: ids may hold characters a client escapes
+// (chi routes on the raw path, so "%2F" arrives escaped).
+func param(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}

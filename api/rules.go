@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/passerelle/passerelle"
+)
+
+func (s *Server) getRules(w http.ResponseWriter, r *http.Request) {
+	rules, err := s.runner.Rules(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rules)
+}
+
+// putRules makes a new rules version; the old ones stay readable. Invalid rules answer 400
+// with the path of each bad field.
+func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
+	var rules passerelle.Rules
+	if err := s.decode(w, r, &rules); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	saved, err := s.store.PutRules(r.Context(), rules, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, saved)
+}
+
+func (s *Server) listRulesVersions(w http.ResponseWriter, r *http.Request) {
+	vs, err := s.store.RulesVersions(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type version struct {
+		Version int    `json:"version"`
+		Created any    `json:"created"`
+		Comment string `json:"comment,omitempty"`
+	}
+	out := make([]version, len(vs))
+	for i, v := range vs {
+		out[i] = version{v.Version, v.Created, v.Comment}
+	}
+	writeJSON(w, http.StatusOK, list[version]{Items: out, Total: len(out)})
+}
+
+func (s *Server) getRulesVersion(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(param(r, "n"))
+	if err != nil || n < 1 {
+		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "rules version must be a positive whole number"))
+		return
+	}
+	rules, err := s.store.RulesVersion(r.Context(), n)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rules)
+}
+
+// previewRules shows what a rules change would do, per member, before it goes live.
+func (s *Server) previewRules(w http.ResponseWriter, r *http.Request) {
+	var rules passerelle.Rules
+	if err := s.decode(w, r, &rules); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := rules.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := s.runner.Preview(r.Context(), rules)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}

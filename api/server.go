@@ -1,0 +1,164 @@
+// Package api is Passerelle's HTTP interface: the JSON API under /api/v1 (chi router, bearer
+// keys, RFC 9457 problem+json errors, strict size-limited decoding), health and metrics
+// endpoints, member feeds, and the server-rendered web pages. One file per resource.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/store"
+)
+
+// Runner is what the API needs of the pipeline: start runs and match one profile at once.
+type Runner interface {
+	Start(ctx context.Context, trigger string, sources ...string) (passerelle.Run, error)
+	MatchMember(ctx context.Context, id string) (int, error)
+	Rules(ctx context.Context) (passerelle.Rules, error)
+	Preview(ctx context.Context, r passerelle.Rules) (any, error)
+}
+
+// Config holds what a Server is built from.
+type Config struct {
+	Store   *store.DB
+	Index   *index.Index
+	Runner  Runner
+	Log     *slog.Logger
+	Now     func() time.Time
+	MaxBody int64 // request body cap in bytes; default 1 MiB
+}
+
+// Server serves the API and the web pages.
+type Server struct {
+	store   *store.DB
+	index   *index.Index
+	runner  Runner
+	log     *slog.Logger
+	now     func() time.Time
+	maxBody int64
+	router  chi.Router
+	metrics *metrics
+}
+
+// New builds a Server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 1 << 20
+	}
+	s.metrics = newMetrics()
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, middleware.RealIP, s.recoverer, s.metrics.middleware)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Handle("/metrics", s.metrics.handler())
+	s.webRoutes(r)
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Get("/openapi.json", s.openAPI)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Route("/opportunities", func(r chi.Router) {
+				r.Get("/", s.listOpportunities)
+				r.Get("/{id}", s.getOpportunity)
+			})
+			r.Route("/members", func(r chi.Router) {
+				r.With(s.staffOnly).Get("/", s.listMembers)
+				r.With(s.staffOnly).Post("/", s.createMember)
+				r.Route("/{member}", func(r chi.Router) {
+					r.Use(s.memberAccess)
+					r.Get("/", s.getMember)
+					r.Put("/", s.putMember)
+					r.Patch("/", s.patchMember)
+					r.With(s.staffOnly).Delete("/", s.deleteMember)
+					r.Get("/matches", s.listMatches)
+					r.Put("/matches/{opportunity}/feedback", s.putFeedback)
+				})
+			})
+			r.Group(func(r chi.Router) {
+				r.Use(s.staffOnly)
+				r.Get("/rules", s.getRules)
+				r.Put("/rules", s.putRules)
+				r.Get("/rules/versions", s.listRulesVersions)
+				r.Get("/rules/versions/{n}", s.getRulesVersion)
+				r.Post("/rules/preview", s.previewRules)
+				r.Get("/sources", s.listSources)
+				r.Post("/sources", s.createSource)
+				r.Get("/sources/{id}", s.getSource)
+				r.Put("/sources/{id}", s.putSource)
+				r.Delete("/sources/{id}", s.deleteSource)
+				r.Post("/sources/{id}/run", s.runSource)
+				r.Get("/runs", s.listRuns)
+				r.Post("/runs", s.startRun)
+				r.Get("/runs/{id}", s.getRun)
+				r.Get("/keys", s.listKeys)
+				r.Post("/keys", s.createKey)
+				r.Delete("/keys/{id}", s.deleteKey)
+				r.Get("/feedback", s.feedbackCounts)
+			})
+		})
+	})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, passerelle.Errorf(passerelle.ENOTFOUND, "no such resource: %s", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		writeJSON(w, http.StatusMethodNotAllowed, problem{Type: "about:blank", Title: "Method Not Allowed", Status: 405,
+			Detail: r.Method + " is not allowed on " + r.URL.Path})
+	})
+	s.router = r
+}
+
+// recoverer turns a handler panic into a logged 500 problem instead of a dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				s.writeError(w, r, passerelle.Errorf(passerelle.EINTERNAL, "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the store and the index answer.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.SchemaVersion(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.index.Count()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "indexed": n})
+}
