@@ -1,0 +1,27 @@
+// Package matcher decides which opportunities fit which members, and says why.
+//
+// It holds the default match rules (DefaultRules), the CPV 2008 vocabulary
+// (DefaultVocabulary, embedded), the Scorer — pure and explainable: the same member,
+// opportunity, rules and clock give the same score and the same evidence —, the Monitor
+// that runs the nightly batch over a reverse index of member profiles, and the
+// evaluation of ranking quality (Rank, WriteRun, Evaluate over TREC qrels).
+//
+// What it promises:
+//   - Hard filters come first: only premium members, open opportunities whose (next)
+//     deadline leaves the rules' minimum number of days, no excluded word (the member's or
+//     the rules'), inside the member's declared regions (NUTS prefixes) and budget when the
+//     notice says where and how much. A vetoed pair scores 0 and says what vetoed it.
+//   - Then soft fit: skills against titles and descriptions (in the notice's language,
+//     its translations, accent- and elision-insensitive, stemmed in fr/en/nl/de, phrases
+//     above scattered words, titles above descriptions), the notice's CPV codes against the
+//     codes the member's words name in the vocabulary's four languages (the bridge that lets
+//     a French skill find a German notice), clusters and sectors through the rules' bundles;
+//     then deadline, freshness, region and budget, which order what fits but never make a
+//     match alone. Every contribution names its evidence; they add up to the score.
+//   - An empty profile matches nothing: missing data is never agreement.
+//   - Score and Monitor.Match give identical scores for the same pair: they run one
+//     scoring function, and the Monitor skips only profiles it can prove fall short.
+//
+// The package imports only the root package among Passerelle's; it does no I/O beyond the
+// readers and writers it is handed.
+package matcher

@@ -1,0 +1,273 @@
+package matcher
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// Monitor is the nightly batch path: a reverse index over member profiles, in the manner
+// of Luwak / Lucene's Monitor. Profiles are indexed by what could make them match — the
+// rarest words of each skill (in every analysis language), their CPV concepts, their
+// clusters and sectors — and each opportunity streamed through it is scored only against
+// the profiles it could match, with the very scoring function Score uses. A profile the
+// index does not retrieve provably scores below the threshold (see cpvDepth), so Match
+// keeps exactly the matches Score would keep.
+type Monitor struct {
+	s        *Scorer
+	members  []passerelle.Member
+	profiles []*profile // nil for members that can never match (basic tier, empty profile)
+	nPhrases int
+	phrases  []*phrase // the scorer's phrases when the index was built
+
+	skillKeys    [nLang]map[string][]int32 // analysed term → skills that have it as a key
+	skillMembers map[int32][]int32         // skill → members having it
+	skillCPV     map[string][]int32        // CPV key → skills with a concept under it
+	memberCPV    map[string][]int32        // CPV key → members with a declared or rolled-up concept
+	clusterMem   [][]int32
+	sectorMem    [][]int32
+	cpvDepth     int
+}
+
+// NewMonitor indexes the premium, non-empty profiles among members. The members slice is
+// kept, not copied: do not change it while the Monitor is in use.
+func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
+	mon := &Monitor{
+		s: s, members: members, profiles: make([]*profile, len(members)),
+		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
+		clusterMem: make([][]int32, len(s.clusters)), sectorMem: make([][]int32, len(s.sectors)),
+	}
+	for l := range mon.skillKeys {
+		mon.skillKeys[l] = map[string][]int32{}
+	}
+	mon.cpvDepth = cpvDepth(s.rules)
+	cpvKey := func(prefix string) string {
+		if len(prefix) > mon.cpvDepth {
+			return prefix[:mon.cpvDepth]
+		}
+		return prefix
+	}
+	indexedSkill := map[int]bool{}
+	for i := range members {
+		m := &members[i]
+		if m.Tier != passerelle.TierPremium || m.EmptyProfile() {
+			continue
+		}
+		p := s.compile(m)
+		mon.profiles[i] = p
+		for _, sk := range p.skills {
+			id := int32(sk.id)
+			mon.skillMembers[id] = append(mon.skillMembers[id], int32(i))
+			if indexedSkill[sk.id] {
+				continue
+			}
+			indexedSkill[sk.id] = true
+			for l := lang(0); l < nLang; l++ {
+				seen := map[string]bool{}
+				for _, va := range sk.alts {
+					for _, k := range va.keys[l] {
+						if !seen[k] {
+							seen[k] = true
+							mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
+						}
+					}
+				}
+			}
+			seen := map[string]bool{}
+			for _, c := range sk.concepts {
+				if k := cpvKey(c.prefix); !seen[k] {
+					seen[k] = true
+					mon.skillCPV[k] = append(mon.skillCPV[k], id)
+				}
+			}
+		}
+		seen := map[string]bool{}
+		for _, c := range p.concepts {
+			if k := cpvKey(c.prefix); !seen[k] {
+				seen[k] = true
+				mon.memberCPV[k] = append(mon.memberCPV[k], int32(i))
+			}
+		}
+		for _, ci := range p.clusters {
+			mon.clusterMem[ci] = append(mon.clusterMem[ci], int32(i))
+		}
+		for _, si := range p.sectors {
+			mon.sectorMem[si] = append(mon.sectorMem[si], int32(i))
+		}
+	}
+	s.mu.Lock()
+	mon.phrases = append([]*phrase(nil), s.byID...)
+	s.mu.Unlock()
+	mon.nPhrases = len(mon.phrases)
+	return mon
+}
+
+// cpvDepth is how many digits of a CPV concept the Monitor indexes it by. A profile not
+// retrieved shares fewer digits with every notice code than its concepts' (indexed)
+// prefixes, so its CPV similarity is at most simMaxBelow(depth); and, not retrieved by
+// words, clusters or sectors either, that is its only topical evidence. The deepest depth
+// whose bound (with every practical signal at its best and a margin for rounding) stays
+// below the minimum score is sound; 2 always is, since below two common digits the CPV
+// signal is 0 and a match needs topical evidence.
+func cpvDepth(r passerelle.Rules) int {
+	w := r.Weights
+	practical := w.Deadline + w.Freshness + w.Region + w.Budget
+	depth := 2
+	for n := 3; n <= 8; n++ {
+		if w.CPV*simMaxBelow(n)+practical+0.5 < r.Thresholds.MinScore {
+			depth = n
+		}
+	}
+	return depth
+}
+
+// worker holds one goroutine's scratch space.
+type worker struct {
+	mm      *memo
+	mstamp  []uint32 // member → epoch when already a candidate
+	sstamp  []uint32 // skill → epoch when its words were already looked at
+	cstamp  []uint32 // skill → epoch when its members were already added by CPV
+	epoch   uint32
+	cands   []int32
+	scanned int
+}
+
+func (mon *Monitor) newWorker() *worker {
+	return &worker{mm: newMemo(mon.nPhrases), mstamp: make([]uint32, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
+}
+
+// Match streams ops through the index and returns the kept matches (the ones Score would
+// keep, with the same scores and explanations), ordered by opportunity then member as
+// given. It stops early when ctx is done.
+func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now time.Time) ([]passerelle.Match, error) {
+	results := make([][]passerelle.Match, len(ops))
+	w := runtime.GOMAXPROCS(0)
+	if w > len(ops) {
+		w = len(ops)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := mon.newWorker()
+			for {
+				if ctx.Err() != nil {
+					return
+				}
+				mu.Lock()
+				i := next
+				next += 16
+				mu.Unlock()
+				if i >= len(ops) {
+					return
+				}
+				for j := i; j < i+16 && j < len(ops); j++ {
+					results[j] = mon.matchOne(wk, &ops[j], now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []passerelle.Match
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Time) []passerelle.Match {
+	s := mon.s
+	d := s.analyzeDoc(o)
+	if d.global != "" {
+		return nil // a global exclusion vetoes every member
+	}
+	if st := o.ComputeStatus(now); st == passerelle.StatusClosed || st == passerelle.StatusCancelled {
+		return nil
+	}
+	wk.epoch++
+	wk.mm.reset()
+	wk.cands = wk.cands[:0]
+	addMember := func(i int32) {
+		if wk.mstamp[i] != wk.epoch {
+			wk.mstamp[i] = wk.epoch
+			wk.cands = append(wk.cands, i)
+		}
+	}
+	addSkill := func(id int32) {
+		if wk.sstamp[id] == wk.epoch {
+			return
+		}
+		wk.sstamp[id] = wk.epoch
+		if s.skill(mon.phrases[id], d, wk.mm).score <= 0 {
+			return
+		}
+		for _, i := range mon.skillMembers[id] {
+			addMember(i)
+		}
+	}
+	for _, f := range d.fields {
+		keys := mon.skillKeys[f.lang]
+		for t := range f.pos {
+			for _, id := range keys[t] {
+				addSkill(id)
+			}
+		}
+	}
+	for _, code := range d.cpv {
+		for n := 1; n <= mon.cpvDepth && n <= len(code); n++ {
+			k := code[:n]
+			for _, id := range mon.skillCPV[k] {
+				// A skill retrieved by CPV brings its members whatever its words do.
+				if wk.cstamp[id] == wk.epoch {
+					continue
+				}
+				wk.cstamp[id] = wk.epoch
+				for _, i := range mon.skillMembers[id] {
+					addMember(i)
+				}
+			}
+			for _, i := range mon.memberCPV[k] {
+				addMember(i)
+			}
+		}
+	}
+	for ci, h := range d.clusters {
+		if h.strength > 0 {
+			for _, i := range mon.clusterMem[ci] {
+				addMember(i)
+			}
+		}
+	}
+	for si, h := range d.sectors {
+		if h.strength > 0 {
+			for _, i := range mon.sectorMem[si] {
+				addMember(i)
+			}
+		}
+	}
+	sortInt32(wk.cands)
+	var out []passerelle.Match
+	for _, i := range wk.cands {
+		p := mon.profiles[i]
+		wk.scanned++
+		r := s.score(p, d, now, false, false, wk.mm)
+		if !s.kept(p.m, r) {
+			continue
+		}
+		r = s.score(p, d, now, false, true, wk.mm)
+		out = append(out, s.toMatch(p.m, o, r))
+	}
+	return out
+}
+
+func sortInt32(a []int32) { slices.Sort(a) }

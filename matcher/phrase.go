@@ -1,0 +1,212 @@
+package matcher
+
+import (
+	"sort"
+	"strings"
+)
+
+// A phrase is a compiled word or phrase of a profile or of the rules (a skill, an
+// exclusion, a cluster keyword): its analysis in every language, because a member writes
+// in one language and notices come in many. Phrases are interned by the Scorer, so that
+// 100,000 profiles drawing on the same skills share one copy.
+type phrase struct {
+	id   int
+	text string
+	// alts are the ways of saying it: the phrase itself first, then its synonyms.
+	alts []*variant
+	// concepts are the CPV codes the phrase names (skills only; nil for other phrases).
+	concepts []concept
+}
+
+// variant is one wording, analysed per language.
+type variant struct {
+	text  string
+	terms [nLang][]string  // analysed terms in order (for phrase matching)
+	uniq  [nLang][]string  // the same, deduplicated
+	idf   [nLang][]float64 // rarity of uniq[l][i]
+	total [nLang]float64   // sum of idf[l]
+	// keys are the rarest terms: a text that contains none of them cannot cover half of
+	// the variant's weight, so it cannot match. The Monitor indexes profiles by them.
+	keys [nLang][]string
+}
+
+// minCoverage is the share of a phrase's (rarity-weighted) words that a text must
+// contain for the phrase to count at all: one generic word of a three-word skill is noise.
+const minCoverage = 0.5
+
+func newVariant(text string, v *Vocabulary) *variant {
+	va := &variant{text: text}
+	for l := lang(0); l < nLang; l++ {
+		ts := analyze(text, l)
+		va.terms[l] = ts
+		va.uniq[l] = dedupe(append([]string(nil), ts...))
+		va.idf[l] = make([]float64, len(va.uniq[l]))
+		for i, t := range va.uniq[l] {
+			x := v.termIDF(t, l)
+			va.idf[l][i] = x
+			va.total[l] += x
+		}
+		// Keys: rarest first, until what is left weighs less than minCoverage.
+		idx := make([]int, len(va.uniq[l]))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return va.idf[l][idx[a]] > va.idf[l][idx[b]] })
+		rest := va.total[l]
+		for _, i := range idx {
+			if rest < minCoverage*va.total[l]-1e-9 {
+				break
+			}
+			va.keys[l] = append(va.keys[l], va.uniq[l][i])
+			rest -= va.idf[l][i]
+		}
+	}
+	return va
+}
+
+// field is one analysed text of an opportunity: its title or description, in its own
+// language or in a translation.
+type field struct {
+	name  string // "title", "description", "title (de)"
+	title bool
+	lang  lang
+	terms []string
+	text  string
+	spans [][2]int32 // where each term's token is in text, for explanations
+	pos   map[string][]int32
+}
+
+func newField(name string, title bool, l lang, text string) *field {
+	f := &field{name: name, title: title, lang: l, text: text, pos: map[string][]int32{}}
+	for _, sp := range tokenizeSpans(text) {
+		ft := fold(sp.tok)
+		if stopWords[ft] || (len([]rune(ft)) < 2 && !strings.ContainsAny(ft, "+#")) {
+			continue
+		}
+		t := stem(ft, l)
+		f.pos[t] = append(f.pos[t], int32(len(f.terms)))
+		f.terms = append(f.terms, t)
+		f.spans = append(f.spans, [2]int32{sp.start, sp.end})
+	}
+	return f
+}
+
+// hit is how well a variant matched a field.
+type hit struct {
+	q     float64 // 0..1: 1 phrase, 0.8 all words scattered, less for part of the words
+	start int32   // phrase start, or -1
+	found []string
+}
+
+// match measures variant va in field f. Quality is 1 for the phrase as written (a gap of
+// one word allowed), 0.8 for all its words scattered, 0.6×coverage for at least
+// minCoverage of its weight, and 0 below.
+func (va *variant) match(f *field, withFound bool) hit {
+	l := f.lang
+	uniq := va.uniq[l]
+	if len(uniq) == 0 || len(f.terms) == 0 {
+		return hit{start: -1}
+	}
+	var got float64
+	all := true
+	for i, t := range uniq {
+		if len(f.pos[t]) > 0 {
+			got += va.idf[l][i]
+		} else {
+			all = false
+		}
+	}
+	if va.total[l] <= 0 {
+		return hit{start: -1}
+	}
+	c := got / va.total[l]
+	if c < minCoverage {
+		return hit{start: -1}
+	}
+	h := hit{start: -1}
+	switch {
+	case all:
+		if start := phraseAt(va.terms[l], f); start >= 0 {
+			h.q, h.start = 1, start
+		} else {
+			h.q = 0.8
+		}
+	default:
+		h.q = 0.6 * c
+	}
+	if withFound && h.start < 0 {
+		for _, t := range uniq {
+			if p := f.pos[t]; len(p) > 0 {
+				sp := f.spans[p[0]]
+				h.found = append(h.found, f.text[sp[0]:sp[1]])
+			}
+		}
+	}
+	return h
+}
+
+// phraseAt returns where terms occur in order in f, each within two positions of the
+// previous one, or -1.
+func phraseAt(terms []string, f *field) int32 {
+	if len(terms) == 1 {
+		if p := f.pos[terms[0]]; len(p) > 0 {
+			return p[0]
+		}
+		return -1
+	}
+	for _, p0 := range f.pos[terms[0]] {
+		prev := p0
+		ok := true
+		for _, t := range terms[1:] {
+			next := int32(-1)
+			for _, p := range f.pos[t] {
+				if p > prev && p <= prev+2 {
+					next = p
+					break
+				}
+			}
+			if next < 0 {
+				ok = false
+				break
+			}
+			prev = next
+		}
+		if ok {
+			return p0
+		}
+	}
+	return -1
+}
+
+// surfaceText is what matched, in the notice's own words.
+func (h hit) surfaceText(f *field, va *variant) string {
+	if h.start >= 0 {
+		n := len(va.terms[f.lang])
+		end := int(h.start) + n
+		// Allow for the gaps phraseAt tolerates.
+		for end < len(f.terms) && end-int(h.start) < 2*n && !containsAll(f.terms[h.start:end], va.terms[f.lang]) {
+			end++
+		}
+		if end > len(f.spans) {
+			end = len(f.spans)
+		}
+		return f.text[f.spans[h.start][0]:f.spans[end-1][1]]
+	}
+	return strings.Join(h.found, " … ")
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		ok := false
+		for _, h := range have {
+			if h == w {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,827 @@
+package matcher
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// Scorer scores a member against an opportunity with a set of rules. It is pure (the same
+// inputs give the same score and explanation) and safe for concurrent use.
+type Scorer struct {
+	rules    passerelle.Rules
+	voc      *Vocabulary
+	clusters []bundle // sorted by name
+	sectors  []bundle
+	global   []*phrase // global exclusions
+	synonyms [][]string
+	maxField float64
+
+	mu      sync.Mutex
+	phrases map[string]*phrase // interned by kind+text
+	byID    []*phrase
+}
+
+// bundle is a compiled cluster or sector bundle.
+type bundle struct {
+	name     string
+	keywords []*phrase
+	cpv      []string
+}
+
+// NewScorer compiles rules r over vocabulary v (DefaultVocabulary when nil). It returns
+// the rules' validation error when they are invalid.
+func NewScorer(r passerelle.Rules, v *Vocabulary) (*Scorer, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = DefaultVocabulary()
+	}
+	s := &Scorer{rules: r, voc: v, phrases: map[string]*phrase{}}
+	s.maxField = math.Max(r.Fields.Title, r.Fields.Description)
+	for _, g := range r.Synonyms {
+		var norm []string
+		for _, w := range g {
+			norm = append(norm, normPhrase(w))
+		}
+		s.synonyms = append(s.synonyms, norm)
+	}
+	compile := func(m map[string]passerelle.Bundle) []bundle {
+		var out []bundle
+		for _, name := range sortedKeys(m) {
+			b := m[name]
+			cb := bundle{name: name, cpv: append([]string(nil), b.CPV...)}
+			seen := map[string]bool{}
+			for _, lang := range sortedKeys(b.Keywords) {
+				for _, k := range b.Keywords[lang] {
+					if n := normPhrase(k); !seen[n] {
+						seen[n] = true
+						cb.keywords = append(cb.keywords, s.intern("k", k))
+					}
+				}
+			}
+			out = append(out, cb)
+		}
+		return out
+	}
+	s.clusters = compile(r.Clusters)
+	s.sectors = compile(r.Sectors)
+	for _, e := range r.Exclusions {
+		s.global = append(s.global, s.intern("x", e))
+	}
+	return s, nil
+}
+
+// Rules returns the rules the scorer applies.
+func (s *Scorer) Rules() passerelle.Rules { return s.rules }
+
+// Vocabulary returns the CPV vocabulary the scorer uses.
+func (s *Scorer) Vocabulary() *Vocabulary { return s.voc }
+
+// normPhrase is the spelling-insensitive form of a phrase, used to intern it and to find
+// synonyms: lowercase, folded, single spaces.
+func normPhrase(p string) string {
+	return strings.Join(tokenize(fold(strings.ToLower(p))), " ")
+}
+
+// intern returns the compiled phrase for text; kind "s" (skill) also derives its CPV
+// concepts and synonyms, "x" (exclusion) and "k" (keyword) are matched literally.
+func (s *Scorer) intern(kind, text string) *phrase {
+	key := kind + "\x00" + text
+	s.mu.Lock()
+	p := s.phrases[key]
+	s.mu.Unlock()
+	if p != nil {
+		return p
+	}
+	p = &phrase{text: text}
+	p.alts = []*variant{newVariant(text, s.voc)}
+	if kind != "x" {
+		for _, alt := range s.synonymsOf(text) {
+			p.alts = append(p.alts, newVariant(alt, s.voc))
+		}
+	}
+	if kind == "s" {
+		p.concepts = conceptsOf(p, s.voc)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q := s.phrases[key]; q != nil { // compiled concurrently by another caller
+		return q
+	}
+	p.id = len(s.byID)
+	s.byID = append(s.byID, p)
+	s.phrases[key] = p
+	return p
+}
+
+// synonymsOf returns the other wordings of text given by the rules' synonym groups: for
+// each group entry that text contains (as whole words), text with that entry replaced by
+// each other entry of the group.
+func (s *Scorer) synonymsOf(text string) []string {
+	n := " " + normPhrase(text) + " "
+	var out []string
+	seen := map[string]bool{strings.TrimSpace(n): true}
+	for _, g := range s.synonyms {
+		for _, e := range g {
+			if e == "" || !strings.Contains(n, " "+e+" ") {
+				continue
+			}
+			for _, other := range g {
+				if other == e {
+					continue
+				}
+				alt := strings.TrimSpace(strings.Replace(n, " "+e+" ", " "+other+" ", 1))
+				if !seen[alt] {
+					seen[alt] = true
+					out = append(out, alt)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// profile is a member compiled for scoring.
+type profile struct {
+	m        *passerelle.Member
+	skills   []*phrase
+	excludes []*phrase
+	concepts []concept // declared CPV prefixes and roll-ups across skills
+	clusters []int     // indexes into Scorer.clusters
+	sectors  []int     // indexes into Scorer.sectors
+	empty    bool
+}
+
+func (s *Scorer) compile(m *passerelle.Member) *profile {
+	p := &profile{m: m, empty: m.EmptyProfile()}
+	seen := map[string]bool{}
+	for _, sk := range m.Skills {
+		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
+			continue
+		}
+		seen[normPhrase(sk)] = true
+		p.skills = append(p.skills, s.intern("s", sk))
+	}
+	for _, x := range m.Exclude {
+		if strings.TrimSpace(x) != "" {
+			p.excludes = append(p.excludes, s.intern("x", x))
+		}
+	}
+	for _, c := range m.CPV {
+		c = strings.TrimSpace(c)
+		if c == "" || strings.Trim(c, "0123456789") != "" || len(c) > 8 {
+			continue
+		}
+		code := c + strings.Repeat("0", 8-len(c))
+		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c})
+	}
+	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
+	for _, c := range m.Clusters {
+		for i, b := range s.clusters {
+			if b.name == c {
+				p.clusters = append(p.clusters, i)
+			}
+		}
+	}
+	for _, c := range m.Sectors {
+		for i, b := range s.sectors {
+			if b.name == c {
+				p.sectors = append(p.sectors, i)
+			}
+		}
+	}
+	return p
+}
+
+// rollUpSkills adds group (3 digits) concepts named by at least two different skills and
+// division (2 digits) concepts named by at least three: a profile whose skills converge
+// on a part of the CPV tree is about that part as a whole.
+func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
+	var out []concept
+	for _, lv := range []struct {
+		n, min int
+		factor float64
+	}{{3, 2, 0.75}, {2, 3, 0.65}} {
+		type agg struct {
+			skills map[int]bool
+			w      float64
+		}
+		groups := map[string]*agg{}
+		var order []string
+		for _, sk := range skills {
+			for _, c := range sk.concepts {
+				if len(c.prefix) < lv.n {
+					continue
+				}
+				k := c.prefix[:lv.n]
+				a := groups[k]
+				if a == nil {
+					a = &agg{skills: map[int]bool{}}
+					groups[k] = a
+					order = append(order, k)
+				}
+				a.skills[sk.id] = true
+				a.w = math.Max(a.w, c.weight)
+			}
+		}
+		for _, k := range order {
+			a := groups[k]
+			if len(a.skills) < lv.min || covered(out, k) {
+				continue
+			}
+			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
+				why: fmt.Sprintf("%d skills", len(a.skills))})
+		}
+	}
+	return out
+}
+
+// doc is an opportunity analysed once for scoring against many profiles.
+type doc struct {
+	o        *passerelle.Opportunity
+	fields   []*field
+	cpv      []string // normalized 8-digit codes
+	cpvPre   []string // their significant prefixes
+	clusters []signalHit
+	sectors  []signalHit
+	global   string // veto from a global exclusion, or ""
+}
+
+// signalHit says how strongly a notice belongs to a bundle, and why.
+type signalHit struct {
+	strength float64
+	why      string
+}
+
+func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
+	d := &doc{o: o}
+	l := langOf(o.Language)
+	if o.Language == "" {
+		l = guessLang(o.Title + " " + o.Description)
+	}
+	d.fields = append(d.fields, newField("title", true, l, o.Title))
+	if o.Description != "" {
+		d.fields = append(d.fields, newField("description", false, l, o.Description))
+	}
+	for _, code := range sortedKeys(o.Translations) {
+		if strings.EqualFold(code, o.Language) {
+			continue
+		}
+		t := o.Translations[code]
+		tl := langOf(code)
+		if t.Title != "" {
+			d.fields = append(d.fields, newField("title ("+code+")", true, tl, t.Title))
+		}
+		if t.Description != "" {
+			d.fields = append(d.fields, newField("description ("+code+")", false, tl, t.Description))
+		}
+	}
+	for _, c := range o.CPV {
+		if n := passerelle.NormalizeCPV(c); n != "" {
+			d.cpv = append(d.cpv, n)
+			d.cpvPre = append(d.cpvPre, s.voc.Prefix(n))
+		}
+	}
+	d.clusters = make([]signalHit, len(s.clusters))
+	for i, b := range s.clusters {
+		d.clusters[i] = s.bundleHit(d, b, contains(o.Clusters, b.name))
+	}
+	d.sectors = make([]signalHit, len(s.sectors))
+	for i, b := range s.sectors {
+		d.sectors[i] = s.bundleHit(d, b, contains(o.Sectors, b.name))
+	}
+	for _, x := range s.global {
+		if v := s.excluded(x, d); v != "" {
+			d.global = "global exclusion: " + v
+			break
+		}
+	}
+	return d
+}
+
+func contains(list []string, x string) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// bundleHit: a notice tagged with the bundle by its source, or whose main CPV code falls
+// under the bundle, belongs fully; another of its codes or a keyword in the title counts
+// 0.8; a keyword in the description 0.5.
+func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool) signalHit {
+	if tagged {
+		return signalHit{1, b.name + ": tagged by the source"}
+	}
+	best := signalHit{}
+	for i, c := range d.cpv {
+		for _, p := range b.cpv {
+			if strings.HasPrefix(c, p) {
+				st := 1.0
+				if i > 0 {
+					st = 0.8
+				}
+				if st > best.strength {
+					best = signalHit{st, fmt.Sprintf("%s: CPV %s ⊂ %s", b.name, c, p)}
+				}
+			}
+		}
+	}
+	if best.strength >= 1 {
+		return best
+	}
+	for _, k := range b.keywords {
+		for _, f := range d.fields {
+			for _, va := range k.alts {
+				h := va.match(f, false)
+				if h.q < 0.8 {
+					continue
+				}
+				st := 0.5
+				if f.title {
+					st = 0.8
+				}
+				if st > best.strength {
+					best = signalHit{st, fmt.Sprintf("%s: keyword %s in %s", b.name, quoteS(k.text), f.name)}
+				}
+			}
+		}
+	}
+	return best
+}
+
+// excluded returns the veto text when phrase x appears in the notice, or "".
+func (s *Scorer) excluded(x *phrase, d *doc) string {
+	for _, f := range d.fields {
+		for _, va := range x.alts {
+			if h := va.match(f, false); h.q >= 1 {
+				return fmt.Sprintf("excluded word %s in %s", quoteS(x.text), f.name)
+			}
+		}
+	}
+	return ""
+}
+
+// skillHit is the best match of one skill in one notice.
+type skillHit struct {
+	score float64 // 0..1, field-weighted
+	field int
+	alt   int
+	h     hit
+}
+
+func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
+	best := skillHit{field: -1}
+	for fi, f := range d.fields {
+		fw := s.rules.Fields.Description
+		if f.title {
+			fw = s.rules.Fields.Title
+		}
+		if fw <= 0 {
+			continue
+		}
+		for ai, va := range sk.alts {
+			h := va.match(f, false)
+			if h.q <= 0 {
+				continue
+			}
+			sc := h.q * fw / s.maxField
+			if sc > best.score {
+				best = skillHit{score: sc, field: fi, alt: ai, h: h}
+			}
+		}
+	}
+	return best
+}
+
+// memo caches per-notice work shared by the profiles scored against it (skill matches
+// and exclusions), indexed by phrase id. The zero memo caches nothing.
+type memo struct {
+	stamp []uint32
+	epoch uint32
+	hits  []skillHit
+}
+
+func newMemo(n int) *memo { return &memo{stamp: make([]uint32, n), hits: make([]skillHit, n)} }
+
+func (mm *memo) reset() { mm.epoch++ }
+
+func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) skillHit {
+	if mm == nil || sk.id >= len(mm.stamp) {
+		return s.matchSkill(sk, d)
+	}
+	if mm.stamp[sk.id] == mm.epoch {
+		return mm.hits[sk.id]
+	}
+	h := s.matchSkill(sk, d)
+	mm.stamp[sk.id], mm.hits[sk.id] = mm.epoch, h
+	return h
+}
+
+// textSaturation: the text signal gives 1-exp(-Σ/k) of its weight, so one skill in the
+// title gives about two thirds and further skills add less and less.
+const textSaturation = 1.0
+
+type scored struct {
+	score   float64
+	topical float64
+	veto    string
+	contrib []passerelle.Contribution
+}
+
+// score is the one scoring function both paths (Score and the Monitor) run.
+func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
+	var out scored
+	veto := func(why string) scored { return scored{veto: why} }
+	m, o, r := p.m, d.o, s.rules
+	if p.empty {
+		return veto("empty profile: nothing declared to match on")
+	}
+	if !topicalOnly {
+		if m.Tier != passerelle.TierPremium {
+			return veto("member tier " + string(m.Tier) + ": matches are for premium members")
+		}
+		switch st := o.ComputeStatus(now); st {
+		case passerelle.StatusClosed, passerelle.StatusCancelled:
+			return veto("opportunity " + string(st))
+		}
+		if dl := nextDeadline(o, now); dl != nil {
+			left := dl.Sub(now)
+			if left < time.Duration(r.Thresholds.MinDaysToDeadline)*24*time.Hour {
+				return veto(fmt.Sprintf("deadline in %s, below the %d-day minimum", humanDays(left), r.Thresholds.MinDaysToDeadline))
+			}
+		}
+		if d.global != "" {
+			return veto(d.global)
+		}
+		for _, x := range p.excludes {
+			if v := s.excluded(x, d); v != "" {
+				return veto(v)
+			}
+		}
+		if v := regionVeto(m.Regions, o); v != "" {
+			return veto(v)
+		}
+		if v := budgetVeto(m.Budget, o.Value); v != "" {
+			return veto(v)
+		}
+	}
+	add := func(signal, evidence string, pts float64) {
+		if pts <= 0 {
+			return
+		}
+		out.contrib = append(out.contrib, passerelle.Contribution{Signal: signal, Evidence: evidence, Points: pts})
+	}
+	// Text: each skill's best match, saturated together.
+	if r.Weights.Text > 0 && len(p.skills) > 0 {
+		hits := make([]skillHit, len(p.skills))
+		sum := 0.0
+		for i, sk := range p.skills {
+			hits[i] = s.skill(sk, d, mm)
+			sum += hits[i].score
+		}
+		if sum > 0 {
+			total := r.Weights.Text * (1 - math.Exp(-sum/textSaturation))
+			for i, h := range hits {
+				if h.score <= 0 {
+					continue
+				}
+				ev := ""
+				if explain {
+					ev = s.skillEvidence(p.skills[i], d, h)
+				}
+				add("text", ev, total*h.score/sum)
+			}
+		}
+	}
+	// CPV: the best fit between the notice's codes (main code first) and the profile's.
+	if r.Weights.CPV > 0 && len(d.cpv) > 0 {
+		best, bi, bc := 0.0, -1, concept{}
+		try := func(c concept) {
+			for i, code := range d.cpv {
+				w := 1.0
+				if i > 0 {
+					w = 0.8
+				}
+				x := w * c.weight * cpvSim(code, d.cpvPre[i], c.prefix)
+				if x > best {
+					best, bi, bc = x, i, c
+				}
+			}
+		}
+		for _, sk := range p.skills {
+			for _, c := range sk.concepts {
+				try(c)
+			}
+		}
+		for _, c := range p.concepts {
+			try(c)
+		}
+		if best > 0 {
+			ev := ""
+			if explain {
+				ev = s.cpvEvidence(d.cpv[bi], bi, bc)
+			}
+			add("cpv", ev, r.Weights.CPV*best)
+		}
+	}
+	if r.Weights.Cluster > 0 {
+		best := signalHit{}
+		for _, ci := range p.clusters {
+			if h := d.clusters[ci]; h.strength > best.strength {
+				best = h
+			}
+		}
+		add("cluster", "cluster "+best.why, r.Weights.Cluster*best.strength)
+	}
+	if r.Weights.Sector > 0 {
+		best := signalHit{}
+		for _, si := range p.sectors {
+			if h := d.sectors[si]; h.strength > best.strength {
+				best = h
+			}
+		}
+		add("sector", "sector "+best.why, r.Weights.Sector*best.strength)
+	}
+	for _, c := range out.contrib {
+		out.topical += c.Points
+	}
+	if topicalOnly || out.topical <= 0 {
+		out.score = out.topical
+		return out
+	}
+	// Practical signals order what fits; they never make a match on their own.
+	if dl := nextDeadline(o, now); dl != nil && r.Weights.Deadline > 0 {
+		days := dl.Sub(now).Hours() / 24
+		add("deadline", "deadline in "+humanDays(dl.Sub(now)), r.Weights.Deadline*math.Min(1, days/21))
+	}
+	if o.Published != nil && r.Weights.Freshness > 0 {
+		age := math.Max(0, now.Sub(*o.Published).Hours()/24)
+		f := 1.0
+		if age > 7 {
+			f = math.Max(0, 1-(age-7)/53)
+		}
+		add("freshness", fmt.Sprintf("published %d days ago", int(age)), r.Weights.Freshness*f)
+	}
+	if len(m.Regions) > 0 && r.Weights.Region > 0 {
+		if ev := regionHit(m.Regions, o); ev != "" {
+			add("region", ev, r.Weights.Region)
+		}
+	}
+	if m.Budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetVeto(m.Budget, o.Value) == "" && budgetComparable(o.Value) {
+		add("budget", fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency), r.Weights.Budget)
+	}
+	// Round each contribution to 0.1 and let the score be their sum, capped at 100 by
+	// scaling every contribution alike.
+	raw := 0.0
+	for _, c := range out.contrib {
+		raw += c.Points
+	}
+	scale := 1.0
+	if raw > 100 {
+		scale = 100 / raw
+	}
+	tenths := 0
+	for i := range out.contrib {
+		t := int(math.Round(out.contrib[i].Points * scale * 10))
+		out.contrib[i].Points = float64(t) / 10
+		tenths += t
+	}
+	out.score = float64(tenths) / 10
+	return out
+}
+
+func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
+	f := d.fields[h.field]
+	va := sk.alts[h.alt]
+	hh := va.match(f, true)
+	how := "~"
+	switch {
+	case hh.q >= 1:
+		how = "="
+	case hh.q < 0.8:
+		how = "≈ part of"
+	}
+	via := ""
+	if h.alt > 0 {
+		via = " (synonym " + quoteS(va.text) + ")"
+	}
+	return fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(hh.surfaceText(f, va)))
+}
+
+func (s *Scorer) cpvEvidence(code string, i int, c concept) string {
+	main := ""
+	if i == 0 {
+		main = "main "
+	}
+	label := s.voc.Label(c.code, "en")
+	if label == "" {
+		label = s.voc.Label(code, "en")
+	}
+	rel := "⊂"
+	if !strings.HasPrefix(code, c.prefix) {
+		rel = "near"
+	}
+	return fmt.Sprintf("%sCPV %s %s %s %s (%s)", main, code, rel, c.prefix, quoteS(label), c.why)
+}
+
+// nextDeadline is the next date the member must meet: the earliest stage deadline still
+// ahead, else the opportunity's deadline. Untrusted (placeholder) deadlines count as unknown.
+func nextDeadline(o *passerelle.Opportunity, now time.Time) *time.Time {
+	var next *time.Time
+	for _, st := range o.Stages {
+		if st.Deadline != nil && st.Deadline.After(now) && (next == nil || st.Deadline.Before(*next)) {
+			next = st.Deadline
+		}
+	}
+	if next != nil {
+		return next
+	}
+	if o.Deadline == nil || o.DeadlineUntrusted {
+		return nil
+	}
+	return o.Deadline
+}
+
+func humanDays(d time.Duration) string {
+	days := int(math.Floor(d.Hours() / 24))
+	switch {
+	case d < 0:
+		return "the past"
+	case days == 0:
+		return "less than a day"
+	case days == 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", days)
+}
+
+// regionVeto: a member who declared regions gets notices located in them. A notice whose
+// location is unknown is not vetoed (and earns no region points).
+func regionVeto(regions []string, o *passerelle.Opportunity) string {
+	if len(regions) == 0 {
+		return ""
+	}
+	if len(o.NUTS) == 0 && o.Country == "" {
+		return ""
+	}
+	if regionHit(regions, o) != "" {
+		return ""
+	}
+	where := strings.Join(o.NUTS, ", ")
+	if where == "" {
+		where = o.Country
+	}
+	return fmt.Sprintf("region: notice in %s, outside %s", where, strings.Join(regions, ", "))
+}
+
+func regionHit(regions []string, o *passerelle.Opportunity) string {
+	for _, r := range regions {
+		r = strings.ToUpper(strings.TrimSpace(r))
+		if r == "" {
+			continue
+		}
+		for _, n := range o.NUTS {
+			if strings.HasPrefix(strings.ToUpper(n), r) {
+				return fmt.Sprintf("region %s ⊂ %s", n, r)
+			}
+		}
+		if len(o.NUTS) == 0 && o.Country != "" && len(r) == 2 && countryOf(r) == strings.ToUpper(o.Country) {
+			return fmt.Sprintf("country %s = region %s", o.Country, r)
+		}
+	}
+	return ""
+}
+
+// countryOf maps a NUTS country prefix to ISO 3166-1 (NUTS writes Greece EL, the UK UK).
+func countryOf(nuts string) string {
+	switch nuts {
+	case "EL":
+		return "GR"
+	case "UK":
+		return "GB"
+	}
+	return nuts
+}
+
+// budgetComparable: budgets are in euros; a value in another currency cannot be compared.
+func budgetComparable(v *passerelle.Money) bool {
+	return v.Currency == "" || strings.EqualFold(v.Currency, "EUR")
+}
+
+func budgetVeto(b *passerelle.Budget, v *passerelle.Money) string {
+	if b == nil || v == nil || v.Amount <= 0 || !budgetComparable(v) {
+		return ""
+	}
+	if b.Min > 0 && v.Amount < b.Min {
+		return fmt.Sprintf("budget: value %.0f %s below the member's minimum %.0f", v.Amount, v.Currency, b.Min)
+	}
+	if b.Max > 0 && v.Amount > b.Max {
+		return fmt.Sprintf("budget: value %.0f %s above the member's maximum %.0f", v.Amount, v.Currency, b.Max)
+	}
+	return ""
+}
+
+// threshold is the score a match of p must reach to be kept.
+func (s *Scorer) threshold(m *passerelle.Member) float64 {
+	return math.Max(s.rules.Thresholds.MinScore, m.MinScore)
+}
+
+func (s *Scorer) kept(m *passerelle.Member, r scored) bool {
+	return r.veto == "" && r.topical > 0 && r.score >= s.threshold(m)
+}
+
+func (s *Scorer) toMatch(m *passerelle.Member, o *passerelle.Opportunity, r scored) passerelle.Match {
+	return passerelle.Match{
+		Member:       m.ID,
+		Opportunity:  o.ID,
+		Score:        r.score,
+		Explanation:  passerelle.Explanation{Contributions: r.contrib, Veto: r.veto},
+		RulesVersion: s.rules.Version,
+		State:        passerelle.MatchNew,
+	}
+}
+
+// Score applies the hard filters (premium tier, status not closed or cancelled, deadline
+// far enough, member's and global exclusions, declared regions as NUTS prefixes, budget
+// range when the value is known), then the soft fit (text, CPV, cluster, sector, deadline,
+// freshness, region, budget). Every contribution of the explanation names its evidence and
+// the contributions add up to the score (0-100, rounded to 0.1). A vetoed pair scores 0
+// and its explanation says why. ok is true when the match should be kept: not vetoed,
+// some topical evidence, and a score of at least max(rules' min score, member's).
+func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time.Time) (passerelle.Match, bool) {
+	p := s.compile(m)
+	d := s.analyzeDoc(o)
+	r := s.score(p, d, now, false, true, nil)
+	if r.contrib == nil {
+		r.contrib = []passerelle.Contribution{}
+	}
+	return s.toMatch(m, o, r), s.kept(m, r)
+}
+
+// Topical scores topical fit only — text, CPV, cluster, sector — ignoring status,
+// deadline, tier, region and budget: what `eval` ranks by. The score is not rounded (ties
+// are rare in a ranking) and is 0 for an empty profile.
+func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float64, passerelle.Explanation) {
+	r := s.score(s.compile(m), s.analyzeDoc(o), time.Time{}, true, true, nil)
+	return r.topical, passerelle.Explanation{Contributions: r.contrib, Veto: r.veto}
+}
+
+// ProfileQuery is what to retrieve candidate opportunities with for a new or edited
+// profile (through the search index): the skills and their synonyms as phrases, the
+// keywords of the member's clusters, and the CPV prefixes declared or derived from the
+// skills (through the CPV labels) and from the clusters' bundles.
+func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes []string) {
+	p := s.compile(m)
+	seenT, seenC := map[string]bool{}, map[string]bool{}
+	addT := func(t string) {
+		if n := normPhrase(t); n != "" && !seenT[n] {
+			seenT[n] = true
+			terms = append(terms, t)
+		}
+	}
+	addC := func(c string) {
+		if c != "" && !seenC[c] {
+			seenC[c] = true
+			cpvPrefixes = append(cpvPrefixes, c)
+		}
+	}
+	for _, sk := range p.skills {
+		for _, va := range sk.alts {
+			addT(va.text)
+		}
+		for _, c := range sk.concepts {
+			addC(c.prefix)
+		}
+	}
+	for _, c := range p.concepts {
+		addC(c.prefix)
+	}
+	for _, ci := range p.clusters {
+		for _, k := range s.clusters[ci].keywords {
+			addT(k.text)
+		}
+		for _, c := range s.clusters[ci].cpv {
+			addC(c)
+		}
+	}
+	for _, si := range p.sectors {
+		for _, k := range s.sectors[si].keywords {
+			addT(k.text)
+		}
+		for _, c := range s.sectors[si].cpv {
+			addC(c)
+		}
+	}
+	sort.Strings(cpvPrefixes)
+	return terms, cpvPrefixes
+}

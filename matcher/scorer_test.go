@@ -1,0 +1,320 @@
+package matcher
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+var now = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+
+func days(n int) *time.Time { t := now.Add(time.Duration(n) * 24 * time.Hour); return &t }
+
+func newTestScorer(t testing.TB) *Scorer {
+	t.Helper()
+	s, err := NewScorer(DefaultRules(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func cleaner() passerelle.Member {
+	return passerelle.Member{ID: "clean", Name: "NetClean", Tier: passerelle.TierPremium,
+		Skills: []string{"nettoyage de bureaux", "cleaning of buildings", "entretien des locaux"}}
+}
+
+func cleaningTender() passerelle.Opportunity {
+	return passerelle.Opportunity{ID: "ted:1", Kind: passerelle.KindTender, Language: "fr",
+		Title:       "Nettoyage de bureaux de l'administration communale",
+		Description: "Marché de services de nettoyage des locaux et des vitres.",
+		CPV:         []string{"90919200"}, Country: "BE", NUTS: []string{"BE352"},
+		Deadline: days(30), Published: days(-2), Status: passerelle.StatusOpen,
+		Value: &passerelle.Money{Amount: 120000, Currency: "EUR"}}
+}
+
+func TestDefaultRulesValid(t *testing.T) {
+	r := DefaultRules()
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range passerelle.Clusters {
+		b, ok := r.Clusters[c]
+		if !ok || len(b.CPV) == 0 || len(b.Keywords["fr"]) == 0 || len(b.Keywords["en"]) == 0 || len(b.Keywords["nl"]) == 0 {
+			t.Errorf("cluster %s: bundle incomplete: %+v", c, b)
+		}
+	}
+	bad := r
+	bad.Weights.Text = -1
+	if _, err := NewScorer(bad, nil); err == nil || !strings.Contains(err.Error(), "weights.text") {
+		t.Errorf("NewScorer accepted invalid rules: %v", err)
+	}
+}
+
+func TestVocabulary(t *testing.T) {
+	v := DefaultVocabulary()
+	if v.Len() != 9454 {
+		t.Errorf("Len = %d, want 9454", v.Len())
+	}
+	if got := v.Label("90910000", "fr"); got != "Services de nettoyage" {
+		t.Errorf("Label fr = %q", got)
+	}
+	for code, want := range map[string]string{"45000000": "45", "72200000": "722", "72210000": "7221", "90911000": "90911", "72212224": "72212224", "99999999": "99999999"} {
+		if got := v.Prefix(code); got != want {
+			t.Errorf("Prefix(%s) = %s, want %s", code, got, want)
+		}
+	}
+	if _, err := ParseVocabulary(strings.NewReader("code,level,parent,en\n123,group,,x\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad code not reported with its line: %v", err)
+	}
+}
+
+func sum(e passerelle.Explanation) float64 {
+	t := 0
+	for _, c := range e.Contributions {
+		t += int(math.Round(c.Points * 10))
+	}
+	return float64(t) / 10
+}
+
+func TestScoreHardFilters(t *testing.T) {
+	s := newTestScorer(t)
+	tests := []struct {
+		name   string
+		member func(*passerelle.Member)
+		opp    func(*passerelle.Opportunity)
+		rules  func(*passerelle.Rules)
+		veto   string // substring of the veto, "" for none
+		keep   bool
+	}{
+		{name: "fits", keep: true},
+		{name: "basic tier", member: func(m *passerelle.Member) { m.Tier = passerelle.TierBasic }, veto: "premium"},
+		{name: "closed by deadline", opp: func(o *passerelle.Opportunity) { o.Deadline = days(-1) }, veto: "closed"},
+		{name: "award", opp: func(o *passerelle.Opportunity) { o.Kind = passerelle.KindAward }, veto: "closed"},
+		{name: "cancelled", opp: func(o *passerelle.Opportunity) { o.Status = passerelle.StatusCancelled }, veto: "cancelled"},
+		{name: "deadline too close", opp: func(o *passerelle.Opportunity) { o.Deadline = days(2) }, veto: "deadline in 2 days"},
+		{name: "untrusted deadline is unknown", opp: func(o *passerelle.Opportunity) { o.Deadline = days(2); o.DeadlineUntrusted = true }, keep: true},
+		{name: "next stage too close", opp: func(o *passerelle.Opportunity) {
+			o.Stages = []passerelle.Stage{{Name: "letter of intent", Deadline: days(1)}}
+		}, veto: "deadline in 1 day"},
+		{name: "member exclusion", member: func(m *passerelle.Member) { m.Exclude = []string{"vitres"} }, veto: "excluded word 'vitres' in description"},
+		{name: "member exclusion folded", member: func(m *passerelle.Member) { m.Exclude = []string{"ADMINISTRATION"} }, veto: "excluded word 'ADMINISTRATION' in title"},
+		{name: "global exclusion", rules: func(r *passerelle.Rules) { r.Exclusions = []string{"administration communale"} }, veto: "global exclusion"},
+		{name: "region inside", member: func(m *passerelle.Member) { m.Regions = []string{"BE3"} }, keep: true},
+		{name: "region outside", member: func(m *passerelle.Member) { m.Regions = []string{"BE1", "FR"} }, veto: "region: notice in BE352, outside BE1, FR"},
+		{name: "region unknown", member: func(m *passerelle.Member) { m.Regions = []string{"BE1"} }, opp: func(o *passerelle.Opportunity) { o.NUTS = nil; o.Country = "" }, keep: true},
+		{name: "region by country", member: func(m *passerelle.Member) { m.Regions = []string{"FR"} }, opp: func(o *passerelle.Opportunity) { o.NUTS = nil }, veto: "outside FR"},
+		{name: "budget below min", member: func(m *passerelle.Member) { m.Budget = &passerelle.Budget{Min: 200000} }, veto: "below the member's minimum"},
+		{name: "budget above max", member: func(m *passerelle.Member) { m.Budget = &passerelle.Budget{Max: 100000} }, veto: "above the member's maximum"},
+		{name: "budget inside", member: func(m *passerelle.Member) { m.Budget = &passerelle.Budget{Min: 10000, Max: 500000} }, keep: true},
+		{name: "budget other currency not compared", member: func(m *passerelle.Member) { m.Budget = &passerelle.Budget{Max: 1000} },
+			opp: func(o *passerelle.Opportunity) { o.Value.Currency = "NOK" }, keep: true},
+		{name: "budget value unknown", member: func(m *passerelle.Member) { m.Budget = &passerelle.Budget{Max: 1000} }, opp: func(o *passerelle.Opportunity) { o.Value = nil }, keep: true},
+		{name: "member min score", member: func(m *passerelle.Member) { m.MinScore = 99 }, keep: false},
+		{name: "empty profile", member: func(m *passerelle.Member) { m.Skills = nil }, veto: "empty profile"},
+		{name: "unrelated", opp: func(o *passerelle.Opportunity) {
+			o.Title, o.Description, o.CPV = "Fourniture de carburant", "Gasoil pour les véhicules communaux.", []string{"09134100"}
+		}, keep: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := s
+			if tt.rules != nil {
+				r := DefaultRules()
+				tt.rules(&r)
+				var err error
+				if sc, err = NewScorer(r, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, o := cleaner(), cleaningTender()
+			if tt.member != nil {
+				tt.member(&m)
+			}
+			if tt.opp != nil {
+				tt.opp(&o)
+			}
+			got, ok := sc.Score(&m, &o, now)
+			if tt.veto != "" {
+				if !strings.Contains(got.Explanation.Veto, tt.veto) {
+					t.Fatalf("veto = %q, want it to contain %q", got.Explanation.Veto, tt.veto)
+				}
+				if got.Score != 0 || ok || len(got.Explanation.Contributions) != 0 {
+					t.Fatalf("vetoed match scored %v ok=%v %+v", got.Score, ok, got.Explanation.Contributions)
+				}
+				return
+			}
+			if got.Explanation.Veto != "" {
+				t.Fatalf("unexpected veto %q", got.Explanation.Veto)
+			}
+			if ok != tt.keep {
+				t.Fatalf("ok = %v, want %v (score %v: %+v)", ok, tt.keep, got.Score, got.Explanation.Contributions)
+			}
+			if got.Member != m.ID || got.Opportunity != o.ID || got.State != passerelle.MatchNew || got.RulesVersion != sc.Rules().Version {
+				t.Errorf("match header wrong: %+v", got)
+			}
+		})
+	}
+}
+
+func TestScoreExplanation(t *testing.T) {
+	s := newTestScorer(t)
+	m, o := cleaner(), cleaningTender()
+	m.Regions = []string{"BE"}
+	m.Budget = &passerelle.Budget{Max: 1e6}
+	got, ok := s.Score(&m, &o, now)
+	if !ok {
+		t.Fatalf("not kept: %+v", got)
+	}
+	if sum(got.Explanation) != got.Score || got.Score <= 0 || got.Score > 100 {
+		t.Errorf("contributions add to %v, score %v", sum(got.Explanation), got.Score)
+	}
+	if got.Score != math.Round(got.Score*10)/10 {
+		t.Errorf("score %v not rounded to 0.1", got.Score)
+	}
+	signals := map[string]string{}
+	for _, c := range got.Explanation.Contributions {
+		if c.Evidence == "" || c.Points <= 0 {
+			t.Errorf("contribution without evidence or points: %+v", c)
+		}
+		signals[c.Signal] += c.Evidence + "; "
+	}
+	for sig, want := range map[string]string{
+		"text":      "skill 'nettoyage de bureaux' = title 'Nettoyage de bureaux'",
+		"cpv":       "main CPV 90919200",
+		"deadline":  "deadline in 30 days",
+		"freshness": "published 2 days ago",
+		"region":    "region BE352 ⊂ BE",
+		"budget":    "within budget",
+	} {
+		if !strings.Contains(signals[sig], want) {
+			t.Errorf("signal %s: evidence %q lacks %q", sig, signals[sig], want)
+		}
+	}
+}
+
+// A French skill must find a German notice through the CPV labels, and an English one
+// through the words of the title.
+func TestScoreMultilingual(t *testing.T) {
+	s := newTestScorer(t)
+	m := passerelle.Member{ID: "cat", Name: "Cat", Tier: passerelle.TierPremium, Skills: []string{"nettoyage de bureaux"}}
+	de := passerelle.Opportunity{ID: "de", Language: "de", Title: "Unterhaltsreinigung der Verwaltungsgebäude", CPV: []string{"90919200"}, Deadline: days(40)}
+	off := passerelle.Opportunity{ID: "off", Language: "de", Title: "Straßenbau in der Innenstadt", CPV: []string{"45233140"}, Deadline: days(40)}
+	a, _ := s.Topical(&m, &de)
+	b, _ := s.Topical(&m, &off)
+	if a <= 0 || b != 0 {
+		t.Errorf("German office cleaning %v, road works %v", a, b)
+	}
+	en := passerelle.Member{ID: "sec", Name: "Sec", Tier: passerelle.TierPremium, Skills: []string{"cybersécurité"}}
+	o := passerelle.Opportunity{ID: "en", Language: "en", Title: "IT security audit of the ministry", Deadline: days(40)}
+	x, e := s.Topical(&en, &o)
+	if x <= 0 || !strings.Contains(e.Contributions[0].Evidence, "synonym 'it security'") {
+		t.Errorf("synonym not used: %v %+v", x, e)
+	}
+}
+
+func TestEmptyProfileMatchesNothing(t *testing.T) {
+	s := newTestScorer(t)
+	empty := passerelle.Member{ID: "e", Name: "E", Tier: passerelle.TierPremium, Regions: []string{"BE"}, Budget: &passerelle.Budget{Max: 1e9}}
+	o := cleaningTender()
+	got, ok := s.Score(&empty, &o, now)
+	if ok || got.Score != 0 || got.Explanation.Veto == "" {
+		t.Errorf("empty profile matched: %+v", got)
+	}
+	if x, _ := s.Topical(&empty, &o); x != 0 {
+		t.Errorf("empty profile topical %v", x)
+	}
+	if NewMonitor(s, []passerelle.Member{empty}).profiles[0] != nil {
+		t.Error("empty profile indexed")
+	}
+	// A profile with words that fit nothing gets nothing from the practical signals alone.
+	odd := passerelle.Member{ID: "o", Name: "O", Tier: passerelle.TierPremium, Skills: []string{"xylophone"}, Regions: []string{"BE"}}
+	if got, ok := s.Score(&odd, &o, now); ok || got.Score != 0 {
+		t.Errorf("unrelated profile scored %+v", got)
+	}
+}
+
+func TestProfileQuery(t *testing.T) {
+	s := newTestScorer(t)
+	m := passerelle.Member{ID: "w", Name: "W", Tier: passerelle.TierPremium, Clusters: []string{"web"},
+		Skills: []string{"services de nettoyage", "ERP"}, CPV: []string{"4821"}}
+	terms, cpv := s.ProfileQuery(&m)
+	has := func(list []string, x string) bool {
+		for _, y := range list {
+			if y == x {
+				return true
+			}
+		}
+		return false
+	}
+	for _, want := range []string{"services de nettoyage", "ERP", "enterprise resource planning", "website"} {
+		if !has(terms, want) {
+			t.Errorf("terms %q lack %q", terms, want)
+		}
+	}
+	for _, want := range []string{"4821", "9091", "724"} {
+		if !has(cpv, want) {
+			t.Errorf("cpv %q lack %q", cpv, want)
+		}
+	}
+}
+
+// Monitor.Match keeps exactly the pairs Score keeps, with the same scores and evidence.
+func TestMonitorEqualsScore(t *testing.T) {
+	s := newTestScorer(t)
+	members, ops := Synthetic(7, 300, 200)
+	// A few edge profiles beside the synthetic ones.
+	members = append(members,
+		passerelle.Member{ID: "basic", Name: "B", Tier: passerelle.TierBasic, Skills: []string{"nettoyage"}},
+		passerelle.Member{ID: "cpv-only", Name: "C", Tier: passerelle.TierPremium, CPV: []string{"90"}},
+		passerelle.Member{ID: "cluster-only", Name: "C", Tier: passerelle.TierPremium, Clusters: []string{"web"}},
+		passerelle.Member{ID: "empty", Name: "E", Tier: passerelle.TierPremium})
+	mon := NewMonitor(s, members)
+	got, err := mon.Match(context.Background(), ops, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ m, o string }
+	byPair := map[key]passerelle.Match{}
+	for _, g := range got {
+		byPair[key{g.Member, g.Opportunity}] = g
+	}
+	if len(byPair) != len(got) {
+		t.Errorf("duplicate matches")
+	}
+	kept := 0
+	for i := range members {
+		for j := range ops {
+			want, ok := s.Score(&members[i], &ops[j], now)
+			g, found := byPair[key{members[i].ID, ops[j].ID}]
+			if ok != found {
+				t.Fatalf("%s × %s: Score ok=%v (%.1f %+v), Monitor found=%v", members[i].ID, ops[j].ID, ok, want.Score, want.Explanation, found)
+			}
+			if !ok {
+				continue
+			}
+			kept++
+			if g.Score != want.Score || len(g.Explanation.Contributions) != len(want.Explanation.Contributions) {
+				t.Fatalf("%s × %s: Monitor %v, Score %v", members[i].ID, ops[j].ID, g, want)
+			}
+			for k := range g.Explanation.Contributions {
+				if g.Explanation.Contributions[k] != want.Explanation.Contributions[k] {
+					t.Fatalf("%s × %s: evidence differs: %+v vs %+v", members[i].ID, ops[j].ID, g.Explanation.Contributions[k], want.Explanation.Contributions[k])
+				}
+			}
+		}
+	}
+	if kept < 50 {
+		t.Errorf("only %d kept pairs: the property is barely exercised", kept)
+	}
+	t.Logf("%d kept pairs of %d", kept, len(members)*len(ops))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := mon.Match(ctx, ops, now); err == nil {
+		t.Error("cancelled context not reported")
+	}
+}

@@ -1,0 +1,135 @@
+package matcher
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"time"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// synthDomain is a trade: what its companies say they do and the CPV codes of its notices.
+type synthDomain struct {
+	skills []string
+	cpv    []string
+}
+
+var synthDomains = []synthDomain{
+	{[]string{"développement de logiciels", "applications métier", "software development", "intégration de systèmes", "bases de données", "API integration", "maintenance applicative", "développement web", "sites web", "web development", "applications mobiles", "Java", "C#", ".NET"}, []string{"722", "7231", "724", "482"}},
+	{[]string{"ERP", "progiciel de gestion intégré", "logiciel de comptabilité", "licences logicielles", "software licences", "gestion documentaire", "business intelligence"}, []string{"48", "7226"}},
+	{[]string{"cybersécurité", "sécurité informatique", "test d'intrusion", "penetration testing", "firewall", "protection des données", "audit de sécurité"}, []string{"7221273", "4873", "4876", "7215", "7222"}},
+	{[]string{"centre de données", "hébergement", "cloud computing", "serveurs", "stockage de données", "data centre", "réseaux informatiques"}, []string{"488", "7231", "3023", "3242", "7251"}},
+	{[]string{"capteurs", "instruments de mesure", "télémétrie", "objets connectés", "internet des objets", "monitoring systems", "measurement instruments", "smart metering"}, []string{"38", "3244", "3855"}},
+	{[]string{"production audiovisuelle", "vidéo", "organisation d'événements", "event management", "animation culturelle", "réalité virtuelle", "multimédia", "video production"}, []string{"92", "7995", "7934"}},
+	{[]string{"formation professionnelle", "e-learning", "serious games", "jeux sérieux", "formations pour adultes", "training courses", "simulation"}, []string{"80", "4819", "34152"}},
+	{[]string{"nettoyage de bureaux", "entretien des locaux", "cleaning of buildings", "window cleaning", "hygiène"}, []string{"909"}},
+	{[]string{"ingénierie structurelle", "bureau d'études", "civil engineering", "études de stabilité", "techniques spéciales", "HVAC"}, []string{"713", "712"}},
+	{[]string{"gros œuvre", "rénovation de bâtiments", "building works", "travaux de toiture", "construction de logements"}, []string{"4521", "4526", "4545", "454"}},
+	{[]string{"restauration collective", "repas scolaires", "catering", "cantine", "school meals"}, []string{"555", "158"}},
+	{[]string{"dispositifs médicaux", "matériel hospitalier", "medical devices", "imagerie médicale", "diagnostic equipment"}, []string{"331", "3319", "33696"}},
+	{[]string{"transport de personnes", "transport scolaire", "bus transport", "passenger transport"}, []string{"601", "3412"}},
+	{[]string{"conseil en gestion", "management consulting", "audit organisationnel", "études économiques", "business advisory"}, []string{"794", "7342"}},
+	{[]string{"véhicules utilitaires", "camions", "electric vehicles", "voitures de service"}, []string{"341", "3413", "3414"}},
+	{[]string{"soins à domicile", "aide aux personnes âgées", "home care", "social work", "services de santé"}, []string{"853", "851"}},
+}
+
+var synthLangs = []string{"fr", "fr", "en", "en", "de", "nl", "pl", "es", "it"}
+
+// Synthetic generates members profiles and opportunities for benchmarks (the
+// `passerelle bench match` command): companies of sixteen trades describing themselves in
+// plain French and English words, and notices of those trades in nine languages whose
+// titles are the CPV labels of their codes, with realistic deadlines, locations and values.
+// The same seed gives the same data.
+func Synthetic(seed, members, ops int) ([]passerelle.Member, []passerelle.Opportunity) {
+	rng := rand.New(rand.NewSource(int64(seed)))
+	v := DefaultVocabulary()
+	base := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	regions := []string{"BE", "BE3", "BE2", "BE1", "BE32", "FR", "NL", "LU"}
+	ms := make([]passerelle.Member, members)
+	for i := range ms {
+		d := synthDomains[rng.Intn(len(synthDomains))]
+		m := passerelle.Member{ID: fmt.Sprintf("m%06d", i), Name: fmt.Sprintf("Company %d", i), Tier: passerelle.TierPremium}
+		if rng.Intn(10) == 0 {
+			m.Tier = passerelle.TierBasic
+		}
+		n := 2 + rng.Intn(4)
+		for _, k := range rng.Perm(len(d.skills))[:min(n, len(d.skills))] {
+			m.Skills = append(m.Skills, d.skills[k])
+		}
+		if rng.Intn(4) == 0 { // a second trade
+			d2 := synthDomains[rng.Intn(len(synthDomains))]
+			m.Skills = append(m.Skills, d2.skills[rng.Intn(len(d2.skills))])
+		}
+		if rng.Intn(3) == 0 {
+			m.Clusters = []string{passerelle.Clusters[rng.Intn(len(passerelle.Clusters))]}
+		}
+		if rng.Intn(5) == 0 {
+			m.CPV = []string{d.cpv[rng.Intn(len(d.cpv))]}
+		}
+		if rng.Intn(3) == 0 {
+			m.Regions = []string{regions[rng.Intn(len(regions))]}
+		}
+		if rng.Intn(8) == 0 {
+			m.Exclude = []string{[]string{"nettoyage", "gardiennage", "défense", "armement"}[rng.Intn(4)]}
+		}
+		if rng.Intn(6) == 0 {
+			m.Budget = &passerelle.Budget{Min: float64(rng.Intn(5)) * 10000, Max: float64(1+rng.Intn(20)) * 100000}
+		}
+		ms[i] = m
+	}
+	// Notice codes: vocabulary codes under each trade's prefixes.
+	var under [][]string
+	for _, d := range synthDomains {
+		var codes []string
+		for _, c := range v.codes {
+			for _, p := range d.cpv {
+				if strings.HasPrefix(c.Code, p) {
+					codes = append(codes, c.Code)
+					break
+				}
+			}
+		}
+		under = append(under, codes)
+	}
+	os := make([]passerelle.Opportunity, ops)
+	for i := range os {
+		di := rng.Intn(len(synthDomains))
+		codes := under[di]
+		lang := synthLangs[rng.Intn(len(synthLangs))]
+		o := passerelle.Opportunity{ID: fmt.Sprintf("syn:%06d", i), Source: "syn", Kind: passerelle.KindTender, Language: lang,
+			Status: passerelle.StatusOpen, Country: "BE"}
+		nc := 1 + rng.Intn(3)
+		for k := 0; k < nc; k++ {
+			o.CPV = append(o.CPV, codes[rng.Intn(len(codes))])
+		}
+		label := v.Label(o.CPV[0], lang)
+		if lang == "fr" || lang == "en" {
+			// Buyers also write in their own words.
+			sk := synthDomains[di].skills[rng.Intn(len(synthDomains[di].skills))]
+			o.Title = label + " — " + sk
+		} else {
+			o.Title = label
+		}
+		o.Description = strings.Repeat(v.Label(o.CPV[len(o.CPV)-1], lang)+". ", 1+rng.Intn(3)) + fillers[rng.Intn(len(fillers))]
+		dl := base.Add(time.Duration(rng.Intn(90*24)-24*5) * time.Hour)
+		o.Deadline = &dl
+		pub := base.Add(-time.Duration(rng.Intn(30*24)) * time.Hour)
+		o.Published = &pub
+		o.NUTS = []string{[]string{"BE100", "BE211", "BE323", "BE352", "FR101", "NL329", "LU000"}[rng.Intn(7)]}
+		o.Country = o.NUTS[0][:2]
+		if rng.Intn(2) == 0 {
+			o.Value = &passerelle.Money{Amount: float64(1+rng.Intn(200)) * 10000, Currency: "EUR"}
+		}
+		os[i] = o
+	}
+	return ms, os
+}
+
+var fillers = []string{
+	"Le marché est divisé en lots. Les offres doivent être remises par voie électronique.",
+	"The contract will be awarded on the basis of the most economically advantageous tender.",
+	"Der Auftrag wird in Losen vergeben. Angebote sind elektronisch einzureichen.",
+	"De opdracht wordt gegund op basis van de economisch meest voordelige inschrijving.",
+	"",
+}
