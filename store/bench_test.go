@@ -72,8 +72,36 @@ func BenchmarkPutOpportunitiesUnchanged(b *testing.B) {
 // many: what GET /members/{id}/matches costs in the store.
 func BenchmarkMatches(b *testing.B) {
 	ctx := context.Background()
+	db := benchMatchesDB(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms, err := db.Matches(ctx, fmt.Sprintf("member-%03d", i%benchMembers))
+		if err != nil || len(ms) != benchPerMember {
+			b.Fatalf("Matches: %d, %v", len(ms), err)
+		}
+	}
+}
+
+// BenchmarkMatchesPage reads the first page of 50 of a member who has 500 matches, the way
+// the API lists them.
+func BenchmarkMatchesPage(b *testing.B) {
+	ctx := context.Background()
+	db := benchMatchesDB(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms, next, err := db.MatchesPage(ctx, fmt.Sprintf("member-%03d", i%benchMembers), MatchQuery{Limit: 50, MinScore: 10})
+		if err != nil || len(ms) != 50 || next == "" {
+			b.Fatalf("MatchesPage: %d, %v", len(ms), err)
+		}
+	}
+}
+
+const benchMembers, benchPerMember = 200, 500
+
+func benchMatchesDB(b *testing.B) *DB {
+	ctx := context.Background()
 	db := openTest(b)
-	const members, perMember = 200, 500
+	const members, perMember = benchMembers, benchPerMember
 	for m := 0; m < members; m++ {
 		id := fmt.Sprintf("member-%03d", m)
 		if _, err := db.CreateMember(ctx, member(id), t0); err != nil {
@@ -98,11 +126,5 @@ func BenchmarkMatches(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ms, err := db.Matches(ctx, fmt.Sprintf("member-%03d", i%members))
-		if err != nil || len(ms) != perMember {
-			b.Fatalf("Matches: %d, %v", len(ms), err)
-		}
-	}
+	return db
 }

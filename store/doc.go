@@ -35,6 +35,8 @@
 //	matches
 //	  <member id> 0x00 <opportunity id> → passerelle.Match (JSON); a member's matches are
 //	                                      one contiguous key range
+//	matches_by_score                    (schema 3; serves MatchesPage: a page costs its size)
+//	  <member id> 0x00 <score:float64, descending> <opportunity id> → match state
 //	feedback_counts
 //	  <rules version:uint64> <verdict>  → count:uint64 (current verdicts, per rules version)
 //	runs                                (bucket sequence = last run number)

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -17,6 +19,14 @@ func matchKey(member, opportunity string) []byte {
 }
 
 func memberPrefix(member string) []byte { return append([]byte(member), 0) }
+
+// rankKey is a match's key in matches_by_score: member 0x00 score(desc) opportunity. Its
+// value is the match state, so that listings filtered by state need not decode matches.
+func rankKey(m *passerelle.Match) []byte {
+	k := memberPrefix(m.Member)
+	k = append(k, scoreKeyDesc(m.Score)...)
+	return append(k, m.Opportunity...)
+}
 
 // stateRank orders match states as they progress: a match goes from new to notified when its
 // digest is sent, then to a state the member chose. PutMatches never moves a state back.
@@ -84,6 +94,10 @@ func putMatches(ctx context.Context, tx *bolt.Tx, ms []passerelle.Match, now tim
 	if err != nil {
 		return 0, err
 	}
+	rank, err := bucket(tx, bucketMatchRank)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	lastMember, memberOK := "", false
 	for i := range ms {
@@ -111,6 +125,9 @@ func putMatches(ctx context.Context, tx *bolt.Tx, ms []passerelle.Match, now tim
 			if stateRank(m.State) <= stateRank(old.State) {
 				m.State = old.State
 			}
+			if err := rank.Delete(rankKey(&old)); err != nil {
+				return 0, err
+			}
 		} else {
 			m.Created = now
 			if m.State == "" {
@@ -124,6 +141,9 @@ func putMatches(ctx context.Context, tx *bolt.Tx, ms []passerelle.Match, now tim
 		}
 		m.Updated = now
 		if err := putJSON(b, key, &m); err != nil {
+			return 0, err
+		}
+		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
 			return 0, err
 		}
 		n++
@@ -179,7 +199,11 @@ func deleteMemberMatches(tx *bolt.Tx, member string, keep func(m *passerelle.Mat
 	if err != nil {
 		return err
 	}
-	var doomed [][]byte
+	rank, err := bucket(tx, bucketMatchRank)
+	if err != nil {
+		return err
+	}
+	var doomed, doomedRank [][]byte
 	err = prefixScan(b, memberPrefix(member), func(k, v []byte) error {
 		var m passerelle.Match
 		if err := decode(v, &m); err != nil {
@@ -194,14 +218,18 @@ func deleteMemberMatches(tx *bolt.Tx, member string, keep func(m *passerelle.Mat
 			}
 		}
 		doomed = append(doomed, append([]byte(nil), k...))
+		doomedRank = append(doomedRank, rankKey(&m))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	// Deleting while a cursor walks the bucket skips keys in bbolt; delete afterwards.
-	for _, k := range doomed {
+	for i, k := range doomed {
 		if err := b.Delete(k); err != nil {
+			return err
+		}
+		if err := rank.Delete(doomedRank[i]); err != nil {
 			return err
 		}
 	}
@@ -308,6 +336,13 @@ func (db *DB) SetFeedback(ctx context.Context, member, opportunity string, fb pa
 		if err := addFeedbackCount(counts, m.Feedback, 1); err != nil {
 			return err
 		}
+		rank, err := bucket(tx, bucketMatchRank)
+		if err != nil {
+			return err
+		}
+		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
+			return err
+		}
 		return putJSON(b, key, &m)
 	})
 	if err != nil {
@@ -354,4 +389,82 @@ func (db *DB) FeedbackCounts(ctx context.Context) (map[int]map[passerelle.Verdic
 		})
 	})
 	return out, err
+}
+
+// MatchQuery selects a page of a member's matches.
+type MatchQuery struct {
+	// State, when set, keeps only matches in that state.
+	State passerelle.MatchState
+	// MinScore keeps only matches scoring at least this much.
+	MinScore float64
+	// Limit is the page size; 0 or less means no limit.
+	Limit int
+	// Cursor is the Next of the previous page; empty for the first page.
+	Cursor string
+}
+
+// MatchesPage returns one page of a member's matches in the order of Matches (best score
+// first, then opportunity id) and the cursor of the next page, empty after the last one.
+// It reads the score index, so a page costs what it returns, not what the member has.
+func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) ([]passerelle.Match, string, error) {
+	prefix := memberPrefix(member)
+	seek := prefix
+	if q.Cursor != "" {
+		after, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(after) < 8 {
+			return nil, "", passerelle.Errorf(passerelle.EINVALID, "invalid cursor %q", q.Cursor)
+		}
+		seek = append(append([]byte(nil), prefix...), after...)
+	}
+	var (
+		ms   []passerelle.Match
+		next string
+	)
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		rank, err := bucket(tx, bucketMatchRank)
+		if err != nil {
+			return err
+		}
+		b, err := bucket(tx, bucketMatches)
+		if err != nil {
+			return err
+		}
+		c := rank.Cursor()
+		k, v := c.Seek(seek)
+		if q.Cursor != "" && bytes.Equal(k, seek) {
+			k, v = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			rest := k[len(prefix):]
+			if len(rest) < 8 {
+				return fmt.Errorf("store damaged: match rank key %q", k)
+			}
+			if scoreFromKeyDesc(rest[:8]) < q.MinScore {
+				break // scores only go down from here
+			}
+			if q.State != "" && string(v) != string(q.State) {
+				continue
+			}
+			if q.Limit > 0 && len(ms) == q.Limit {
+				// One more match exists: the page ends at the last one returned.
+				last := rankKey(&ms[len(ms)-1])
+				next = base64.RawURLEncoding.EncodeToString(last[len(prefix):])
+				return nil
+			}
+			var m passerelle.Match
+			found, err := getJSON(b, matchKey(member, string(rest[8:])), &m)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("store damaged: match rank key %q has no match", k)
+			}
+			ms = append(ms, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return ms, next, nil
 }

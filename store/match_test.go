@@ -196,3 +196,76 @@ func TestSetFeedbackAndCounts(t *testing.T) {
 	_, err = db.SetFeedback(ctx, "a", "o:1", passerelle.Feedback{Verdict: "meh"})
 	wantCode(t, err, passerelle.EINVALID)
 }
+
+func TestMatchesPage(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	createMembers(t, db, "a", "a2")
+	ms := []passerelle.Match{
+		mt("a", "o:1", 10, 1), mt("a", "o:5", 70, 1), mt("a", "o:3", 70, 1), mt("a", "o:2", 95.5, 1),
+		mt("a", "o:4", 40, 1), mt("a", "o:6", 0, 1), mt("a2", "o:9", 99, 1),
+	}
+	if _, err := db.PutMatches(ctx, ms, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetFeedback(ctx, "a", "o:3", passerelle.Feedback{Verdict: passerelle.VerdictSaved}); err != nil {
+		t.Fatal(err)
+	}
+	// A re-score moves o:1 to the top: the index must follow.
+	if _, err := db.PutMatches(ctx, []passerelle.Match{mt("a", "o:1", 99, 2)}, t0); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := db.Matches(ctx, "a")
+	want := oppIDs(all)
+	if !reflect.DeepEqual(want, []string{"o:1", "o:2", "o:3", "o:5", "o:4", "o:6"}) {
+		t.Fatalf("Matches order %v", want)
+	}
+	for _, tc := range []struct {
+		name string
+		q    MatchQuery
+		want []string
+	}{
+		{"all", MatchQuery{}, want},
+		{"min score", MatchQuery{MinScore: 70}, []string{"o:1", "o:2", "o:3", "o:5"}},
+		{"state", MatchQuery{State: passerelle.MatchSaved}, []string{"o:3"}},
+		{"state new, min score", MatchQuery{State: passerelle.MatchNew, MinScore: 40}, []string{"o:1", "o:2", "o:5", "o:4"}},
+	} {
+		for _, limit := range []int{0, 1, 2, 4, 100} {
+			q := tc.q
+			q.Limit = limit
+			var got []string
+			pages := 0
+			for {
+				page, next, err := db.MatchesPage(ctx, "a", q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if limit > 0 && len(page) > limit {
+					t.Fatalf("%s limit %d: page of %d", tc.name, limit, len(page))
+				}
+				got = append(got, oppIDs(page)...)
+				pages++
+				if next == "" {
+					break
+				}
+				if pages > 10 {
+					t.Fatalf("%s limit %d: cursor does not advance", tc.name, limit)
+				}
+				q.Cursor = next
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s limit %d: %v, want %v", tc.name, limit, got, tc.want)
+			}
+		}
+	}
+	_, _, err := db.MatchesPage(ctx, "a", MatchQuery{Cursor: "!!"})
+	wantCode(t, err, passerelle.EINVALID)
+	// After a delete the index has no dangling entries.
+	if err := db.ReplaceMemberMatches(ctx, "a", nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := db.MatchesPage(ctx, "a", MatchQuery{})
+	if err != nil || !reflect.DeepEqual(oppIDs(page), []string{"o:3"}) {
+		t.Fatalf("after replace: %v, %v (only the match with feedback stays)", oppIDs(page), err)
+	}
+}

@@ -19,6 +19,7 @@ var (
 	bucketFetchState    = []byte("fetch_state")
 	bucketRules         = []byte("rules")
 	bucketMatches       = []byte("matches")
+	bucketMatchRank     = []byte("matches_by_score")
 	bucketFeedbackCount = []byte("feedback_counts")
 	bucketRuns          = []byte("runs")
 	bucketKeys          = []byte("keys")
@@ -42,6 +43,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "create buckets", migrateCreateBuckets},
 	{2, "index opportunities by updated time", migrateUpdatedIndex},
+	{3, "index matches by member and score", migrateMatchRank},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
@@ -74,6 +76,25 @@ func migrateUpdatedIndex(tx *bolt.Tx) error {
 			return fmt.Errorf("opportunity %q: %w", k, err)
 		}
 		return idx.Put(updatedKey(o.Updated, string(k)), nil)
+	})
+}
+
+// migrateMatchRank builds the index behind MatchesPage from the matches already stored.
+func migrateMatchRank(tx *bolt.Tx) error {
+	rank, err := tx.CreateBucketIfNotExists(bucketMatchRank)
+	if err != nil {
+		return err
+	}
+	ms, err := bucket(tx, bucketMatches)
+	if err != nil {
+		return err
+	}
+	return ms.ForEach(func(k, v []byte) error {
+		var m passerelle.Match
+		if err := decode(v, &m); err != nil {
+			return fmt.Errorf("match %q: %w", k, err)
+		}
+		return rank.Put(rankKey(&m), []byte(m.State))
 	})
 }
 

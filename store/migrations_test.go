@@ -112,3 +112,33 @@ func TestMigrationVersionsAscend(t *testing.T) {
 		}
 	}
 }
+
+func TestMigration3IndexesExistingMatches(t *testing.T) {
+	db, path := openAt(t, 2)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMatches)
+		for _, m := range []passerelle.Match{mt("a", "o:1", 20, 1), mt("a", "o:2", 80, 1), mt("b", "o:1", 50, 1)} {
+			m.State = passerelle.MatchNew
+			if err := putJSON(b, matchKey(m.Member, m.Opportunity), &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	page, _, err := db.MatchesPage(context.Background(), "a", MatchQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := oppIDs(page); !reflect.DeepEqual(got, []string{"o:2", "o:1"}) {
+		t.Fatalf("MatchesPage after migration = %v", got)
+	}
+}

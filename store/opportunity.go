@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -197,11 +196,11 @@ func (w *oppWriter) write(o, old *passerelle.Opportunity) error {
 }
 
 func sameJSON(a, b any) (bool, error) {
-	x, err := json.Marshal(a)
+	x, err := codec.Marshal(a)
 	if err != nil {
 		return false, err
 	}
-	y, err := json.Marshal(b)
+	y, err := codec.Marshal(b)
 	if err != nil {
 		return false, err
 	}

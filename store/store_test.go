@@ -154,4 +154,9 @@ func TestScoreKeyDescOrder(t *testing.T) {
 			t.Errorf("scoreKeyDesc(%v) does not sort before scoreKeyDesc(%v)", scores[i-1], scores[i])
 		}
 	}
+	for _, s := range scores {
+		if got := scoreFromKeyDesc(scoreKeyDesc(s)); got != s {
+			t.Errorf("scoreFromKeyDesc(scoreKeyDesc(%v)) = %v", s, got)
+		}
+	}
 }
