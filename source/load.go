@@ -1,0 +1,148 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/passerelle/passerelle"
+)
+
+// LoadResult is what Load brought back from one source.
+type LoadResult struct {
+	Opportunities []passerelle.Opportunity
+	NotModified   bool
+	Validators    Validators
+	// Errors are the documents and records that could not be read; the rest is in
+	// Opportunities. Record errors come one by one (RecordError), so len(Errors) counts them.
+	Errors  []error
+	Fetched int // documents fetched
+}
+
+// Load fetches src.URL, parses every document with src.Format (detecting it per document
+// when "auto" or ""), and normalises the result (see Normalize). Bad documents and records
+// are reported in the result's Errors, not as a failure, as long as something was read;
+// when nothing could be read, Load fails with the reasons.
+func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validators) (LoadResult, error) {
+	if !Supported(src.Format) {
+		return LoadResult{}, passerelle.Errorf(passerelle.EINVALID, "source %s: format %q is not supported; known: %v", src.ID, src.Format, Formats)
+	}
+	if _, err := location(src); err != nil {
+		return LoadResult{}, err
+	}
+	fr, err := f.Fetch(ctx, src.URL, prev)
+	if err != nil {
+		return LoadResult{}, fmt.Errorf("source %s: %w", src.ID, err)
+	}
+	res := LoadResult{NotModified: fr.NotModified, Validators: fr.Validators, Fetched: len(fr.Docs), Errors: fr.Errors}
+	if fr.NotModified {
+		return res, nil
+	}
+	for _, doc := range fr.Docs {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		ops, err := Parse(ctx, src.Format, bytes.NewReader(doc.Body), doc.Name, src)
+		res.Opportunities = append(res.Opportunities, ops...)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return res, err
+		}
+		var re *RecordErrors
+		if errors.As(err, &re) {
+			for _, e := range re.Errs {
+				res.Errors = append(res.Errors, e)
+			}
+			continue
+		}
+		res.Errors = append(res.Errors, err)
+	}
+	res.Opportunities = Normalize(res.Opportunities, src)
+	if len(res.Opportunities) == 0 && len(res.Errors) > 0 {
+		return res, fmt.Errorf("source %s: nothing could be read: %w", src.ID, summarize(res.Errors))
+	}
+	return res, nil
+}
+
+// summarize joins the first few errors and counts the rest, so that one bad source with
+// thousands of bad records gives a readable message.
+func summarize(errs []error) error {
+	if len(errs) <= maxListed {
+		return errors.Join(errs...)
+	}
+	head := append([]error{}, errs[:maxListed]...)
+	head = append(head, fmt.Errorf("and %d more errors", len(errs)-maxListed))
+	return errors.Join(head...)
+}
+
+// Normalize gives parsed opportunities the shape the rest of the program expects from
+// src: Source and Sources are src.ID; Pole, Language, Clusters, Sectors and Kind take the
+// source's defaults when empty (Kind "other" when the source has none either); ID is kept
+// when the parser set one, else "<src.ID>:<ExternalID>"; CPV codes become 8 digits, invalid
+// ones dropped, duplicates removed, order kept (the main code stays first). Two records
+// with the same ID keep the later one in the place of the first: a feed repeating an item
+// means one opportunity.
+func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle.Opportunity {
+	seen := make(map[string]int, len(ops))
+	out := make([]passerelle.Opportunity, 0, len(ops))
+	for _, o := range ops {
+		o.Source = src.ID
+		o.Sources = []string{src.ID}
+		if o.Pole == "" {
+			o.Pole = src.Pole
+		}
+		if o.Language == "" {
+			o.Language = langTag(src.Language)
+		}
+		if len(o.Clusters) == 0 && len(src.Clusters) > 0 {
+			o.Clusters = append([]string(nil), src.Clusters...)
+		}
+		if len(o.Sectors) == 0 && len(src.Sectors) > 0 {
+			o.Sectors = append([]string(nil), src.Sectors...)
+		}
+		if o.Kind == "" {
+			o.Kind = src.Kind
+		}
+		if o.Kind == "" {
+			o.Kind = passerelle.KindOther
+		}
+		if o.ID == "" {
+			o.ID = src.ID + ":" + o.ExternalID
+		}
+		o.CPV = normalizeCPVs(o.CPV)
+		if i, dup := seen[o.ID]; dup {
+			out[i] = o
+			continue
+		}
+		seen[o.ID] = len(out)
+		out = append(out, o)
+	}
+	return out
+}
+
+func normalizeCPVs(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(in))
+	for _, c := range in {
+		n := passerelle.NormalizeCPV(c)
+		if n == "" {
+			continue
+		}
+		dup := false
+		for _, x := range out {
+			dup = dup || x == n
+		}
+		if !dup {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
