@@ -8,6 +8,9 @@
 //     and re-putting the same records never makes duplicates.
 //   - Stored data is never lost by bad input: records are validated before any write, and a
 //     rejected batch writes nothing. Deleting a source keeps its opportunities.
+//   - The same notice from two sources is one opportunity: a copy is recognised by its TED
+//     publication number or by title, buyer and deadline date, merged (PutMerged) and its id
+//     kept as an alias. Merging never rewrites what the first source said; it only fills gaps.
 //   - Opportunities keep their history: each material change (text, deadline, status, value,
 //     stages) bumps Revision and stores the diff. Rules are versioned and never rewritten.
 //   - Values are JSON in the domain's canonical shape; keys sort (ids, zero-padded run
@@ -24,6 +27,11 @@
 //	  <opportunity id> 0x00 <n:uint64>  → passerelle.Revision (JSON), n = 2, 3, ...
 //	opportunities_by_updated            (schema 2; serves UpdatedSince without a full scan)
 //	  <updated:int64 ns, sign-flipped> <opportunity id> → empty
+//	fingerprints                        (schema 4; recognises another source's copy, dedup.go)
+//	  "ref:" <TED publication number>   → opportunity id
+//	  "tbd:" <title>|<buyer>|<date>     → opportunity id (normalized; first one seen wins)
+//	aliases
+//	  <id a copy came under>            → opportunity id it was merged into
 //	members
 //	  <member id>                       → passerelle.Member (JSON)
 //	sources

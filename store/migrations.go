@@ -20,6 +20,8 @@ var (
 	bucketRules         = []byte("rules")
 	bucketMatches       = []byte("matches")
 	bucketMatchRank     = []byte("matches_by_score")
+	bucketFingerprints  = []byte("fingerprints")
+	bucketAliases       = []byte("aliases")
 	bucketFeedbackCount = []byte("feedback_counts")
 	bucketRuns          = []byte("runs")
 	bucketKeys          = []byte("keys")
@@ -44,6 +46,7 @@ var migrations = []migration{
 	{1, "create buckets", migrateCreateBuckets},
 	{2, "index opportunities by updated time", migrateUpdatedIndex},
 	{3, "index matches by member and score", migrateMatchRank},
+	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
@@ -95,6 +98,30 @@ func migrateMatchRank(tx *bolt.Tx) error {
 			return fmt.Errorf("match %q: %w", k, err)
 		}
 		return rank.Put(rankKey(&m), []byte(m.State))
+	})
+}
+
+// migrateFingerprints indexes the stored opportunities' fingerprints, first id first. It
+// merges nothing: opportunities already stored twice stay two, as they were.
+func migrateFingerprints(tx *bolt.Tx) error {
+	w := &oppWriter{}
+	var err error
+	if w.fps, err = tx.CreateBucketIfNotExists(bucketFingerprints); err != nil {
+		return err
+	}
+	if _, err = tx.CreateBucketIfNotExists(bucketAliases); err != nil {
+		return err
+	}
+	ops, err := bucket(tx, bucketOpportunities)
+	if err != nil {
+		return err
+	}
+	return ops.ForEach(func(k, v []byte) error {
+		var o passerelle.Opportunity
+		if err := decode(v, &o); err != nil {
+			return fmt.Errorf("opportunity %q: %w", k, err)
+		}
+		return w.addFingerprints(fingerprints(&o), o.ID)
 	})
 }
 

@@ -24,6 +24,11 @@ const (
 	PutNew
 	// PutUpdated: a material field changed; a revision with the diff was stored.
 	PutUpdated
+	// PutMerged: the record is another source's copy of a stored opportunity (same TED
+	// publication number, or same title, buyer and deadline date) and was merged into it:
+	// PutOutcome.ID names that opportunity, whose Sources now include the record's source.
+	// Also returned when a later copy fills fields the opportunity lacked.
+	PutMerged
 )
 
 func (r PutResult) String() string {
@@ -34,6 +39,8 @@ func (r PutResult) String() string {
 		return "new"
 	case PutUpdated:
 		return "updated"
+	case PutMerged:
+		return "merged"
 	}
 	return "PutResult(" + strconv.Itoa(int(r)) + ")"
 }
@@ -111,7 +118,7 @@ func checkOpportunity(o *passerelle.Opportunity) error {
 
 // oppWriter holds the buckets one batch writes to.
 type oppWriter struct {
-	ops, revs, updated *bolt.Bucket
+	ops, revs, updated, fps, aliases *bolt.Bucket
 }
 
 func newOppWriter(tx *bolt.Tx) (*oppWriter, error) {
@@ -124,6 +131,12 @@ func newOppWriter(tx *bolt.Tx) (*oppWriter, error) {
 		return nil, err
 	}
 	if w.updated, err = bucket(tx, bucketOppUpdated); err != nil {
+		return nil, err
+	}
+	if w.fps, err = bucket(tx, bucketFingerprints); err != nil {
+		return nil, err
+	}
+	if w.aliases, err = bucket(tx, bucketAliases); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -139,6 +152,16 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 		return PutOutcome{}, err
 	}
 	if !found {
+		// Not known under its id: maybe as another source's opportunity.
+		canonical := string(w.aliases.Get(key))
+		if canonical == "" {
+			if canonical, err = w.findDuplicate(&o); err != nil {
+				return PutOutcome{}, err
+			}
+		}
+		if canonical != "" {
+			return w.mergeCopy(canonical, &o, now)
+		}
 		o.Sources = mergeSources(nil, o.Source, o.Sources)
 		if o.Source == "" && len(o.Sources) > 0 {
 			o.Source = o.Sources[0]
@@ -168,6 +191,9 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 		if err := putJSON(w.ops, key, &o); err != nil {
 			return PutOutcome{}, err
 		}
+		if err := w.indexFingerprints(&o, &old); err != nil {
+			return PutOutcome{}, err
+		}
 		return PutOutcome{Result: PutUnchanged, ID: o.ID, Refreshed: true}, nil
 	}
 	o.Revision = old.Revision + 1
@@ -182,8 +208,11 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 	return PutOutcome{Result: PutUpdated, ID: o.ID}, nil
 }
 
-// write stores o and moves its entry in the updated-time index.
+// write stores o and moves its entries in the updated-time and fingerprint indexes.
 func (w *oppWriter) write(o, old *passerelle.Opportunity) error {
+	if err := w.indexFingerprints(o, old); err != nil {
+		return err
+	}
 	if old != nil {
 		if err := w.updated.Delete(updatedKey(old.Updated, old.ID)); err != nil {
 			return err
@@ -321,15 +350,33 @@ func notFoundOpportunity(id string) error {
 	return passerelle.Errorf(passerelle.ENOTFOUND, "opportunity %q not found", id)
 }
 
-// Opportunity returns one opportunity, without its revisions.
+// getOpportunity reads an opportunity by its id or by an alias (the id a second source
+// gave it, see dedup.go). found is false when neither exists.
+func getOpportunity(tx *bolt.Tx, id string, o *passerelle.Opportunity) (bool, error) {
+	b, err := bucket(tx, bucketOpportunities)
+	if err != nil {
+		return false, err
+	}
+	found, err := getJSON(b, []byte(id), o)
+	if found || err != nil {
+		return found, err
+	}
+	aliases, err := bucket(tx, bucketAliases)
+	if err != nil {
+		return false, err
+	}
+	if canonical := aliases.Get([]byte(id)); canonical != nil {
+		return getJSON(b, canonical, o)
+	}
+	return false, nil
+}
+
+// Opportunity returns one opportunity, without its revisions. An id that a second source
+// gave to the same notice finds the opportunity it was merged into (whose ID differs).
 func (db *DB) Opportunity(ctx context.Context, id string) (passerelle.Opportunity, error) {
 	var o passerelle.Opportunity
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketOpportunities)
-		if err != nil {
-			return err
-		}
-		found, err := getJSON(b, []byte(id), &o)
+		found, err := getOpportunity(tx, id, &o)
 		if err == nil && !found {
 			err = notFoundOpportunity(id)
 		}
@@ -342,11 +389,7 @@ func (db *DB) Opportunity(ctx context.Context, id string) (passerelle.Opportunit
 func (db *DB) OpportunityWithRevisions(ctx context.Context, id string) (passerelle.Opportunity, error) {
 	var o passerelle.Opportunity
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketOpportunities)
-		if err != nil {
-			return err
-		}
-		found, err := getJSON(b, []byte(id), &o)
+		found, err := getOpportunity(tx, id, &o)
 		if err != nil {
 			return err
 		}
@@ -357,10 +400,10 @@ func (db *DB) OpportunityWithRevisions(ctx context.Context, id string) (passerel
 		if err != nil {
 			return err
 		}
-		return prefixScan(revs, append([]byte(id), 0), func(k, v []byte) error {
+		return prefixScan(revs, append([]byte(o.ID), 0), func(k, v []byte) error {
 			// The prefix "id\x00" could also match a longer id only if ids held NUL bytes,
 			// which checkID forbids; the fixed 8-byte suffix makes sure.
-			if len(k) != len(id)+1+8 {
+			if len(k) != len(o.ID)+1+8 {
 				return nil
 			}
 			var r passerelle.Revision
@@ -374,18 +417,14 @@ func (db *DB) OpportunityWithRevisions(ctx context.Context, id string) (passerel
 	return o, err
 }
 
-// Opportunities returns the opportunities with the given ids, in the same order; ids not
-// in the store are skipped.
+// Opportunities returns the opportunities with the given ids (or aliases), in the same
+// order; ids not in the store are skipped.
 func (db *DB) Opportunities(ctx context.Context, ids []string) ([]passerelle.Opportunity, error) {
 	out := make([]passerelle.Opportunity, 0, len(ids))
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketOpportunities)
-		if err != nil {
-			return err
-		}
 		for _, id := range ids {
 			var o passerelle.Opportunity
-			found, err := getJSON(b, []byte(id), &o)
+			found, err := getOpportunity(tx, id, &o)
 			if err != nil {
 				return err
 			}
