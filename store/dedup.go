@@ -300,4 +300,3 @@ func cloneTexts(m map[string]passerelle.Text) map[string]passerelle.Text {
 	}
 	return out
 }
-
