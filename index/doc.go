@@ -14,6 +14,12 @@
 // Text is analysed per language (French with elision and accent folding and a light
 // stemmer, English with the Porter stemmer, Dutch and German with bleve's stemmers) and
 // once more, for every language, in a folded generic field "all" that default queries use.
+// Fields: title (folded, boosted in queries), all (title, description and translations,
+// folded), text_fr/text_en/text_nl/text_de (texts in that language, stemmed), buyer;
+// keywords id, source, kind, status, country, language, clusters, sectors, nuts, cpv,
+// cpv_prefix (every 2..8-digit prefix) and cpv_division (2 digits, for facets); dates
+// deadline and published. Nothing is stored: hits carry ids only.
+//
 // Technology tokens such as C++, C#, F# and .NET survive analysis. CPV codes are indexed
 // with all their prefixes (2 to 8 digits) so that a prefix filter is a single term lookup.
 //

@@ -240,3 +240,23 @@ func TestIndexCancelled(t *testing.T) {
 		t.Error("IDs with a cancelled context: no error")
 	}
 }
+
+func TestMayHoldTech(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"plain words. And sentences.", false},
+		{"ends with a dot.", false},
+		{"ASP.NET", true},
+		{"uses .net", true},
+		{"C++", true},
+		{"C# or F#", true},
+		{"a.ne", false},
+		{"", false},
+	} {
+		if got := mayHoldTech([]byte(tt.in)); got != tt.want {
+			t.Errorf("mayHoldTech(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -271,10 +270,6 @@ func sortOrder(s string, hasText bool) (search.SortOrder, error) {
 		Missing: search.SortFieldMissingLast,
 	}, byID}, nil
 }
-
-// techRE finds the tokens the tech tokenizer keeps whole, so that they can be escaped for
-// the query string parser (for which "+" is an operator).
-var techRE = regexp.MustCompile(strings.Join(techTokens, "|"))
 
 // textQuery turns the user's text into a query; nil means no text.
 func textQuery(text string) (q query.Query, syntax bool, err error) {
