@@ -74,6 +74,9 @@ type Opportunity struct {
 	Source     string   `json:"source"`
 	Sources    []string `json:"sources,omitempty"` // every source that published it, first one first
 	ExternalID string   `json:"external_id,omitempty"`
+	// Changes is the external id of the notice this one corrects or completes (a TED F14
+	// corrigendum, an eForms change notice), empty for an original notice.
+	Changes string `json:"changes,omitempty"`
 
 	Kind         Kind            `json:"kind"`
 	Title        string          `json:"title"`
