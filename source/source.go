@@ -104,13 +104,14 @@ func (e *RecordErrors) err() error {
 // parsers maps each supported format to its parser. rss and atom share one parser: gofeed
 // tells them apart itself, and sources often mislabel one as the other.
 var parsers = map[string]Parser{
-	"jsonl": ParseJSONL,
-	"rss":   ParseFeed,
-	"atom":  ParseFeed,
+	"jsonl":   ParseJSONL,
+	"rss":     ParseFeed,
+	"atom":    ParseFeed,
+	"ted-xml": ParseTED,
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl"}
+var Formats = []string{"rss", "atom", "jsonl", "ted-xml"}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {
