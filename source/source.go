@@ -108,10 +108,11 @@ var parsers = map[string]Parser{
 	"rss":     ParseFeed,
 	"atom":    ParseFeed,
 	"ted-xml": ParseTED,
+	"eforms":  ParseEForms,
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "ted-xml"}
+var Formats = []string{"rss", "atom", "jsonl", "ted-xml", "eforms"}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {
