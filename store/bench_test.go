@@ -89,9 +89,9 @@ func BenchmarkMatchesPage(b *testing.B) {
 	db := benchMatchesDB(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ms, next, err := db.MatchesPage(ctx, fmt.Sprintf("member-%03d", i%benchMembers), MatchQuery{Limit: 50, MinScore: 10})
-		if err != nil || len(ms) != 50 || next == "" {
-			b.Fatalf("MatchesPage: %d, %v", len(ms), err)
+		pg, err := db.MatchesPage(ctx, fmt.Sprintf("member-%03d", i%benchMembers), MatchQuery{Limit: 50, MinScore: 10})
+		if err != nil || len(pg.Matches) != 50 || pg.Next == "" || pg.Total != 450 {
+			b.Fatalf("MatchesPage: %d of %d, %v", len(pg.Matches), pg.Total, err)
 		}
 	}
 }

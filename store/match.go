@@ -403,23 +403,29 @@ type MatchQuery struct {
 	Cursor string
 }
 
+// MatchPage is one page of a member's matches.
+type MatchPage struct {
+	Matches []passerelle.Match `json:"matches"`
+	// Next is the cursor of the following page; empty after the last one.
+	Next string `json:"next,omitempty"`
+	// Total is how many matches the query selects, all pages together.
+	Total int `json:"total"`
+}
+
 // MatchesPage returns one page of a member's matches in the order of Matches (best score
-// first, then opportunity id) and the cursor of the next page, empty after the last one.
-// It reads the score index, so a page costs what it returns, not what the member has.
-func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) ([]passerelle.Match, string, error) {
+// first, then opportunity id). It walks the score index, whose values carry the state, and
+// decodes only the matches it returns: a page costs its size, not the member's total.
+func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) (MatchPage, error) {
 	prefix := memberPrefix(member)
-	seek := prefix
+	var after []byte
 	if q.Cursor != "" {
-		after, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		var err error
+		after, err = base64.RawURLEncoding.DecodeString(q.Cursor)
 		if err != nil || len(after) < 8 {
-			return nil, "", passerelle.Errorf(passerelle.EINVALID, "invalid cursor %q", q.Cursor)
+			return MatchPage{}, passerelle.Errorf(passerelle.EINVALID, "invalid cursor %q", q.Cursor)
 		}
-		seek = append(append([]byte(nil), prefix...), after...)
 	}
-	var (
-		ms   []passerelle.Match
-		next string
-	)
+	var pg MatchPage
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		rank, err := bucket(tx, bucketMatchRank)
 		if err != nil {
@@ -429,12 +435,9 @@ func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) ([]p
 		if err != nil {
 			return err
 		}
+		var last []byte // rank suffix of the last match returned
 		c := rank.Cursor()
-		k, v := c.Seek(seek)
-		if q.Cursor != "" && bytes.Equal(k, seek) {
-			k, v = c.Next()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			rest := k[len(prefix):]
 			if len(rest) < 8 {
 				return fmt.Errorf("store damaged: match rank key %q", k)
@@ -445,11 +448,15 @@ func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) ([]p
 			if q.State != "" && string(v) != string(q.State) {
 				continue
 			}
-			if q.Limit > 0 && len(ms) == q.Limit {
-				// One more match exists: the page ends at the last one returned.
-				last := rankKey(&ms[len(ms)-1])
-				next = base64.RawURLEncoding.EncodeToString(last[len(prefix):])
-				return nil
+			pg.Total++
+			if after != nil && bytes.Compare(rest, after) <= 0 {
+				continue // on an earlier page
+			}
+			if q.Limit > 0 && len(pg.Matches) == q.Limit {
+				if pg.Next == "" {
+					pg.Next = base64.RawURLEncoding.EncodeToString(last)
+				}
+				continue // counted, not returned
 			}
 			var m passerelle.Match
 			found, err := getJSON(b, matchKey(member, string(rest[8:])), &m)
@@ -459,12 +466,13 @@ func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) ([]p
 			if !found {
 				return fmt.Errorf("store damaged: match rank key %q has no match", k)
 			}
-			ms = append(ms, m)
+			pg.Matches = append(pg.Matches, m)
+			last = append(last[:0], rest...)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return MatchPage{}, err
 	}
-	return ms, next, nil
+	return pg, nil
 }

@@ -236,9 +236,13 @@ func TestMatchesPage(t *testing.T) {
 			var got []string
 			pages := 0
 			for {
-				page, next, err := db.MatchesPage(ctx, "a", q)
+				pg, err := db.MatchesPage(ctx, "a", q)
 				if err != nil {
 					t.Fatal(err)
+				}
+				page, next := pg.Matches, pg.Next
+				if pg.Total != len(tc.want) {
+					t.Errorf("%s limit %d: total %d, want %d", tc.name, limit, pg.Total, len(tc.want))
 				}
 				if limit > 0 && len(page) > limit {
 					t.Fatalf("%s limit %d: page of %d", tc.name, limit, len(page))
@@ -258,14 +262,14 @@ func TestMatchesPage(t *testing.T) {
 			}
 		}
 	}
-	_, _, err := db.MatchesPage(ctx, "a", MatchQuery{Cursor: "!!"})
+	_, err := db.MatchesPage(ctx, "a", MatchQuery{Cursor: "!!"})
 	wantCode(t, err, passerelle.EINVALID)
 	// After a delete the index has no dangling entries.
 	if err := db.ReplaceMemberMatches(ctx, "a", nil, t0); err != nil {
 		t.Fatal(err)
 	}
-	page, _, err := db.MatchesPage(ctx, "a", MatchQuery{})
-	if err != nil || !reflect.DeepEqual(oppIDs(page), []string{"o:3"}) {
-		t.Fatalf("after replace: %v, %v (only the match with feedback stays)", oppIDs(page), err)
+	pg, err := db.MatchesPage(ctx, "a", MatchQuery{})
+	if err != nil || !reflect.DeepEqual(oppIDs(pg.Matches), []string{"o:3"}) || pg.Total != 1 {
+		t.Fatalf("after replace: %v total %d, %v (only the match with feedback stays)", oppIDs(pg.Matches), pg.Total, err)
 	}
 }

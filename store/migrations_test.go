@@ -134,11 +134,11 @@ func TestMigration3IndexesExistingMatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	page, _, err := db.MatchesPage(context.Background(), "a", MatchQuery{})
+	pg, err := db.MatchesPage(context.Background(), "a", MatchQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := oppIDs(page); !reflect.DeepEqual(got, []string{"o:2", "o:1"}) {
+	if got := oppIDs(pg.Matches); !reflect.DeepEqual(got, []string{"o:2", "o:1"}) {
 		t.Fatalf("MatchesPage after migration = %v", got)
 	}
 }
