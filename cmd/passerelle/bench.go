@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/matcher"
+	"github.com/passerelle/passerelle/source"
+)
+
+// cmdBench prints performance figures, one `name: value unit` a line. It works in a temp data
+// dir on synthetic data (or, for ingest, --file PATH such as ../shared/data/ted/notices.jsonl).
+func cmdBench(ctx context.Context, p *Program, args []string) error {
+	fs, cf := p.flags("bench")
+	scale := fs.Int("scale", 0, "scale: notices (ingest, api) or member profiles (match); default per benchmark")
+	nops := fs.Int("ops", 3000, "match: new opportunities streamed through the profiles")
+	file := fs.String("file", "", "ingest: a canonical JSONL file to ingest instead of synthetic notices")
+	naive := fs.Int("naive", 300, "match: profiles timed the naive way (each as a bleve query), extrapolated")
+	if err := p.parse(fs, cf, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("bench ingest|match|api [--scale N]")
+	}
+	dir, err := os.MkdirTemp("", "passerelle-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	p.Config.Data = dir
+	p.Config.LogLevel = "warn"
+	p.Log = newLogger(p.Stderr, p.Config)
+	switch fs.Arg(0) {
+	case "ingest":
+		return p.benchIngest(ctx, orDefault(*scale, 20000), *file)
+	case "match":
+		return p.benchMatch(ctx, orDefault(*scale, 100000), *nops, *naive)
+	case "api":
+		return p.benchAPI(ctx, orDefault(*scale, 100000))
+	}
+	return usageErr("unknown benchmark %q: ingest, match or api", fs.Arg(0))
+}
+
+func orDefault(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+func (p *Program) line(name string, value float64, unit string) {
+	fmt.Fprintf(p.Stdout, "%s: %.6g %s\n", name, value, unit)
+}
+
+// benchIngest: parse + store + index from canonical JSONL.
+func (p *Program) benchIngest(ctx context.Context, n int, file string) error {
+	if file == "" {
+		_, ops := matcher.Synthetic(1, 0, n)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for i := range ops {
+			if err := enc.Encode(&ops[i]); err != nil {
+				return err
+			}
+		}
+		file = filepath.Join(p.Config.Data, "synthetic.jsonl")
+		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	if err := p.open(ctx); err != nil {
+		return err
+	}
+	src := passerelle.Source{ID: "bench", URL: file, Format: "jsonl", Timezone: p.Config.Timezone}
+	t0 := time.Now()
+	res, err := p.Pipeline.Fetcher.Load(ctx, src, source.Validators{})
+	if err != nil {
+		return err
+	}
+	parse := time.Since(t0)
+	t1 := time.Now()
+	if _, _, err := p.Pipeline.Save(ctx, res.Opportunities); err != nil {
+		return err
+	}
+	save := time.Since(t1)
+	total := time.Since(t0)
+	k := float64(len(res.Opportunities))
+	p.line("ingest_notices", k, "notices")
+	p.line("ingest_parse", k/parse.Seconds(), "notices/s")
+	p.line("ingest_parse_bytes", float64(st.Size())/parse.Seconds()/1e6, "MB/s")
+	p.line("ingest_store_index", k/save.Seconds(), "notices/s")
+	p.line("ingest_end_to_end", k/total.Seconds(), "notices/s")
+	return nil
+}
+
+// benchMatch: the nightly batch (reverse index over profiles) and the naive way (each
+// profile as a bleve query over the new notices), on synthetic profiles.
+func (p *Program) benchMatch(ctx context.Context, members, nops, naive int) error {
+	ms, ops := matcher.Synthetic(2, members, nops)
+	sc, err := matcher.NewScorer(matcher.DefaultRules(), matcher.DefaultVocabulary())
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	mon := matcher.NewMonitor(sc, ms)
+	build := time.Since(t0)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	now := time.Now()
+	t1 := time.Now()
+	kept, err := mon.Match(ctx, ops, now)
+	if err != nil {
+		return err
+	}
+	match := time.Since(t1)
+	runtime.KeepAlive(mon)
+	p.line("match_profiles", float64(len(ms)), "profiles")
+	p.line("match_opportunities", float64(len(ops)), "opportunities")
+	p.line("match_monitor_build", build.Seconds(), "s")
+	p.line("match_monitor_heap", float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "MiB")
+	p.line("match_batch", match.Seconds(), "s")
+	p.line("match_kept", float64(len(kept)), "matches")
+
+	// Naive: index the new notices in bleve, run each profile's query, score its candidates.
+	ix, err := index.Open(filepath.Join(p.Config.Data, "naive-index"))
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	if err := ix.Index(ctx, ops); err != nil {
+		return err
+	}
+	naive = min(naive, len(ms))
+	byID := make(map[string]*passerelle.Opportunity, len(ops))
+	for i := range ops {
+		byID[ops[i].ID] = &ops[i]
+	}
+	t2 := time.Now()
+	for i := 0; i < naive; i++ {
+		terms, cpv := sc.ProfileQuery(&ms[i])
+		ids, err := ix.Candidates(ctx, terms, cpv, len(ops))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if o := byID[id]; o != nil {
+				sc.Score(&ms[i], o, now)
+			}
+		}
+	}
+	per := time.Since(t2) / time.Duration(max(naive, 1))
+	p.line("match_naive_per_profile", per.Seconds()*1000, "ms")
+	p.line("match_naive_extrapolated", per.Seconds()*float64(len(ms)), "s")
+	return nil
+}
+
+// benchAPI: a member's matches and a search, on n stored and indexed opportunities.
+func (p *Program) benchAPI(ctx context.Context, n int) error {
+	if err := p.open(ctx); err != nil {
+		return err
+	}
+	ms, ops := matcher.Synthetic(3, 1, n)
+	if _, _, err := p.Pipeline.Save(ctx, ops); err != nil {
+		return err
+	}
+	m := ms[0]
+	m.ID, m.Tier = "bench-member", passerelle.TierPremium
+	if _, err := p.DB.PutMember(ctx, m, p.Now()); err != nil {
+		return err
+	}
+	var matches []passerelle.Match
+	for i := 0; i < 500 && i < len(ops); i++ {
+		matches = append(matches, passerelle.Match{Member: m.ID, Opportunity: ops[i].ID, Score: float64(100 - i%100), State: passerelle.MatchNew,
+			Explanation: passerelle.Explanation{Contributions: []passerelle.Contribution{{Signal: "text", Evidence: "bench", Points: float64(100 - i%100)}}}})
+	}
+	if _, err := p.DB.PutMatches(ctx, matches, p.Now()); err != nil {
+		return err
+	}
+	_, key, err := p.DB.CreateKey(ctx, passerelle.RoleStaff, "", p.Now())
+	if err != nil {
+		return err
+	}
+	h := api.New(api.Config{Store: p.DB, Index: p.Index, Runner: p.Pipeline, Log: p.Log})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	var mem runtime.MemStats
+	for _, c := range []struct{ name, path string }{
+		{"api_member_matches", "/api/v1/members/bench-member/matches?limit=20"},
+		{"api_search", "/api/v1/opportunities?q=software+development&status=open,closing&limit=20"},
+		{"api_search_filtered", "/api/v1/opportunities?q=maintenance&country=BE&cpv=72&limit=20"},
+	} {
+		lat, err := timeRequests(srv.URL+c.path, key, 500)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		p.line(c.name+"_p50", lat[len(lat)/2].Seconds()*1000, "ms")
+		p.line(c.name+"_p99", lat[len(lat)*99/100].Seconds()*1000, "ms")
+	}
+	runtime.ReadMemStats(&mem)
+	p.line("api_opportunities", float64(n), "opportunities")
+	p.line("api_heap_in_use", float64(mem.HeapInuse)/(1<<20), "MiB")
+	p.line("api_sys", float64(mem.Sys)/(1<<20), "MiB")
+	return nil
+}
+
+func timeRequests(url, key string, n int) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	client := &http.Client{}
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var sink bytes.Buffer
+		_, _ = sink.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return nil, fmt.Errorf("status %d: %s", resp.StatusCode, sink.String())
+		}
+		out = append(out, time.Since(t))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}

@@ -1,0 +1,293 @@
+// Command passerelle is the one binary of Passerelle: the demo, the server, the nightly
+// pipeline and the staff's command-line tools. main is a shim over Main, which tests run
+// on a temp data dir and port :0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/pipeline"
+	"github.com/passerelle/passerelle/source"
+	"github.com/passerelle/passerelle/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // the command line was wrong
+)
+
+// Program is one invocation: its configuration, outputs and the parts it opened.
+type Program struct {
+	Config Config
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Log    *slog.Logger
+	// Now is the clock; time.Now unless a test injects one.
+	Now func() time.Time
+
+	DB       *store.DB
+	Index    *index.Index
+	Pipeline *pipeline.Pipeline
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, p *Program, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "embedded demo: temp data, demo sources served locally, one run, then serve", cmdDemo},
+		{"serve", "API + web + scheduler", cmdServe},
+		{"run", "the nightly pipeline once", cmdRun},
+		{"ingest", "ingest sources or files: ingest [--source ID]... [--format F] [PATH|URL]...", cmdIngest},
+		{"match", "match new/changed (or, with --full, all) opportunities", cmdMatch},
+		{"members", "members import FILE | members list | members export", cmdMembers},
+		{"sources", "sources import FILE | sources list", cmdSources},
+		{"export", "export opportunities: canonical JSONL on stdout", cmdExport},
+		{"rules", "rules show | rules set FILE | rules preview FILE", cmdRules},
+		{"keys", "keys create --role staff|member [--member ID]", cmdKeys},
+		{"search", "search QUERY", cmdSearch},
+		{"explain", "explain --member ID --opportunity ID", cmdExplain},
+		{"eval", "eval --opportunities PATH --members FILE [--rules FILE] [--qrels FILE] [--run OUT]", cmdEval},
+		{"reindex", "rebuild the index from the store", cmdReindex},
+		{"backup", "backup FILE: a consistent copy of the store", cmdBackup},
+		{"check", "check that the index agrees with the store", cmdCheck},
+		{"bench", "bench ingest|match|api [--scale N]", cmdBench},
+	}
+}
+
+// Main runs one command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == args[0] {
+			cmd = &c
+			break
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "passerelle: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	p := &Program{Stdout: stdout, Stderr: stderr, Getenv: getenv, Now: time.Now}
+	err := cmd.run(ctx, p, args[1:])
+	p.Close()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "passerelle %s: %v\n", cmd.name, err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "passerelle %s: %v\n", cmd.name, err)
+		return exitError
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "passerelle: business opportunities matched to members' skills, with the reasons")
+	fmt.Fprintln(w, "\nusage: passerelle COMMAND [--data DIR] [--config FILE] [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery setting can also come from PASSERELLE_<NAME> (e.g. PASSERELLE_DATA). See the README.")
+}
+
+// flags returns a flag set with the settings every command takes. After fs.Parse, call
+// p.configure(fs) to merge file, environment and flags.
+func (p *Program) flags(name string) (*flag.FlagSet, *commonFlags) {
+	fs := flag.NewFlagSet("passerelle "+name, flag.ContinueOnError)
+	fs.SetOutput(p.Stderr)
+	cf := &commonFlags{}
+	fs.StringVar(&cf.data, "data", "", "data directory (default ./data, env PASSERELLE_DATA)")
+	fs.StringVar(&cf.config, "config", "", "TOML configuration file")
+	return fs, cf
+}
+
+type commonFlags struct {
+	data, config, addr string
+}
+
+// parse parses args and builds the configuration: defaults, file, environment, flags.
+func (p *Program) parse(fs *flag.FlagSet, cf *commonFlags, args []string) error {
+	if err := parseInterspersed(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	cfg := DefaultConfig()
+	if cf.config == "" {
+		cf.config = p.Getenv("PASSERELLE_CONFIG")
+	}
+	if cf.config != "" {
+		if err := cfg.LoadFile(cf.config); err != nil {
+			return err
+		}
+	}
+	if err := cfg.LoadEnv(p.Getenv); err != nil {
+		return err
+	}
+	if cf.data != "" {
+		cfg.Data = cf.data
+	}
+	if cf.addr != "" {
+		cfg.Addr = cf.addr
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	p.Config = cfg
+	p.Log = newLogger(p.Stderr, cfg)
+	return nil
+}
+
+// parseInterspersed lets flags come after positional arguments (`ingest FILE --format csv`).
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open opens the store and the index under the data directory and wires the pipeline.
+// A stale index (mapping changed) is rebuilt from the store at once.
+func (p *Program) open(ctx context.Context) error {
+	if err := os.MkdirAll(p.Config.Data, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(filepath.Join(p.Config.Data, "passerelle.db"))
+	if err != nil {
+		return err
+	}
+	p.DB = db
+	ix, err := index.Open(filepath.Join(p.Config.Data, "index"))
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	p.Index = ix
+	p.Pipeline = &pipeline.Pipeline{
+		Store: db, Index: ix, Log: p.Log, Now: p.Now,
+		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes},
+	}
+	p.Pipeline.Fetcher.Client = httpClient(mustDuration(p.Config.FetchTimeout))
+	if _, err := p.Pipeline.Rules(ctx); err != nil {
+		return err
+	}
+	if ix.NeedsRebuild() {
+		p.Log.Info("index mapping changed: rebuilding the index from the store")
+		if _, err := p.Pipeline.Reindex(ctx); err != nil {
+			return fmt.Errorf("rebuilding the index: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes what open opened, index before store.
+func (p *Program) Close() {
+	if p.Index != nil {
+		if err := p.Index.Close(); err != nil && p.Log != nil {
+			p.Log.Error("closing index", "err", err)
+		}
+		p.Index = nil
+	}
+	if p.DB != nil {
+		if err := p.DB.Close(); err != nil && p.Log != nil {
+			p.Log.Error("closing store", "err", err)
+		}
+		p.DB = nil
+	}
+}
+
+// isTerminal reports whether w is a terminal: long commands show a progress bar there and
+// plain log lines otherwise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func printRun(w io.Writer, r passerelle.Run) {
+	fmt.Fprintf(w, "run %s: %s (indexed %d, matched %d opportunities, %d matches)\n", r.ID, r.Status, r.Indexed, r.Matched, r.Matches)
+	for _, s := range r.Sources {
+		state := ""
+		if s.NotModified {
+			state = " not modified"
+		}
+		fmt.Fprintf(w, "  source %s:%s fetched %d, new %d, updated %d, unchanged %d, failed %d\n",
+			s.Source, state, s.Fetched, s.New, s.Updated, s.Unchanged, s.Failed)
+		for i, e := range s.Errors {
+			if i == 5 {
+				fmt.Fprintf(w, "    … and %d more errors\n", len(s.Errors)-5)
+				break
+			}
+			fmt.Fprintf(w, "    error: %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", r.Error)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/passerelle/passerelle/api"
+)
+
+func cmdServe(ctx context.Context, p *Program, args []string) error {
+	fs, cf := p.flags("serve")
+	fs.StringVar(&cf.addr, "addr", "", "listen address (default 127.0.0.1:8080, env PASSERELLE_ADDR)")
+	if err := p.parse(fs, cf, args); err != nil {
+		return err
+	}
+	if err := p.open(ctx); err != nil {
+		return err
+	}
+	return p.serve(ctx, nil)
+}
+
+// serve runs the API and the scheduler until ctx ends, then shuts down in order: HTTP,
+// scheduler, running jobs (the caller closes index and store). announce, when set, prints
+// extra lines once the server listens.
+func (p *Program) serve(ctx context.Context, announce func(url string)) error {
+	ln, err := net.Listen("tcp", p.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", p.Config.Addr, err)
+	}
+	handler := api.New(api.Config{
+		Store: p.DB, Index: p.Index, Runner: p.Pipeline, Log: p.Log, Now: p.Now, MaxBody: p.Config.MaxBody,
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	sched, err := p.Pipeline.NewScheduler(ctx, p.Config.Schedule, p.Config.location())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sched.Start()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(p.Stdout, "url: %s\n", url)
+	if announce != nil {
+		announce(url)
+	}
+	p.Log.Info("serving", "url", url, "next_run", sched.Next().Format(time.RFC3339))
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			sched.Stop(context.Background())
+			return err
+		}
+	}
+	p.Log.Info("shutting down")
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		p.Log.Error("http shutdown", "err", err)
+	}
+	sched.Stop(shut)
+	// A run started through the API goes on in the background: wait for it, within reason.
+	for p.Pipeline.Running() && shut.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+func httpClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout}
+}
