@@ -89,8 +89,12 @@ func fingerprints(o *passerelle.Opportunity) []string {
 // to single spaces: "Rénovation — Lot 1 : École" and "RENOVATION - lot 1: ecole" agree.
 func normText(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	space := false
-	for _, r := range norm.NFD.String(s) {
+	if !isASCII(s) { // decomposing is the costly part, and most titles do not need it
+		s = norm.NFD.String(s)
+	}
+	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
@@ -105,6 +109,23 @@ func normText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// sameFingerprintFields reports whether a and b agree on everything fingerprints reads,
+// so that an update that leaves them alone skips recomputing them.
+func sameFingerprintFields(a, b *passerelle.Opportunity) bool {
+	return a.ID == b.ID && a.ExternalID == b.ExternalID && a.URL == b.URL && a.Title == b.Title &&
+		a.Buyer == b.Buyer && a.DeadlineUntrusted == b.DeadlineUntrusted && sameTime(a.Deadline, b.Deadline) &&
+		(a.Deadline == nil || a.Deadline.Format("2006-01-02") == b.Deadline.Format("2006-01-02"))
 }
 
 func hasSource(o *passerelle.Opportunity, src string) bool {
@@ -150,6 +171,9 @@ func (w *oppWriter) findDuplicate(in *passerelle.Opportunity) (string, error) {
 // apply and still point at it. A fingerprint already taken by another opportunity stays
 // with it: the first one seen is the one copies merge into.
 func (w *oppWriter) indexFingerprints(o, old *passerelle.Opportunity) error {
+	if old != nil && sameFingerprintFields(o, old) {
+		return nil // set when old was written
+	}
 	now := fingerprints(o)
 	if old != nil {
 		for _, fp := range fingerprints(old) {
