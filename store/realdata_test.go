@@ -38,10 +38,10 @@ func loadNotices(tb testing.TB, path string) []passerelle.Opportunity {
 		line++
 		var r struct {
 			ID, Source, Kind, Title, Description, Language, Buyer, Country, URL string
-			Deadline, Published                                                   *string
-			CPV, NUTS                                                             []string
-			Value                                                                 *passerelle.Money
-			Translations                                                          map[string]passerelle.Text
+			Deadline, Published                                                 *string
+			CPV, NUTS                                                           []string
+			Value                                                               *passerelle.Money
+			Translations                                                        map[string]passerelle.Text
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			tb.Fatalf("%s:%d: %v", path, line, err)
