@@ -38,7 +38,7 @@ func (p *Program) progress() {
 	if !isTerminal(p.Stderr) {
 		last := map[string]int{}
 		p.Pipeline.Progress = func(step string, done, total int) {
-			if done-last[step] >= 10000 || done == total {
+			if done-last[step] >= 1000 || done == total {
 				last[step] = done
 				p.Log.Info("progress", "step", step, "done", done, "total", total)
 			}
