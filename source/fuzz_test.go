@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +88,46 @@ func brusselsF(f *testing.F) *time.Location {
 		f.Fatal(err)
 	}
 	return loc
+}
+
+// smallest returns the n smallest files matching pattern: the fuzzer crawls on big seeds.
+func smallest(f *testing.F, pattern string, n int) []string {
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sort.Slice(paths, func(i, j int) bool {
+		a, _ := os.Stat(paths[i])
+		b, _ := os.Stat(paths[j])
+		return a.Size() < b.Size()
+	})
+	return paths[:min(n, len(paths))]
+}
+
+func FuzzParseTED(f *testing.F) {
+	f.Add([]byte(`<TED_EXPORT DOC_ID="1-2020"><CODED_DATA_SECTION><NOTICE_DATA><ORIGINAL_CPV CODE="72000000"/><PERFORMANCE_NUTS CODE="BE1"/></NOTICE_DATA><CODIF_DATA><TD_DOCUMENT_TYPE CODE="3"/><DT_DATE_FOR_SUBMISSION>20200101 10:00</DT_DATE_FOR_SUBMISSION></CODIF_DATA></CODED_DATA_SECTION><FORM_SECTION><F02_2014 LG="EN" CATEGORY="ORIGINAL"><CONTRACTING_BODY><ADDRESS_CONTRACTING_BODY><OFFICIALNAME>B</OFFICIALNAME><COUNTRY VALUE="UK"/></ADDRESS_CONTRACTING_BODY></CONTRACTING_BODY><OBJECT_CONTRACT><TITLE><P>t<FT>x</FT></P></TITLE><CPV_MAIN><CPV_CODE CODE="72000000"/></CPV_MAIN></OBJECT_CONTRACT><PROCEDURE><DATE_RECEIPT_TENDERS>2020-01-02</DATE_RECEIPT_TENDERS><TIME_RECEIPT_TENDERS>10:00</TIME_RECEIPT_TENDERS></PROCEDURE></F02_2014></FORM_SECTION></TED_EXPORT>`))
+	if !testing.Short() {
+		// Real notices as seeds; with -short, fuzz from the small one above only (the
+		// fuzzer makes little progress from seeds of several kilobytes).
+		for _, p := range smallest(f, "testdata/ted/[0-9]*.xml", 4) {
+			seed(f, p)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseTED(context.Background(), strings.NewReader(string(b)), "fuzz.xml", testSrc)
+		checkParse(t, ops, err)
+	})
+}
+
+func FuzzParseEForms(f *testing.F) {
+	for _, p := range smallest(f, "testdata/ted/*Notice*.xml", 2) {
+		seed(f, p)
+	}
+	for _, p := range smallest(f, "testdata/ted/eforms_*.xml", 2) {
+		seed(f, p)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseEForms(context.Background(), strings.NewReader(string(b)), "fuzz.xml", testSrc)
+		checkParse(t, ops, err)
+	})
 }

@@ -26,6 +26,7 @@ var showMismatches = flag.Int("mismatches", 0, "print up to N mismatches per fie
 type expected struct {
 	ID            string   `json:"id"`
 	Title         string   `json:"title"`
+	Description   string   `json:"description"`
 	CPV           []string `json:"cpv"`
 	NUTS          []string `json:"nuts"`
 	Deadline      *string  `json:"deadline"`

@@ -94,7 +94,7 @@ func tedNotice(root *node, loc *time.Location) (passerelle.Opportunity, string, 
 		return o, "DOC_ID", errors.New("no publication number")
 	}
 	var forms []*node
-	for _, k := range root.child("FORM_SECTION").kids {
+	for _, k := range root.child("FORM_SECTION").elems() {
 		if k.attr("LG") != "" || k.attr("FORM") != "" {
 			forms = append(forms, k)
 		}
@@ -161,14 +161,20 @@ func tedNotice(root *node, loc *time.Location) (passerelle.Opportunity, string, 
 	// as TED indexed them; the form is the fallback (some notices lack the coded lists).
 	// The form's main code stays first.
 	formCPV := tedCPV(form)
-	if len(formCPV) > 0 {
-		o.CPV = formCPV[:1]
-	}
+	var codedCPV []string
 	for _, c := range notice.children("ORIGINAL_CPV") {
-		o.CPV = appendUnique(o.CPV, c.attr("CODE"))
+		codedCPV = appendUnique(codedCPV, c.attr("CODE"))
 	}
-	if len(o.CPV) <= 1 {
+	switch {
+	case len(formCPV) == 0:
+		o.CPV = codedCPV
+	case len(codedCPV) == 0:
 		o.CPV = formCPV
+	default:
+		o.CPV = formCPV[:1]
+		for _, c := range codedCPV {
+			o.CPV = appendUnique(o.CPV, c)
+		}
 	}
 	for _, n := range notice.children("PERFORMANCE_NUTS") {
 		o.NUTS = appendNUTS(o.NUTS, n.attr("CODE"))
@@ -191,20 +197,21 @@ func tedNotice(root *node, loc *time.Location) (passerelle.Opportunity, string, 
 	if o.Deadline, err = tedDeadline(form, loc); err != nil {
 		return o, "DATE_RECEIPT_TENDERS", err
 	}
-	if o.Deadline == nil {
-		// The coded submission date: TED keeps it current after a corrigendum.
-		if v := codif.child("DT_DATE_FOR_SUBMISSION").value(); v != "" {
-			d, clock, _ := strings.Cut(v, " ")
-			o.Deadline, _ = tedDate(d, clock, loc, true)
-		}
-	}
-	o.Value = tedValue(notice, form)
 	code := codif.child("TD_DOCUMENT_TYPE").attr("CODE")
 	if k, ok := tedKinds[code]; ok {
 		o.Kind = k
 	} else {
 		o.Kind = passerelle.KindOther
 	}
+	if o.Deadline == nil && o.Kind != passerelle.KindAward {
+		// The coded submission date: TED keeps it current after a corrigendum. An award
+		// notice has no deadline left, whatever the coded data repeats.
+		if v := codif.child("DT_DATE_FOR_SUBMISSION").value(); v != "" {
+			d, clock, _ := strings.Cut(v, " ")
+			o.Deadline, _ = tedDate(d, clock, loc, true)
+		}
+	}
+	o.Value = tedValue(notice, form)
 	if form.child("CHANGES") != nil || code == "2" || code == "1" {
 		if ref := ojsToID(notice.path("REF_NOTICE", "NO_DOC_OJS").value()); ref != "" {
 			o.Changes = ref
@@ -247,14 +254,15 @@ func tedTexts(form *node) (title, desc string) {
 		return title, joinParts(parts)
 	}
 	// R2.0.8 (defence and older forms) and odd ones.
-	title = oneLine(form.find("TITLE_CONTRACT").paragraphs())
+	title = unescapeText(form.find("TITLE_CONTRACT", "TI_DOC").paragraphs())
 	if title == "" {
 		title = oneLine(form.find("TITLE").paragraphs())
 	}
 	var parts []string
 	form.walk(func(k *node) bool {
 		switch k.name {
-		case "SHORT_CONTRACT_DESCRIPTION", "SHORT_DESCRIPTION_CONTRACT", "SHORT_DESCR", "LOT_DESCRIPTION", "DESCRIPTION_OF_CONTRACT":
+		case "SHORT_CONTRACT_DESCRIPTION", "SHORT_DESCRIPTION_CONTRACT", "SHORT_DESCR", "LOT_DESCRIPTION", "DESCRIPTION_OF_CONTRACT",
+			"TOTAL_QUANTITY_OR_SCOPE", "CONTENTS":
 			parts = append(parts, k.paragraphs())
 			return false
 		}

@@ -242,3 +242,11 @@ func (n *node) deepText() string {
 	}
 	return b.String()
 }
+
+// elems returns n's child elements; none for a nil node.
+func (n *node) elems() []*node {
+	if n == nil {
+		return nil
+	}
+	return n.kids
+}
