@@ -223,6 +223,25 @@ func flush(ctx context.Context, idx bleve.Index, b *bleve.Batch) error {
 	return nil
 }
 
+// Compact merges the index into as few segments as possible, which makes searches faster
+// after a bulk load (reindex). It blocks until done; searches and writes may go on meanwhile.
+func (ix *Index) Compact(ctx context.Context) error {
+	return ix.with(func(idx bleve.Index) error {
+		adv, err := idx.Advanced()
+		if err != nil {
+			return fmt.Errorf("index: compact: %w", err)
+		}
+		s, ok := adv.(*scorch.Scorch)
+		if !ok {
+			return nil // not scorch: nothing we know how to merge
+		}
+		if err := s.ForceMerge(ctx, nil); err != nil {
+			return fmt.Errorf("index: compact: %w", err)
+		}
+		return nil
+	})
+}
+
 // Count returns the number of documents in the index.
 func (ix *Index) Count() (uint64, error) {
 	var n uint64

@@ -189,13 +189,13 @@ func (d *doc) Type() string { return docType }
 // here (and the same way in queries) because the keyword analyzer keeps them verbatim.
 func toDoc(o *passerelle.Opportunity) *doc {
 	d := &doc{
-		ID:          o.ID,
-		Kind:        lower(string(o.Kind)),
-		Status:      lower(string(o.Status)),
-		Country:     upper(o.Country),
-		Language:    lower(o.Language),
-		Title:       o.Title,
-		Buyer:       o.Buyer,
+		ID:       o.ID,
+		Kind:     lower(string(o.Kind)),
+		Status:   lower(string(o.Status)),
+		Country:  upper(o.Country),
+		Language: lower(o.Language),
+		Title:    o.Title,
+		Buyer:    o.Buyer,
 	}
 	if d.Kind == "" {
 		d.Kind = string(passerelle.KindOther)

@@ -30,7 +30,7 @@ type Query struct {
 	DeadlineBefore time.Time // strictly before; zero = none. Opportunities without deadline never match.
 	// Sort is "" or "relevance" (best first; newest first when Text is empty), "deadline"
 	// (soonest first), "-deadline", "published", "-published" (newest first). Opportunities
-	// missing the sort field come last; ties are broken by id so that pages are stable.
+	// missing the sort field come last; ties keep the index order.
 	Sort string
 	// Limit defaults to DefaultLimit and is capped at MaxLimit; Offset skips that many hits.
 	Limit, Offset int
@@ -250,11 +250,13 @@ func isLetters(s string, min, max int) bool {
 
 // sortOrder turns Query.Sort into a bleve sort order.
 func sortOrder(s string, hasText bool) (search.SortOrder, error) {
-	byID := &search.SortDocID{}
+	// No tie-break on the id: it makes bleve load the id of every hit (measured: 5 to 10
+	// times slower on 100k documents). Equal keys keep the index order, which is stable
+	// as long as the index does not change.
 	switch s {
 	case "", "relevance":
 		if hasText {
-			return search.SortOrder{&search.SortScore{Desc: true}, byID}, nil
+			return search.SortOrder{&search.SortScore{Desc: true}}, nil
 		}
 		s = "-published" // nothing to rank by: the newest first is what a listing shows
 	}
@@ -268,7 +270,7 @@ func sortOrder(s string, hasText bool) (search.SortOrder, error) {
 		Desc:    desc,
 		Type:    search.SortFieldAsDate,
 		Missing: search.SortFieldMissingLast,
-	}, byID}, nil
+	}}, nil
 }
 
 // textQuery turns the user's text into a query; nil means no text.
@@ -324,6 +326,23 @@ func plainQuery(text string, op query.MatchQueryOperator) query.Query {
 	return bleve.NewDisjunctionQuery(any...)
 }
 
+// candidateFields are the fields Candidates looks in: the folded text of every language
+// (it holds the titles) and each stemmed language field.
+var candidateFields = []string{fieldAll, "text_fr", "text_en", "text_nl", "text_de"}
+
+// candidateWords matches any word of t in any candidate field.
+func candidateWords(t string, boost float64) query.Query {
+	var any []query.Query
+	for _, f := range candidateFields {
+		m := bleve.NewMatchQuery(t)
+		m.SetField(f)
+		any = append(any, m)
+	}
+	d := bleve.NewDisjunctionQuery(any...)
+	d.SetBoost(boost)
+	return d
+}
+
 // Candidate retrieval bounds.
 const (
 	DefaultCandidates = 1000
@@ -349,18 +368,16 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 			continue
 		}
 		if len(strings.Fields(t)) > 1 {
-			for _, f := range textFields {
+			for _, f := range candidateFields {
 				p := bleve.NewMatchPhraseQuery(t)
-				p.SetField(f.name)
-				p.SetBoost(3 * f.boost)
+				p.SetField(f)
+				p.SetBoost(3)
 				any = append(any, p)
 			}
-			words := plainQuery(t, query.MatchQueryOperatorOr)
-			words.(*query.DisjunctionQuery).SetBoost(0.5)
-			any = append(any, words)
+			any = append(any, candidateWords(t, 0.5))
 			continue
 		}
-		any = append(any, plainQuery(t, query.MatchQueryOperatorOr))
+		any = append(any, candidateWords(t, 1))
 	}
 	for _, c := range cpvPrefixes {
 		c = strings.TrimSpace(c)
@@ -386,7 +403,6 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 	root := bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(any...), status)
 
 	req := bleve.NewSearchRequestOptions(root, limit, 0, false)
-	req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortDocID{}})
 	var res *bleve.SearchResult
 	err := ix.with(func(idx bleve.Index) error {
 		var err error
