@@ -53,7 +53,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 		all := [][]byte{bucketMeta, bucketOpportunities, bucketRevisions, bucketOppUpdated, bucketFingerprints,
 			bucketAliases, bucketMembers, bucketSources, bucketFetchState, bucketRules, bucketMatches,
 			bucketMatchRank, bucketFeedbackCount, bucketRuns, bucketKeys, bucketKeyHashes, bucketFeedTokens,
-			bucketFeedMembers}
+			bucketFeedMembers, bucketDeliveries, bucketDeliveriesByMember}
 		for _, name := range all {
 			b := tx.Bucket(name)
 			if b == nil {
@@ -75,6 +75,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 		checkMatches(tx, &rep)
 		checkSimple(tx, &rep)
 		checkKeys(tx, &rep)
+		checkDeliveries(tx, &rep)
 		return nil
 	})
 	return rep, err
@@ -244,5 +245,26 @@ func checkKeys(tx *bolt.Tx, rep *CheckReport) {
 	})
 	if a, b := tokens.Stats().KeyN, owners.Stats().KeyN; a != b {
 		rep.add("%d feed tokens but %d token owners", a, b)
+	}
+}
+
+func checkDeliveries(tx *bolt.Tx, rep *CheckReport) {
+	b, byMember, members := tx.Bucket(bucketDeliveries), tx.Bucket(bucketDeliveriesByMember), tx.Bucket(bucketMembers)
+	_ = b.ForEach(func(k, v []byte) error {
+		var d Delivery
+		if err := decode(v, &d); err != nil {
+			rep.add("delivery %q: %v", k, err)
+			return nil
+		}
+		if byMember.Get(join([]byte(d.Member), k)) == nil {
+			rep.add("delivery %s: missing from %s", d.ID, bucketDeliveriesByMember)
+		}
+		if members.Get([]byte(d.Member)) == nil {
+			rep.add("delivery %s: member %q does not exist", d.ID, d.Member)
+		}
+		return nil
+	})
+	if a, c := b.Stats().KeyN, byMember.Stats().KeyN; a != c {
+		rep.add("%d deliveries but %d entries in %s", a, c, bucketDeliveriesByMember)
 	}
 }

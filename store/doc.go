@@ -49,6 +49,10 @@
 //	  <rules version:uint64> <verdict>  → count:uint64 (current verdicts, per rules version)
 //	runs                                (bucket sequence = last run number)
 //	  <run id: 6-digit zero-padded>     → passerelle.Run (JSON)
+//	deliveries                          (schema 5; bucket sequence = last delivery number)
+//	  <n:uint64>                        → Delivery (JSON)
+//	deliveries_by_member
+//	  <member id> 0x00 <n:uint64>       → empty
 //	keys
 //	  <key id: 12 hex>                  → API key (JSON, with the SHA-256 of its secret)
 //	key_hashes

@@ -112,7 +112,8 @@ func (db *DB) Members(ctx context.Context) ([]passerelle.Member, error) {
 func (db *DB) CountMembers(ctx context.Context) (int, error) { return db.count(ctx, bucketMembers) }
 
 // DeleteMember removes a member with everything that belongs to it: its matches (and their
-// feedback, which leaves the feedback counts), its API keys and its feed token.
+// feedback, which leaves the feedback counts), its API keys, its feed token and its
+// deliveries.
 func (db *DB) DeleteMember(ctx context.Context, id string) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		b, err := bucket(tx, bucketMembers)
@@ -129,6 +130,9 @@ func (db *DB) DeleteMember(ctx context.Context, id string) error {
 			return err
 		}
 		if err := deleteMemberKeys(tx, id); err != nil {
+			return err
+		}
+		if err := deleteMemberDeliveries(tx, id); err != nil {
 			return err
 		}
 		return deleteFeedToken(tx, id)

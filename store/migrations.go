@@ -22,12 +22,15 @@ var (
 	bucketMatchRank     = []byte("matches_by_score")
 	bucketFingerprints  = []byte("fingerprints")
 	bucketAliases       = []byte("aliases")
-	bucketFeedbackCount = []byte("feedback_counts")
-	bucketRuns          = []byte("runs")
-	bucketKeys          = []byte("keys")
-	bucketKeyHashes     = []byte("key_hashes")
-	bucketFeedTokens    = []byte("feed_tokens")
-	bucketFeedMembers   = []byte("feed_token_members")
+
+	bucketDeliveries         = []byte("deliveries")
+	bucketDeliveriesByMember = []byte("deliveries_by_member")
+	bucketFeedbackCount      = []byte("feedback_counts")
+	bucketRuns               = []byte("runs")
+	bucketKeys               = []byte("keys")
+	bucketKeyHashes          = []byte("key_hashes")
+	bucketFeedTokens         = []byte("feed_tokens")
+	bucketFeedMembers        = []byte("feed_token_members")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -47,6 +50,7 @@ var migrations = []migration{
 	{2, "index opportunities by updated time", migrateUpdatedIndex},
 	{3, "index matches by member and score", migrateMatchRank},
 	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
+	{5, "create delivery buckets", migrateDeliveries},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
@@ -123,6 +127,15 @@ func migrateFingerprints(tx *bolt.Tx) error {
 		}
 		return w.addFingerprints(fingerprints(&o), o.ID)
 	})
+}
+
+func migrateDeliveries(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketDeliveries, bucketDeliveriesByMember} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func schemaVersion(tx *bolt.Tx) (int, error) {

@@ -142,3 +142,25 @@ func TestMigration3IndexesExistingMatches(t *testing.T) {
 		t.Fatalf("MatchesPage after migration = %v", got)
 	}
 }
+
+func TestMigration5CreatesDeliveryBuckets(t *testing.T) {
+	db, path := openAt(t, 4)
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketDeliveries) != nil {
+			t.Error("deliveries bucket exists before migration 5")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	createMembers(t, db, "acme")
+	if _, err := db.AddDelivery(context.Background(), Delivery{Member: "acme", Channel: "webhook"}); err != nil {
+		t.Fatal(err)
+	}
+}
