@@ -238,7 +238,7 @@ func TestMembersCRUD(t *testing.T) {
 		t.Error("a new premium profile got no matches at creation")
 	}
 	e.do("PATCH", "/api/v1/members/web", e.staff, `{"name":"Web Agency"}`, 200, &m)
-	if m.Name != "Web Agency" || len(m.Skills) != 1 {
+	if m.Name != "Web Agency" || len(m.Skills) != 2 {
 		t.Errorf("patch lost fields: %+v", m)
 	}
 	// A member cannot promote itself.

@@ -244,7 +244,8 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 	}
 	changed, counts, err := p.Save(ctx, res.Opportunities)
 	_ = changed
-	sr.New, sr.Updated, sr.Unchanged = counts[store.PutNew], counts[store.PutUpdated], counts[store.PutUnchanged]
+	// A copy of a notice already known from another source counts as an update of it.
+	sr.New, sr.Updated, sr.Unchanged = counts[store.PutNew], counts[store.PutUpdated]+counts[store.PutMerged], counts[store.PutUnchanged]
 	if err != nil {
 		sr.Errors = append(sr.Errors, fmt.Sprintf("source %s: store: %v", src.ID, err))
 		return sr, changed
@@ -268,7 +269,8 @@ func countRecordErrors(err error) int {
 }
 
 // Save writes opportunities to the store and the index in batches, computing each one's
-// status at the pipeline's clock. It returns the ids of new or changed ones and counts per result.
+// status at the pipeline's clock, and applies corrigenda to the notices they change. It
+// returns the ids of new or materially changed opportunities (to match) and counts per result.
 func (p *Pipeline) Save(ctx context.Context, ops []passerelle.Opportunity) ([]string, map[store.PutResult]int, error) {
 	now := p.now()
 	counts := map[store.PutResult]int{}
@@ -281,31 +283,114 @@ func (p *Pipeline) Save(ctx context.Context, ops []passerelle.Opportunity) ([]st
 		for i := range batch {
 			batch[i].Status = batch[i].ComputeStatus(now)
 		}
-		results, err := p.Store.PutOpportunities(ctx, batch, now)
+		outs, err := p.Store.PutOpportunitiesDetailed(ctx, batch, now)
 		if err != nil {
 			return changed, counts, err
 		}
-		var ids []string
-		for i, r := range results {
-			counts[r]++
-			if r != store.PutUnchanged {
-				ids = append(ids, batch[i].ID)
+		var toMatch, toIndex []string
+		for _, out := range outs {
+			counts[out.Result]++
+			switch {
+			case out.Result != store.PutUnchanged:
+				toMatch = append(toMatch, out.ID)
+				toIndex = append(toIndex, out.ID)
+			case out.Refreshed:
+				toIndex = append(toIndex, out.ID)
 			}
 		}
+		corrected, err := p.applyCorrigenda(ctx, batch, now)
+		if err != nil {
+			return changed, counts, err
+		}
+		toMatch = append(toMatch, corrected...)
+		toIndex = append(toIndex, corrected...)
 		// Index what the store now holds (merged sources, revision numbers), not the raw input.
-		stored, err := p.Store.Opportunities(ctx, ids)
+		stored, err := p.Store.Opportunities(ctx, dedupe(toIndex))
 		if err != nil {
 			return changed, counts, err
 		}
 		if err := p.Index.Index(ctx, stored); err != nil {
 			return changed, counts, fmt.Errorf("index: %w (run `passerelle reindex` to repair)", err)
 		}
-		changed = append(changed, ids...)
+		changed = append(changed, toMatch...)
 		if p.Progress != nil {
 			p.Progress("store", min(start+batchSize, len(ops)), len(ops))
 		}
 	}
-	return changed, counts, nil
+	return dedupe(changed), counts, nil
+}
+
+// applyCorrigenda carries a corrigendum or change notice (TED F14, eForms change notice) over
+// to the notice it changes, when that one is stored: a new deadline, stages, value, or a
+// cancellation. The stored notice gets a revision with the diff; the corrigendum itself stays
+// stored as its own record. It returns the ids of the notices changed.
+func (p *Pipeline) applyCorrigenda(ctx context.Context, batch []passerelle.Opportunity, now time.Time) ([]string, error) {
+	var updated []passerelle.Opportunity
+	for i := range batch {
+		c := &batch[i]
+		if c.Changes == "" {
+			continue
+		}
+		var target passerelle.Opportunity
+		found := false
+		for _, id := range []string{c.Source + ":" + c.Changes, c.Changes} {
+			if id == c.ID {
+				continue
+			}
+			if o, err := p.Store.Opportunity(ctx, id); err == nil {
+				target, found = o, true
+				break
+			} else if passerelle.ErrorCode(err) != passerelle.ENOTFOUND {
+				return nil, err
+			}
+		}
+		if !found {
+			continue
+		}
+		before := target
+		if c.Deadline != nil && !c.DeadlineUntrusted {
+			target.Deadline = c.Deadline
+		}
+		if len(c.Stages) > 0 {
+			target.Stages = c.Stages
+		}
+		if c.Value != nil {
+			target.Value = c.Value
+		}
+		if c.Status == passerelle.StatusCancelled {
+			target.Status = passerelle.StatusCancelled
+		}
+		target.Status = target.ComputeStatus(now)
+		if len(store.MaterialChanges(&before, &target)) == 0 {
+			continue
+		}
+		target.Source = c.Source // the revision records which source brought the change
+		target.Revisions = nil
+		updated = append(updated, target)
+	}
+	if len(updated) == 0 {
+		return nil, nil
+	}
+	if _, err := p.Store.PutOpportunities(ctx, updated, now); err != nil {
+		return nil, fmt.Errorf("applying corrigenda: %w", err)
+	}
+	ids := make([]string, len(updated))
+	for i, o := range updated {
+		ids[i] = o.ID
+	}
+	return ids, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Rules returns the current rules, installing the default ones on first use.

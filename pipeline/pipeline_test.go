@@ -220,3 +220,40 @@ func TestScheduler(t *testing.T) {
 	}
 	s.Stop(ctx)
 }
+
+func TestCorrigendumUpdatesTheNoticeItChanges(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	d1, d2 := now.AddDate(0, 0, 10), now.AddDate(0, 0, 40)
+	orig := passerelle.Opportunity{ID: "ted:000817-2026", Source: "ted", ExternalID: "000817-2026", Kind: passerelle.KindCall, Title: "Services de sécurité informatique", Deadline: &d1}
+	if _, _, err := p.Save(ctx, []passerelle.Opportunity{orig}); err != nil {
+		t.Fatal(err)
+	}
+	corr := passerelle.Opportunity{ID: "ted:001200-2026", Source: "ted", ExternalID: "001200-2026", Kind: passerelle.KindOther, Title: "Services de sécurité informatique", Deadline: &d2, Changes: "000817-2026"}
+	changed, _, err := p.Save(ctx, []passerelle.Opportunity{corr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Store.OpportunityWithRevisions(ctx, orig.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Deadline == nil || !got.Deadline.Equal(d2) || got.Revision != 2 {
+		t.Fatalf("corrigendum not applied: deadline %v revision %d", got.Deadline, got.Revision)
+	}
+	last := got.Revisions[len(got.Revisions)-1]
+	if len(last.Changes) == 0 || last.Changes[0].Field != "deadline" {
+		t.Errorf("revision does not show the deadline change: %+v", last)
+	}
+	want := map[string]bool{orig.ID: true, corr.ID: true}
+	for _, id := range changed {
+		delete(want, id)
+	}
+	if len(want) != 0 {
+		t.Errorf("changed ids %v miss %v: the corrected notice must be re-matched", changed, want)
+	}
+	// The index holds the new deadline: a search for deadlines before d1+1 day no longer finds it.
+	if rep, _ := p.Check(ctx); !rep.OK() {
+		t.Errorf("index disagrees after a corrigendum: %+v", rep)
+	}
+}
