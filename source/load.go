@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/passerelle/passerelle"
 )
@@ -80,7 +81,9 @@ func summarize(errs []error) error {
 
 // Normalize gives parsed opportunities the shape the rest of the program expects from
 // src: Source and Sources are src.ID; Pole, Language, Clusters, Sectors and Kind take the
-// source's defaults when empty (Kind "other" when the source has none either); ID is kept
+// source's defaults when empty (Kind "other" when the source has none either; Language
+// detected from the text when the source says nothing); a placeholder deadline (year
+// 2049 or later, or before 1990) is flagged DeadlineUntrusted; ID is kept
 // when the parser set one, else "<src.ID>:<ExternalID>"; CPV codes become 8 digits, invalid
 // ones dropped, duplicates removed, order kept (the main code stays first). Two records
 // with the same ID keep the later one in the place of the first: a feed repeating an item
@@ -96,6 +99,12 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 		}
 		if o.Language == "" {
 			o.Language = langTag(src.Language)
+		}
+		if o.Language == "" {
+			o.Language = DetectLanguage(o.Title + "\n" + o.Description)
+		}
+		if untrusted(o.Deadline) {
+			o.DeadlineUntrusted = true
 		}
 		if len(o.Clusters) == 0 && len(src.Clusters) > 0 {
 			o.Clusters = append([]string(nil), src.Clusters...)
@@ -145,4 +154,10 @@ func normalizeCPVs(in []string) []string {
 		return nil
 	}
 	return out
+}
+
+// untrusted reports placeholder deadlines: portals write 2049-12-31 or 2099-01-01 for
+// "open until further notice", and 1970 or 1900 for "unknown".
+func untrusted(t *time.Time) bool {
+	return t != nil && (t.Year() >= 2049 || t.Year() < 1990)
 }
