@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -95,5 +96,56 @@ func TestCheckFindsDamage(t *testing.T) {
 				t.Fatalf("problems %q do not mention %q", rep.Problems, tc.want)
 			}
 		})
+	}
+}
+
+func TestRebuildIndexesRepairsIndexDamage(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	populate(t, db)
+	if _, err := db.AddDelivery(ctx, Delivery{Member: "acme", Channel: "email"}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.Check(ctx)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		m := mt("acme", "ted:404", 10, 1)
+		if err := tx.Bucket(bucketMatchRank).Put(rankKey(&m), []byte("new")); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketFeedbackCount).Put(feedbackCountKey(1, passerelle.VerdictSaved), u64(7)); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketKeyHashes); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucketKeyHashes); err != nil {
+			return err
+		}
+		c := tx.Bucket(bucketOppUpdated).Cursor()
+		k, _ := c.First()
+		return tx.Bucket(bucketOppUpdated).Delete(k)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := db.Check(ctx); len(rep.Problems) < 4 {
+		t.Fatalf("damage not seen: %v", rep.Problems)
+	}
+	if err := db.RebuildIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("problems after rebuild: %v", rep.Problems)
+	}
+	if !reflect.DeepEqual(rep.Counts, before.Counts) {
+		t.Errorf("counts after rebuild %v, before damage %v", rep.Counts, before.Counts)
+	}
+	keys, _ := db.Keys(ctx)
+	if len(keys) != 1 {
+		t.Fatalf("keys %v", keys)
 	}
 }

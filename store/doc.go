@@ -16,6 +16,8 @@
 //   - Values are JSON in the domain's canonical shape; keys sort (ids, zero-padded run
 //     numbers, big-endian numbers and times), so listings come out ordered without sorting.
 //   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
+//   - Secondary indexes can always be checked against the records (Check) and rebuilt from
+//     them (RebuildIndexes); records are never derived from indexes.
 //
 // The bucket tree (schema version in meta/schema_version, steps in migrations.go):
 //

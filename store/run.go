@@ -8,9 +8,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// runIDWidth zero-pads run ids so that their byte order is their creation order (up to a
-// million runs: decades of nightly runs; wider numbers still sort after narrower ones only
-// while ids keep the same width, which they do below 10^6).
+// runIDWidth zero-pads run ids so that their byte order is their creation order. Six digits
+// hold a million runs — millennia of nightly runs, years of runs every minute.
 const runIDWidth = 6
 
 // CreateRun stores a new run under the next sequence number, as a zero-padded id
