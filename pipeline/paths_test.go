@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/source"
+)
+
+// TestTwoPathsOneScore: the nightly batch (reverse index over profiles) and the one-off match
+// of a profile through bleve give the same matches with the same scores. On the whole dev set
+// when ../shared is there, on a 300-notice real sample otherwise.
+func TestTwoPathsOneScore(t *testing.T) {
+	notices := "../../shared/data/ted/notices.jsonl"
+	members := "../../shared/data/eval/members.json"
+	if _, err := os.Stat(notices); err != nil || testing.Short() {
+		notices, members = "testdata/notices-sample.jsonl", "testdata/eval-members.json"
+	}
+	p := newPipeline(t)
+	ctx := context.Background()
+	res, err := p.Fetcher.Load(ctx, passerelle.Source{ID: "ted", URL: notices, Format: "jsonl", Timezone: "Europe/Brussels"}, source.Validators{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The notices' deadlines are past: move them into the future so that production matching
+	// (which skips closed calls) has something to do. Awards stay closed.
+	for i := range res.Opportunities {
+		o := &res.Opportunities[i]
+		d := now.AddDate(0, 0, 15+i%60)
+		o.Deadline, o.Status = &d, ""
+		pub := now.AddDate(0, 0, -(i % 30))
+		o.Published = &pub
+	}
+	if _, _, err := p.Save(ctx, res.Opportunities); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []passerelle.Member
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if _, err := p.Store.PutMember(ctx, m, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := p.MatchAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	batch := map[string]float64{}
+	for _, m := range ms {
+		got, err := p.Store.Matches(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mt := range got {
+			batch[m.ID+" "+mt.Opportunity] = mt.Score
+		}
+	}
+	if len(batch) == 0 {
+		t.Fatal("the batch path found no match at all")
+	}
+	t0 := time.Now()
+	single := map[string]float64{}
+	for _, m := range ms {
+		if _, err := p.MatchMember(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := p.Store.Matches(ctx, m.ID)
+		for _, mt := range got {
+			single[m.ID+" "+mt.Opportunity] = mt.Score
+		}
+	}
+	t.Logf("%d notices, %d members: %d pairs above threshold (profile path took %v)", len(res.Opportunities), len(ms), len(batch), time.Since(t0))
+	diff := 0
+	for k, s := range batch {
+		if o, ok := single[k]; !ok || math.Abs(o-s) > 1e-9 {
+			diff++
+			if diff <= 10 {
+				t.Errorf("pair %s: batch score %.1f, profile path %s", k, s, fmtScore(o, ok))
+			}
+		}
+	}
+	for k, s := range single {
+		if _, ok := batch[k]; !ok {
+			diff++
+			if diff <= 10 {
+				t.Errorf("pair %s: profile path score %.1f, not found by the batch", k, s)
+			}
+		}
+	}
+	if diff > 0 {
+		t.Errorf("%d of %d pairs differ between the two paths", diff, len(batch))
+	}
+}
+
+func fmtScore(s float64, ok bool) string {
+	if !ok {
+		return "missing"
+	}
+	return fmt.Sprintf("%.1f", s)
+}
