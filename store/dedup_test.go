@@ -118,6 +118,21 @@ func TestDuplicateByTitleBuyerDeadline(t *testing.T) {
 	if n, _ := db.CountOpportunities(ctx); n != 1 {
 		t.Fatalf("%d opportunities, want 1", n)
 	}
+	// Next night both sources repeat themselves: the first source's record lacks what the
+	// copy added, which must not read as a removal (nor the copy's as a re-addition).
+	for night := 1; night <= 2; night++ {
+		outs = putDetailed(t, db, t0.Add(time.Duration(night)*24*time.Hour), ted, copy)
+		for i, out := range outs {
+			if out.Result != PutUnchanged || out.Refreshed {
+				t.Errorf("night %d, record %d: %+v, want unchanged", night, i, out)
+			}
+		}
+	}
+	// A real change by the first source still counts.
+	ted.Value = &passerelle.Money{Amount: 95000, Currency: "EUR"}
+	if outs := putDetailed(t, db, t0.Add(72*time.Hour), ted); outs[0].Result != PutUpdated {
+		t.Errorf("first source's new value: %+v", outs[0])
+	}
 }
 
 func TestNotDuplicates(t *testing.T) {

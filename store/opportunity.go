@@ -181,6 +181,12 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 	if o.Source == "" && len(o.Sources) > 0 {
 		o.Source = o.Sources[0]
 	}
+	if len(o.Sources) > 1 {
+		// Other sources filled gaps this record leaves (a value, a translation): a source
+		// that never had a field is not removing it, and dropping it would make the
+		// opportunity flip between versions on every run. A field the record does carry wins.
+		fillFrom(&o, &old)
+	}
 	changes := MaterialChanges(&old, &o)
 	if len(changes) == 0 {
 		o.Updated, o.Revision = old.Updated, old.Revision
