@@ -45,6 +45,9 @@ type Fetcher struct {
 	MaxBytes  int64        // body cap, default 50 MiB; beyond: error naming the URL and the cap
 	Retries   int          // default 3; negative means none
 	UserAgent string       // default DefaultUserAgent
+	// MaxExpanded caps what one archive (.zip, .gz, .tar.gz) may expand to; default
+	// DefaultExpandFactor × MaxBytes. Each file inside is also held to MaxBytes.
+	MaxExpanded int64
 	// Sleep waits between attempts; tests inject one that does not wait.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -147,7 +150,8 @@ func IsURL(s string) bool {
 // Fetch reads url: http(s) with a conditional GET (If-None-Match / If-Modified-Since from
 // prev; a 304 answer gives NotModified), or a local path ("file://" accepted): a file, or a
 // directory (its regular files, sorted, recursively, skipping dot files and dot
-// directories).
+// directories). Archives (.zip, .gz, .tar.gz, told by their content) expand into their
+// files, within MaxExpanded.
 func (f *Fetcher) Fetch(ctx context.Context, url string, prev Validators) (FetchResult, error) {
 	if IsURL(url) {
 		return f.fetchHTTP(ctx, url, prev)
@@ -264,7 +268,11 @@ func (f *Fetcher) try(ctx context.Context, url string, prev Validators) (FetchRe
 	if int64(len(body)) > limit {
 		return FetchResult{}, -1, &TooLargeError{Name: url, Limit: limit}
 	}
-	return FetchResult{Docs: []Document{{Name: url, Body: body}}, Validators: got}, 0, nil
+	docs, err := f.expand(Document{Name: url, Body: body})
+	if err != nil {
+		return FetchResult{}, -1, err
+	}
+	return FetchResult{Docs: docs, Validators: got}, 0, nil
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date. 0 means absent or
@@ -303,7 +311,11 @@ func (f *Fetcher) fetchLocal(ctx context.Context, p string) (FetchResult, error)
 		if err != nil {
 			return FetchResult{}, err
 		}
-		return FetchResult{Docs: []Document{{Name: p, Body: body}}}, nil
+		docs, err := f.expand(Document{Name: p, Body: body})
+		if err != nil {
+			return FetchResult{}, err
+		}
+		return FetchResult{Docs: docs}, nil
 	}
 	var paths []string
 	err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
@@ -331,11 +343,14 @@ func (f *Fetcher) fetchLocal(ctx context.Context, p string) (FetchResult, error)
 			return FetchResult{}, err
 		}
 		body, err := readCapped(q, limit)
-		if err != nil {
-			res.Errors = append(res.Errors, err)
-			continue
+		if err == nil {
+			var docs []Document
+			if docs, err = f.expand(Document{Name: q, Body: body}); err == nil {
+				res.Docs = append(res.Docs, docs...)
+				continue
+			}
 		}
-		res.Docs = append(res.Docs, Document{Name: q, Body: body})
+		res.Errors = append(res.Errors, err)
 	}
 	if len(res.Docs) == 0 && len(res.Errors) > 0 {
 		return FetchResult{}, fmt.Errorf("%s: no readable file: %w", p, errors.Join(res.Errors...))
