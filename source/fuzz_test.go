@@ -131,3 +131,11 @@ func FuzzParseEForms(f *testing.F) {
 		checkParse(t, ops, err)
 	})
 }
+
+func FuzzParseOCDS(f *testing.F) {
+	seed(f, "testdata/releases.ocds.json", "testdata/records.ocds.json")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseOCDS(context.Background(), strings.NewReader(string(b)), "fuzz.json", testSrc)
+		checkParse(t, ops, err)
+	})
+}

@@ -109,10 +109,11 @@ var parsers = map[string]Parser{
 	"atom":    ParseFeed,
 	"ted-xml": ParseTED,
 	"eforms":  ParseEForms,
+	"ocds":    ParseOCDS,
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "ted-xml", "eforms"}
+var Formats = []string{"rss", "atom", "jsonl", "ted-xml", "eforms", "ocds"}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {

@@ -1,0 +1,305 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/passerelle/passerelle"
+)
+
+// ocdsRelease is the part of an OCDS release (1.1) Passerelle reads.
+type ocdsRelease struct {
+	OCID     string   `json:"ocid"`
+	ID       string   `json:"id"`
+	Date     string   `json:"date"`
+	Tag      []string `json:"tag"`
+	Language string   `json:"language"`
+	Buyer    *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"buyer"`
+	Parties []struct {
+		ID      string   `json:"id"`
+		Name    string   `json:"name"`
+		Roles   []string `json:"roles"`
+		Address struct {
+			CountryName string `json:"countryName"`
+			Region      string `json:"region"`
+		} `json:"address"`
+	} `json:"parties"`
+	Tender *struct {
+		Title        string         `json:"title"`
+		Description  string         `json:"description"`
+		Status       string         `json:"status"`
+		Value        *ocdsValue     `json:"value"`
+		TenderPeriod *ocdsPeriod    `json:"tenderPeriod"`
+		Items        []ocdsItem     `json:"items"`
+		Documents    []ocdsDocument `json:"documents"`
+		Lots         []struct {
+			Title       string     `json:"title"`
+			Description string     `json:"description"`
+			Value       *ocdsValue `json:"value"`
+		} `json:"lots"`
+	} `json:"tender"`
+	Planning *struct {
+		Budget *struct {
+			Amount *ocdsValue `json:"amount"`
+		} `json:"budget"`
+	} `json:"planning"`
+	Awards []struct {
+		Value *ocdsValue `json:"value"`
+		Items []ocdsItem `json:"items"`
+	} `json:"awards"`
+}
+
+type ocdsValue struct {
+	Amount   json.Number `json:"amount"`
+	Currency string      `json:"currency"`
+}
+
+type ocdsPeriod struct {
+	StartDate string `json:"startDate"`
+	EndDate   string `json:"endDate"`
+}
+
+type ocdsClassification struct {
+	Scheme string          `json:"scheme"`
+	ID     json.RawMessage `json:"id"` // a string, sometimes a number
+}
+
+type ocdsItem struct {
+	Classification            *ocdsClassification  `json:"classification"`
+	AdditionalClassifications []ocdsClassification `json:"additionalClassifications"`
+}
+
+type ocdsDocument struct {
+	URL          string `json:"url"`
+	DocumentType string `json:"documentType"`
+}
+
+// ParseOCDS reads an OCDS release package ({"releases": [...]}) or record package
+// ({"records": [...]}, the compiled release of each record, else its last release), or a
+// bare release. ocid → external id; tender title and description; CPV codes of the items'
+// classifications (check digit or not); tenderPeriod.endDate → deadline; tender value (else
+// the planned budget, else the awards' total); the buyer (buyer, or the party with role
+// "buyer") and its country when given as a code; tags and tender status → kind and status.
+func ParseOCDS(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
+	loc, err := location(src)
+	if err != nil {
+		return nil, err
+	}
+	var pkg struct {
+		Releases []json.RawMessage `json:"releases"`
+		Records  []struct {
+			OCID            string            `json:"ocid"`
+			CompiledRelease json.RawMessage   `json:"compiledRelease"`
+			Releases        []json.RawMessage `json:"releases"`
+		} `json:"records"`
+		OCID string `json:"ocid"`
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d.UseNumber()
+	if err := d.Decode(&pkg); err != nil {
+		return nil, fmt.Errorf("%s: not an OCDS package: %w", name, err)
+	}
+	var releases []json.RawMessage
+	switch {
+	case pkg.Releases != nil:
+		releases = pkg.Releases
+	case pkg.Records != nil:
+		for _, rec := range pkg.Records {
+			switch {
+			case len(rec.CompiledRelease) > 0 && string(rec.CompiledRelease) != "null":
+				releases = append(releases, rec.CompiledRelease)
+			case len(rec.Releases) > 0:
+				// Linked releases (only a url) carry no data; embedded ones do.
+				releases = append(releases, rec.Releases[len(rec.Releases)-1])
+			default:
+				releases = append(releases, json.RawMessage(`{"ocid":`+quoteJSON(rec.OCID)+`}`))
+			}
+		}
+	case pkg.OCID != "":
+		releases = []json.RawMessage{raw}
+	default:
+		return nil, fmt.Errorf("%s: not an OCDS package: no \"releases\" or \"records\"", name)
+	}
+	var (
+		out  []passerelle.Opportunity
+		errs RecordErrors
+	)
+	for i, rawRel := range releases {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		o, field, err := ocdsOpportunity(rawRel, loc)
+		if err != nil {
+			errs.add(name, i+1, 0, field, err)
+			continue
+		}
+		o.ID = src.ID + ":" + o.ExternalID
+		out = append(out, o)
+	}
+	return out, errs.err()
+}
+
+func quoteJSON(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func ocdsOpportunity(raw json.RawMessage, loc *time.Location) (passerelle.Opportunity, string, error) {
+	var o passerelle.Opportunity
+	var rel ocdsRelease
+	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d.UseNumber()
+	if err := d.Decode(&rel); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return o, te.Field, fmt.Errorf("expected %s, got JSON %s", te.Type, te.Value)
+		}
+		return o, "", err
+	}
+	o.ExternalID = strings.TrimSpace(rel.OCID)
+	if o.ExternalID == "" {
+		return o, "ocid", errors.New("missing")
+	}
+	o.Language = langTag(rel.Language)
+	t := rel.Tender
+	if t != nil {
+		o.Title = oneLine(t.Title)
+		o.Description = cleanSpace(t.Description)
+		if o.Title == "" && len(t.Lots) > 0 {
+			o.Title = oneLine(t.Lots[0].Title)
+		}
+		if o.Description == "" {
+			var parts []string
+			for _, l := range t.Lots {
+				parts = append(parts, l.Description)
+			}
+			o.Description = joinParts(parts)
+		}
+		for _, it := range t.Items {
+			o.CPV = append(o.CPV, ocdsCPV(it)...)
+		}
+		if t.TenderPeriod != nil && t.TenderPeriod.EndDate != "" {
+			dl, err := parseTime(t.TenderPeriod.EndDate, loc, true)
+			if err != nil {
+				return o, "tender.tenderPeriod.endDate", err
+			}
+			o.Deadline = dl
+		}
+		o.Value = t.Value.money()
+		for _, doc := range t.Documents {
+			if o.URL == "" && (doc.DocumentType == "tenderNotice" || doc.DocumentType == "contractNotice") {
+				o.URL = doc.URL
+			}
+		}
+		switch t.Status {
+		case "cancelled", "withdrawn":
+			o.Status = passerelle.StatusCancelled
+		case "complete", "unsuccessful":
+			o.Status = passerelle.StatusClosed
+		}
+	}
+	if o.Value == nil && rel.Planning != nil && rel.Planning.Budget != nil {
+		o.Value = rel.Planning.Budget.Amount.money()
+	}
+	var awarded float64
+	currency := ""
+	for _, a := range rel.Awards {
+		for _, it := range a.Items {
+			o.CPV = append(o.CPV, ocdsCPV(it)...)
+		}
+		if m := a.Value.money(); m != nil {
+			awarded += m.Amount
+			currency = m.Currency
+		}
+	}
+	if o.Value == nil && awarded > 0 {
+		o.Value = &passerelle.Money{Amount: awarded, Currency: currency}
+	}
+	if o.Title == "" {
+		return o, "tender.title", errors.New("missing")
+	}
+	buyerID := ""
+	if rel.Buyer != nil {
+		o.Buyer, buyerID = oneLine(rel.Buyer.Name), rel.Buyer.ID
+	}
+	for _, p := range rel.Parties {
+		isBuyer := p.ID != "" && p.ID == buyerID
+		for _, role := range p.Roles {
+			isBuyer = isBuyer || role == "buyer"
+		}
+		if !isBuyer {
+			continue
+		}
+		if o.Buyer == "" {
+			o.Buyer = oneLine(p.Name)
+		}
+		if c := strings.TrimSpace(p.Address.CountryName); len(c) == 2 || len(c) == 3 {
+			o.Country = country3(c)
+		}
+		break
+	}
+	if rel.Date != "" {
+		o.Published, _ = parseTime(rel.Date, loc, false)
+	}
+	o.Kind = ocdsKind(rel.Tag)
+	return o, "", nil
+}
+
+func (v *ocdsValue) money() *passerelle.Money {
+	if v == nil || v.Amount == "" {
+		return nil
+	}
+	return money(string(v.Amount), v.Currency)
+}
+
+// ocdsCPV returns the CPV codes of an item: its classification and additional ones whose
+// scheme is CPV (or unnamed, when the id looks like a CPV code).
+func ocdsCPV(it ocdsItem) []string {
+	var out []string
+	cls := it.AdditionalClassifications
+	if it.Classification != nil {
+		cls = append([]ocdsClassification{*it.Classification}, cls...)
+	}
+	for _, c := range cls {
+		scheme := strings.ToUpper(strings.TrimSpace(c.Scheme))
+		if scheme != "" && scheme != "CPV" && scheme != "CPVS" {
+			continue
+		}
+		id := strings.Trim(string(c.ID), `" `)
+		if n := passerelle.NormalizeCPV(id); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func ocdsKind(tags []string) passerelle.Kind {
+	kind := passerelle.KindOther
+	for _, t := range tags {
+		switch {
+		case t == "award" || t == "awardUpdate" || strings.HasPrefix(t, "contract") || strings.HasPrefix(t, "implementation"):
+			return passerelle.KindAward
+		case t == "tender" || t == "tenderAmendment" || t == "tenderUpdate":
+			kind = passerelle.KindCall
+		case t == "planning" || t == "planningUpdate":
+			if kind == passerelle.KindOther {
+				kind = passerelle.KindPriorInfo
+			}
+		case t == "tenderCancellation":
+			kind = passerelle.KindCall
+		}
+	}
+	return kind
+}
