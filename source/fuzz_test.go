@@ -139,3 +139,31 @@ func FuzzParseOCDS(f *testing.F) {
 		checkParse(t, ops, err)
 	})
 }
+
+func FuzzParseCSV(f *testing.F) {
+	seed(f, "testdata/calls.csv")
+	f.Add([]byte("title\tdeadline\n\"a\"\"b\"\t2026-01-01\n"))
+	src := passerelle.Source{ID: "s", Options: map[string]string{"csv.value": "Montant estimé"}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseCSV(context.Background(), strings.NewReader(string(b)), "fuzz.csv", src)
+		checkParse(t, ops, err)
+	})
+}
+
+func FuzzParseJSON(f *testing.F) {
+	seed(f, "testdata/calls.json")
+	src := passerelle.Source{ID: "s", Options: map[string]string{"json.items": "data.results", "json.deadline": "dates.closing", "json.url": "links.0.href"}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseJSON(context.Background(), strings.NewReader(string(b)), "fuzz.json", src)
+		checkParse(t, ops, err)
+	})
+}
+
+func FuzzParseHTML(f *testing.F) {
+	seed(f, "testdata/calls.html")
+	src := passerelle.Source{ID: "s", Options: map[string]string{"html.item": "article", "html.deadline": "time"}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := ParseHTML(context.Background(), strings.NewReader(string(b)), "https://x.example/p", src)
+		checkParse(t, ops, err)
+	})
+}

@@ -110,10 +110,13 @@ var parsers = map[string]Parser{
 	"ted-xml": ParseTED,
 	"eforms":  ParseEForms,
 	"ocds":    ParseOCDS,
+	"csv":     ParseCSV,
+	"json":    ParseJSON,
+	"html":    ParseHTML,
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "ted-xml", "eforms", "ocds"}
+var Formats = []string{"rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "html"}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {

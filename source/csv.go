@@ -1,0 +1,132 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/passerelle/passerelle"
+)
+
+// ParseCSV reads a table with a header row, one opportunity a row. Columns are mapped by
+// src.Options ("csv.title": "Intitulé", "csv.deadline": "Date limite"…, see mappedFields),
+// else recognised by their name in FR/EN/NL/DE. The delimiter is "csv.delimiter" or the
+// most frequent of , ; and tab in the header. "csv.date_format" is a Go layout for dates
+// the usual formats don't cover. A file that is not valid UTF-8 is read as Windows-1252,
+// the encoding of spreadsheets exported on Windows.
+func ParseCSV(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
+	loc, err := location(src)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(raw) {
+		if raw, err = charmap.Windows1252.NewDecoder().Bytes(raw); err != nil {
+			return nil, fmt.Errorf("%s: neither UTF-8 nor Windows-1252: %w", name, err)
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.Comma = csvDelimiter(raw, src.Options["csv.delimiter"])
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: no header row: %w", name, err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	fm, err := fieldMap("csv", src.Options, header)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if fm["title"] == "" {
+		return nil, passerelle.Errorf(passerelle.EINVALID, "%s: no title column; set option csv.title (columns: %s)", name, strings.Join(header, ", "))
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		if _, dup := col[h]; !dup {
+			col[h] = i
+		}
+	}
+	var (
+		out  []passerelle.Opportunity
+		errs RecordErrors
+	)
+	for rec := 1; ; rec++ {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			errs.add(name, rec, line, "", err)
+			continue
+		}
+		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
+			rec--
+			continue
+		}
+		get := func(field string) string {
+			if i, ok := col[fm[field]]; ok && fm[field] != "" && i < len(row) {
+				return row[i]
+			}
+			return ""
+		}
+		o, err := buildRecord(get, src, loc, src.Options["csv.date_format"])
+		if err != nil {
+			var fe *fieldError
+			if errors.As(err, &fe) {
+				errs.add(name, rec, line, fm[fe.field], fe.err)
+			} else {
+				errs.add(name, rec, line, "", err)
+			}
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, errs.err()
+}
+
+// csvDelimiter returns the delimiter option, else the most frequent of , ; tab in the
+// first line (outside quotes, roughly: European exports use ';' because ',' is the
+// decimal separator).
+func csvDelimiter(raw []byte, opt string) rune {
+	switch opt {
+	case "\\t", "tab", "\t":
+		return '\t'
+	case "":
+	default:
+		r, _ := utf8.DecodeRuneInString(opt)
+		return r
+	}
+	line := raw
+	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+		line = raw[:i]
+	}
+	best, n := ',', -1
+	for _, d := range []rune{',', ';', '\t'} {
+		if c := bytes.Count(line, []byte(string(d))); c > n {
+			best, n = d, c
+		}
+	}
+	return best
+}
