@@ -152,7 +152,7 @@ func checkMatches(tx *bolt.Tx, rep *CheckReport) {
 	_ = ms.ForEach(func(k, v []byte) error {
 		n++
 		var m passerelle.Match
-		if err := decode(v, &m); err != nil {
+		if err := decodeMatch(v, &m); err != nil {
 			rep.add("match %q: %v", k, err)
 			return nil
 		}

@@ -13,7 +13,8 @@
 //     kept as an alias. Merging never rewrites what the first source said; it only fills gaps.
 //   - Opportunities keep their history: each material change (text, deadline, status, value,
 //     stages) bumps Revision and stores the diff. Rules are versioned and never rewritten.
-//   - Values are JSON in the domain's canonical shape; keys sort (ids, zero-padded run
+//   - Values are JSON in the domain's canonical shape, except matches, read by the hundreds
+//     per request, which use a compact versioned binary layout (matchcodec.go); keys sort (ids, zero-padded run
 //     numbers, big-endian numbers and times), so listings come out ordered without sorting.
 //   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
 //   - Secondary indexes can always be checked against the records (Check) and rebuilt from
@@ -43,7 +44,7 @@
 //	rules
 //	  <version:uint64>                  → passerelle.Rules (JSON)
 //	matches
-//	  <member id> 0x00 <opportunity id> → passerelle.Match (JSON); a member's matches are
+//	  <member id> 0x00 <opportunity id> → passerelle.Match (binary v1, or JSON); a member's matches are
 //	                                      one contiguous key range
 //	matches_by_score                    (schema 3; serves MatchesPage: a page costs its size)
 //	  <member id> 0x00 <score:float64, descending> <opportunity id> → match state

@@ -115,7 +115,7 @@ func putMatches(ctx context.Context, tx *bolt.Tx, ms []passerelle.Match, now tim
 		}
 		key := matchKey(m.Member, m.Opportunity)
 		var old passerelle.Match
-		found, err := getJSON(b, key, &old)
+		found, err := getMatch(b, key, &old)
 		if err != nil {
 			return 0, err
 		}
@@ -140,7 +140,7 @@ func putMatches(ctx context.Context, tx *bolt.Tx, ms []passerelle.Match, now tim
 			}
 		}
 		m.Updated = now
-		if err := putJSON(b, key, &m); err != nil {
+		if err := putMatch(b, key, &m); err != nil {
 			return 0, err
 		}
 		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
@@ -206,7 +206,7 @@ func deleteMemberMatches(tx *bolt.Tx, member string, keep func(m *passerelle.Mat
 	var doomed, doomedRank [][]byte
 	err = prefixScan(b, memberPrefix(member), func(k, v []byte) error {
 		var m passerelle.Match
-		if err := decode(v, &m); err != nil {
+		if err := decodeMatch(v, &m); err != nil {
 			return fmt.Errorf("match %q: %w", k, err)
 		}
 		if keep != nil && keep(&m) {
@@ -246,7 +246,7 @@ func (db *DB) Matches(ctx context.Context, member string) ([]passerelle.Match, e
 		}
 		return prefixScan(b, memberPrefix(member), func(k, v []byte) error {
 			var m passerelle.Match
-			if err := decode(v, &m); err != nil {
+			if err := decodeMatch(v, &m); err != nil {
 				return fmt.Errorf("match %q: %w", k, err)
 			}
 			ms = append(ms, m)
@@ -268,7 +268,7 @@ func (db *DB) Match(ctx context.Context, member, opportunity string) (passerelle
 		if err != nil {
 			return err
 		}
-		found, err := getJSON(b, matchKey(member, opportunity), &m)
+		found, err := getMatch(b, matchKey(member, opportunity), &m)
 		if err == nil && !found {
 			err = notFoundMatch(member, opportunity)
 		}
@@ -318,7 +318,7 @@ func (db *DB) SetFeedback(ctx context.Context, member, opportunity string, fb pa
 			return err
 		}
 		key := matchKey(member, opportunity)
-		found, err := getJSON(b, key, &m)
+		found, err := getMatch(b, key, &m)
 		if err != nil {
 			return err
 		}
@@ -343,7 +343,7 @@ func (db *DB) SetFeedback(ctx context.Context, member, opportunity string, fb pa
 		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
 			return err
 		}
-		return putJSON(b, key, &m)
+		return putMatch(b, key, &m)
 	})
 	if err != nil {
 		return passerelle.Match{}, err
@@ -459,7 +459,7 @@ func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) (Mat
 				continue // counted, not returned
 			}
 			var m passerelle.Match
-			found, err := getJSON(b, matchKey(member, string(rest[8:])), &m)
+			found, err := getMatch(b, matchKey(member, string(rest[8:])), &m)
 			if err != nil {
 				return err
 			}

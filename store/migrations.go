@@ -98,7 +98,7 @@ func migrateMatchRank(tx *bolt.Tx) error {
 	}
 	return ms.ForEach(func(k, v []byte) error {
 		var m passerelle.Match
-		if err := decode(v, &m); err != nil {
+		if err := decodeMatch(v, &m); err != nil {
 			return fmt.Errorf("match %q: %w", k, err)
 		}
 		return rank.Put(rankKey(&m), []byte(m.State))

@@ -51,7 +51,7 @@ func rebuildFeedbackCounts(tx *bolt.Tx) error {
 	}
 	return tx.Bucket(bucketMatches).ForEach(func(k, v []byte) error {
 		var m passerelle.Match
-		if err := decode(v, &m); err != nil {
+		if err := decodeMatch(v, &m); err != nil {
 			return fmt.Errorf("match %q: %w", k, err)
 		}
 		if m.Feedback == nil {
