@@ -1,6 +1,7 @@
 // Package source is Passerelle's door to the outside world: it fetches documents (over
-// HTTP(S) or from a local file or directory) and turns them into opportunities, with one
-// parser per format (RSS/Atom, canonical JSONL, and more). It stores nothing.
+// HTTP(S) or from a local file, directory or archive) and turns them into opportunities,
+// with one parser per format: RSS/Atom, canonical JSONL, CSV, JSON APIs, OCDS, TED XML,
+// eForms UBL and scraped HTML. It stores nothing.
 //
 // What it promises:
 //
@@ -14,6 +15,9 @@
 //   - Load normalises what the parsers produce so that the rest of the program sees one
 //     shape: ids "<source>:<external id>" (an imported JSONL record keeps its id), source
 //     defaults (pole, language, clusters, sectors, kind), CPV codes as 8 digits.
+//   - Auto-detection goes by content first (XML root element and namespace, JSON shape),
+//     by name second, and never takes an HTML page for a feed.
+//   - Archives (.zip, .gz, .tar.gz) expand into their files within a cap (zip bombs).
 //   - Date-times written without a zone are read in the source's zone (Europe/Brussels by
 //     default). A deadline given as a bare date means the end of that day: a call that
 //     closes "on 26 April" is still open on the 26th.
