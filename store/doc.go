@@ -14,8 +14,9 @@
 //   - Opportunities keep their history: each material change (text, deadline, status, value,
 //     stages) bumps Revision and stores the diff. Rules are versioned and never rewritten.
 //   - Values are JSON in the domain's canonical shape, except matches, read by the hundreds
-//     per request, which use a compact versioned binary layout (matchcodec.go); keys sort (ids, zero-padded run
-//     numbers, big-endian numbers and times), so listings come out ordered without sorting.
+//     per request, which use a compact versioned binary layout (matchcodec.go). Keys sort
+//     (ids, zero-padded run numbers, big-endian numbers and times), so listings come out
+//     ordered without sorting.
 //   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
 //   - Secondary indexes can always be checked against the records (Check) and rebuilt from
 //     them (RebuildIndexes); records are never derived from indexes.
@@ -44,9 +45,9 @@
 //	rules
 //	  <version:uint64>                  → passerelle.Rules (JSON)
 //	matches
-//	  <member id> 0x00 <opportunity id> → passerelle.Match (binary v1, or JSON); a member's matches are
-//	                                      one contiguous key range
-//	matches_by_score                    (schema 3; serves MatchesPage: a page costs its size)
+//	  <member id> 0x00 <opportunity id> → passerelle.Match (binary v1, or JSON as written
+//	                                      before it); a member's matches are one key range
+//	matches_by_score                    (schema 3; MatchesPage: a page costs its size)
 //	  <member id> 0x00 <score:float64, descending> <opportunity id> → match state
 //	feedback_counts
 //	  <rules version:uint64> <verdict>  → count:uint64 (current verdicts, per rules version)
