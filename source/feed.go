@@ -108,6 +108,7 @@ func feedItem(it *gofeed.Item, lang string, src passerelle.Source, loc *time.Loc
 		dl = findDeadline(o.Title+"\n"+o.Description, loc)
 	}
 	o.Deadline = dl
+	applyStages(&o, o.Title+"\n"+o.Description, loc)
 	o.ID = src.ID + ":" + o.ExternalID
 	return o, "", nil
 }

@@ -126,6 +126,7 @@ func ParseHTML(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 		if o.Description == "" {
 			o.Description = cleanSpace(it.Text())
 		}
+		applyStages(&o, oneLine(it.Text()), loc)
 		out = append(out, o)
 		return true
 	})
