@@ -3,7 +3,6 @@ package index
 import (
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
@@ -21,7 +20,7 @@ import (
 
 // MappingVersion is stored beside the index; bump it whenever NewMapping or the document
 // built by toDoc changes, so that Open discards an index built the old way.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Analyzer and tokenizer names of the mapping.
 const (
@@ -127,7 +126,7 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 		f := mapping.NewDateTimeFieldMapping()
 		f.Store = false
 		f.IncludeInAll = false
-		f.DocValues = true
+		f.DocValues = false // sorting uses the *_sort keywords
 		return f
 	}
 
@@ -147,6 +146,11 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	field("deadline", date())
 	field("published", date())
+	// Sort keys: one fixed-width UTC string per document. A datetime field keeps several
+	// prefix-coded terms per value in its doc values, which bleve decodes and formats for
+	// every hit; a single string term sorts the same and costs less.
+	field("deadline_sort", kw(true))
+	field("published_sort", kw(true))
 
 	im.AddDocumentMapping(docType, dm)
 	// Anything that is not an "opportunity" document is not indexed at all.
@@ -157,91 +161,83 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	return im, nil
 }
 
-// doc is what bleve indexes for one opportunity. Its json names are the field names.
-type doc struct {
-	ID          string     `json:"id"`
-	Source      []string   `json:"source"`
-	Kind        string     `json:"kind"`
-	Status      string     `json:"status"`
-	Country     string     `json:"country,omitempty"`
-	Language    string     `json:"language,omitempty"`
-	Clusters    []string   `json:"clusters,omitempty"`
-	Sectors     []string   `json:"sectors,omitempty"`
-	CPV         []string   `json:"cpv,omitempty"`
-	CPVPrefix   []string   `json:"cpv_prefix,omitempty"`
-	CPVDivision []string   `json:"cpv_division,omitempty"`
-	NUTS        []string   `json:"nuts,omitempty"`
-	Title       string     `json:"title"`
-	Buyer       string     `json:"buyer,omitempty"`
-	All         []string   `json:"all"`
-	TextFR      []string   `json:"text_fr,omitempty"`
-	TextEN      []string   `json:"text_en,omitempty"`
-	TextNL      []string   `json:"text_nl,omitempty"`
-	TextDE      []string   `json:"text_de,omitempty"`
-	Deadline    *time.Time `json:"deadline,omitempty"`
-	Published   *time.Time `json:"published,omitempty"`
-}
+// sortKeyLayout orders as the instants it formats (UTC, fixed width).
+const sortKeyLayout = "2006-01-02T15:04:05Z"
 
-// Type tells bleve which document mapping applies.
-func (d *doc) Type() string { return docType }
+// toDoc flattens an opportunity into the document bleve indexes, keyed by field name.
+// Empty values are left out: bleve would index an empty string as a term (a "" country in
+// facets, a missing deadline sorting first). Keyword values are normalised here, and the
+// same way in queries, because the keyword analyzer keeps them verbatim.
+func toDoc(o *passerelle.Opportunity) map[string]interface{} {
+	d := make(map[string]interface{}, 24)
+	str := func(field, v string) {
+		if v != "" {
+			d[field] = v
+		}
+	}
+	list := func(field string, v []string) {
+		if len(v) > 0 {
+			d[field] = v
+		}
+	}
+	str("id", o.ID)
+	kind := lower(string(o.Kind))
+	if kind == "" {
+		kind = string(passerelle.KindOther)
+	}
+	str("kind", kind)
+	status := lower(string(o.Status))
+	if status == "" {
+		status = string(passerelle.StatusUnknown)
+	}
+	str("status", status)
+	str("country", upper(o.Country))
+	str("language", lower(o.Language))
+	str("title", o.Title)
+	str("buyer", o.Buyer)
 
-// toDoc flattens an opportunity into its index document. Keyword values are normalised
-// here (and the same way in queries) because the keyword analyzer keeps them verbatim.
-func toDoc(o *passerelle.Opportunity) *doc {
-	d := &doc{
-		ID:       o.ID,
-		Kind:     lower(string(o.Kind)),
-		Status:   lower(string(o.Status)),
-		Country:  upper(o.Country),
-		Language: lower(o.Language),
-		Title:    o.Title,
-		Buyer:    o.Buyer,
-	}
-	if d.Kind == "" {
-		d.Kind = string(passerelle.KindOther)
-	}
-	if d.Status == "" {
-		d.Status = string(passerelle.StatusUnknown)
-	}
-	d.Source = appendUnique(d.Source, o.Source)
+	var sources, clusters, sectors, nuts, cpv, prefixes, divisions []string
+	sources = appendUnique(sources, o.Source)
 	for _, s := range o.Sources {
-		d.Source = appendUnique(d.Source, s)
+		sources = appendUnique(sources, s)
 	}
 	for _, c := range o.Clusters {
-		d.Clusters = appendUnique(d.Clusters, lower(c))
+		clusters = appendUnique(clusters, lower(c))
 	}
 	for _, s := range o.Sectors {
-		d.Sectors = appendUnique(d.Sectors, lower(s))
+		sectors = appendUnique(sectors, lower(s))
 	}
 	for _, n := range o.NUTS {
-		d.NUTS = appendUnique(d.NUTS, upper(n))
+		nuts = appendUnique(nuts, upper(n))
 	}
 	for _, c := range o.CPV {
 		code := passerelle.NormalizeCPV(c)
 		if code == "" {
 			continue // not a CPV code: nothing a prefix filter could match
 		}
-		d.CPV = appendUnique(d.CPV, code)
-		d.CPVDivision = appendUnique(d.CPVDivision, code[:2])
+		cpv = appendUnique(cpv, code)
+		divisions = appendUnique(divisions, code[:2])
 		for n := 2; n <= 8; n++ {
-			d.CPVPrefix = appendUnique(d.CPVPrefix, code[:n])
+			prefixes = appendUnique(prefixes, code[:n])
 		}
 	}
+	list("source", sources)
+	list("clusters", clusters)
+	list("sectors", sectors)
+	list("nuts", nuts)
+	list("cpv", cpv)
+	list("cpv_prefix", prefixes)
+	list("cpv_division", divisions)
+
+	texts := map[string][]string{}
 	addText := func(lang string, t passerelle.Text) {
 		for _, s := range []string{t.Title, t.Description} {
 			if strings.TrimSpace(s) == "" {
 				continue
 			}
-			d.All = append(d.All, s)
-			switch lower(lang) {
-			case "fr":
-				d.TextFR = append(d.TextFR, s)
-			case "en":
-				d.TextEN = append(d.TextEN, s)
-			case "nl":
-				d.TextNL = append(d.TextNL, s)
-			case "de":
-				d.TextDE = append(d.TextDE, s)
+			texts[fieldAll] = append(texts[fieldAll], s)
+			if _, ok := textLanguages[lower(lang)]; ok {
+				texts["text_"+lower(lang)] = append(texts["text_"+lower(lang)], s)
 			}
 		}
 	}
@@ -255,13 +251,17 @@ func toDoc(o *passerelle.Opportunity) *doc {
 	for _, lang := range langs {
 		addText(lang, o.Translations[lang])
 	}
+	for field, v := range texts {
+		list(field, v)
+	}
+
 	if o.Deadline != nil && !o.Deadline.IsZero() {
 		t := o.Deadline.UTC()
-		d.Deadline = &t
+		d["deadline"], d["deadline_sort"] = t, t.Format(sortKeyLayout)
 	}
 	if o.Published != nil && !o.Published.IsZero() {
 		t := o.Published.UTC()
-		d.Published = &t
+		d["published"], d["published_sort"] = t, t.Format(sortKeyLayout)
 	}
 	return d
 }

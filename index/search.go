@@ -266,9 +266,9 @@ func sortOrder(s string, hasText bool) (search.SortOrder, error) {
 			"sort %q is not one of relevance, deadline, -deadline, published, -published", s)
 	}
 	return search.SortOrder{&search.SortField{
-		Field:   field,
+		Field:   field + "_sort",
 		Desc:    desc,
-		Type:    search.SortFieldAsDate,
+		Type:    search.SortFieldAsString,
 		Missing: search.SortFieldMissingLast,
 	}}, nil
 }

@@ -283,3 +283,34 @@ func TestCandidates(t *testing.T) {
 		t.Errorf("limit 2: %v, %v", got, err)
 	}
 }
+
+// Missing values are not indexed as empty terms: no "" bucket in facets, no match for an
+// empty filter, and a missing deadline sorts last.
+func TestMissingValues(t *testing.T) {
+	day := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	ix := openIndexed(t, []passerelle.Opportunity{
+		{ID: "bare", Title: "bare notice"},
+		{ID: "dated", Title: "dated notice", Country: "be", Language: "FR", Deadline: &day, Published: &day},
+	})
+	res, err := ix.Search(context.Background(), Query{Facets: true, Sort: "deadline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if join(ids(res.Hits)) != "[dated bare]" {
+		t.Errorf("sort by deadline: %v, want [dated bare]", ids(res.Hits))
+	}
+	for _, name := range []string{"country", "language", "cluster", "cpv"} {
+		if _, ok := res.Facets[name][""]; ok {
+			t.Errorf("facet %s has an empty bucket: %v", name, res.Facets[name])
+		}
+	}
+	if got := res.Facets["country"]["BE"]; got != 1 {
+		t.Errorf("country facet %v, want BE:1", res.Facets["country"])
+	}
+	if got := res.Facets["kind"]["other"]; got != 2 {
+		t.Errorf("kind facet %v: a missing kind counts as other", res.Facets["kind"])
+	}
+	if got := res.Facets["status"]["unknown"]; got != 2 {
+		t.Errorf("status facet %v: a missing status counts as unknown", res.Facets["status"])
+	}
+}
