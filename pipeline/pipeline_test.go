@@ -32,7 +32,7 @@ func newPipeline(t *testing.T) *Pipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close(); db.Close() })
-	return &Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{Retries: 0}, Now: func() time.Time { return now }}
+	return &Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{Retries: -1}, Now: func() time.Time { return now }}
 }
 
 func jsonlRecord(id, title, deadline string) string {
