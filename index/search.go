@@ -55,9 +55,6 @@ var FacetNames = map[string]string{
 	"cpv":      "cpv_division",
 }
 
-// facetSize bounds the terms counted per facet: more than there are countries or divisions.
-const facetSize = 100
-
 // Hit is one opportunity found, by id, with its relevance score (0 when sorted otherwise
 // than by relevance on an empty text).
 type Hit struct {
@@ -79,9 +76,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, err
 	}
 	var res *bleve.SearchResult
+	var facets map[string]map[string]int
 	err = ix.with(func(idx bleve.Index) error {
 		var err error
-		res, err = idx.SearchInContext(ctx, req)
+		if res, err = idx.SearchInContext(ctx, req); err != nil || !q.Facets {
+			return err
+		}
+		facets, err = countFacets(ctx, idx, req.Query)
 		return err
 	})
 	if err != nil {
@@ -96,18 +97,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	for i, h := range res.Hits {
 		out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
 	}
-	if q.Facets {
-		out.Facets = make(map[string]map[string]int, len(res.Facets))
-		for name, f := range res.Facets {
-			counts := map[string]int{}
-			if f.Terms != nil {
-				for _, t := range f.Terms.Terms() {
-					counts[t.Term] = t.Count
-				}
-			}
-			out.Facets[name] = counts
-		}
-	}
+	out.Facets = facets
 	return out, nil
 }
 
@@ -151,11 +141,6 @@ func buildRequest(q Query) (req *bleve.SearchRequest, syntax bool, err error) {
 	}
 	req = bleve.NewSearchRequestOptions(root, limit, q.Offset, false)
 	req.SortByCustom(order)
-	if q.Facets {
-		for name, field := range FacetNames {
-			req.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
-		}
-	}
 	return req, syntax, nil
 }
 

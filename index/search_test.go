@@ -2,8 +2,11 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
 
 	"github.com/passerelle/passerelle"
 )
@@ -312,5 +315,57 @@ func TestMissingValues(t *testing.T) {
 	}
 	if got := res.Facets["status"]["unknown"]; got != 2 {
 		t.Errorf("status facet %v: a missing status counts as unknown", res.Facets["status"])
+	}
+}
+
+// TestFacetsAgreeWithBleve checks our postings-based facet counts against bleve's own
+// (doc values) on queries from very selective to everything, so that both the leaping and
+// the scanning paths of countField run.
+func TestFacetsAgreeWithBleve(t *testing.T) {
+	var ops []passerelle.Opportunity
+	for i := 0; i < 3000; i++ {
+		ops = append(ops, synthetic(i))
+	}
+	ix := openIndexed(t, ops)
+	if err := ix.Delete(context.Background(), []string{"syn:000001", "syn:000010"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Query{
+		{},
+		{Text: "cloud"},
+		{Text: "n°42"},
+		{Text: "C++", Country: "BE"},
+		{Status: []string{"open"}, CPV: "7226"},
+		{Text: "nothing-matches-this"},
+	} {
+		req, _, err := buildRequest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, field := range FacetNames {
+			req.AddFacet(name, bleve.NewFacetRequest(field, 1000))
+		}
+		want, err := ix.idx.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := countFacets(context.Background(), ix.idx, req.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range FacetNames {
+			w := map[string]int{}
+			if f := want.Facets[name]; f != nil && f.Terms != nil {
+				for _, tf := range f.Terms.Terms() {
+					w[tf.Term] = tf.Count
+				}
+			}
+			if fmt.Sprint(got[name]) != fmt.Sprint(w) {
+				t.Errorf("%+v: facet %s = %v, bleve says %v", q, name, got[name], w)
+			}
+		}
+		if q.Text == "" && len(q.Status) == 0 && got["status"]["open"] == 0 {
+			t.Errorf("%+v: no open opportunity counted: %v", q, got["status"])
+		}
 	}
 }
