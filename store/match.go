@@ -246,7 +246,7 @@ func (db *DB) Matches(ctx context.Context, member string) ([]passerelle.Match, e
 		}
 		return prefixScan(b, memberPrefix(member), func(k, v []byte) error {
 			var m passerelle.Match
-			if err := decodeMatch(v, &m); err != nil {
+			if err := decodeMatchHint(v, &m, member); err != nil {
 				return fmt.Errorf("match %q: %w", k, err)
 			}
 			ms = append(ms, m)
