@@ -12,6 +12,7 @@ type concept struct {
 	code   string  // the 8-digit code it came from, for the label in explanations
 	weight float64 // 0..1
 	why    string  // "skill 'catering'", "declared", "3 skills"
+	div    int     // the division (first two digits), -1 for a one-digit prefix
 }
 
 // Bridge limits: a skill names at most maxConcepts codes, only those scoring at least
@@ -98,7 +99,7 @@ func conceptsOf(p *phrase, v *Vocabulary) []concept {
 			break
 		}
 		code := v.codes[c.c].Code
-		out = append(out, concept{prefix: v.Prefix(code), code: code, weight: c.s, why: "skill " + quoteS(p.text)})
+		out = append(out, concept{prefix: v.Prefix(code), code: code, weight: c.s, why: "skill " + quoteS(p.text), div: division(code)})
 	}
 	// Roll up: several codes of this skill in one class or group mean the skill is about
 	// the whole class or group, not only the codes whose labels happen to use its words.
@@ -137,7 +138,7 @@ func rollUp(cs []concept, lengths []int, minCount int, factor float64, why strin
 				continue
 			}
 			code := k + strings.Repeat("0", 8-len(k))
-			out = append(out, concept{prefix: k, code: code, weight: factor * a.w, why: why})
+			out = append(out, concept{prefix: k, code: code, weight: factor * a.w, why: why, div: division(k)})
 		}
 	}
 	return out

@@ -69,17 +69,34 @@ func Rank(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity, 
 	for i := range members {
 		profiles[i] = s.compile(&members[i])
 	}
-	out := make([][]RankedDoc, len(members))
+	// Workers take notices; each keeps its own per-member lists, merged at the end.
 	nPhrases := s.phraseCount()
-	par(len(members), func(i int) {
-		mm := newMemo(nPhrases)
-		var rs []RankedDoc
-		for j, d := range docs {
-			mm.reset()
-			r := s.score(profiles[i], d, time.Time{}, true, false, mm)
-			if r.topical > 0 {
-				rs = append(rs, RankedDoc{ID: ops[j].ID, Score: r.topical})
+	w := runtime.GOMAXPROCS(0)
+	parts := make([][][]RankedDoc, w)
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			mm := newMemo(nPhrases)
+			local := make([][]RankedDoc, len(members))
+			for j := k; j < len(docs); j += w {
+				mm.reset()
+				for i, p := range profiles {
+					if r := s.score(p, docs[j], time.Time{}, true, false, mm); r.topical > 0 {
+						local[i] = append(local[i], RankedDoc{ID: ops[j].ID, Score: r.topical})
+					}
+				}
 			}
+			parts[k] = local
+		}(k)
+	}
+	wg.Wait()
+	out := make([][]RankedDoc, len(members))
+	par(len(members), func(i int) {
+		var rs []RankedDoc
+		for _, part := range parts {
+			rs = append(rs, part[i]...)
 		}
 		sort.Slice(rs, func(a, b int) bool {
 			if rs[a].Score != rs[b].Score {

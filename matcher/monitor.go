@@ -2,9 +2,11 @@ package matcher
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	passerelle "github.com/passerelle/passerelle"
@@ -31,7 +33,11 @@ type Monitor struct {
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	cpvDepth     int
+	minWeight    float64 // concepts lighter than this are not indexed
+	nScored      atomic.Int64 // profiles fully scored, for benchmarks
 }
+
+func (mon *Monitor) scanned() int64 { return mon.nScored.Load() }
 
 // NewMonitor indexes the premium, non-empty profiles among members. The members slice is
 // kept, not copied: do not change it while the Monitor is in use.
@@ -45,6 +51,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 		mon.skillKeys[l] = map[string][]int32{}
 	}
 	mon.cpvDepth = cpvDepth(s.rules)
+	mon.minWeight = minIndexedWeight(s.rules)
 	cpvKey := func(prefix string) string {
 		if len(prefix) > mon.cpvDepth {
 			return prefix[:mon.cpvDepth]
@@ -79,6 +86,9 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 			}
 			seen := map[string]bool{}
 			for _, c := range sk.concepts {
+				if c.weight < mon.minWeight {
+					continue
+				}
 				if k := cpvKey(c.prefix); !seen[k] {
 					seen[k] = true
 					mon.skillCPV[k] = append(mon.skillCPV[k], id)
@@ -87,6 +97,9 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 		}
 		seen := map[string]bool{}
 		for _, c := range p.concepts {
+			if c.weight < mon.minWeight {
+				continue
+			}
 			if k := cpvKey(c.prefix); !seen[k] {
 				seen[k] = true
 				mon.memberCPV[k] = append(mon.memberCPV[k], int32(i))
@@ -125,6 +138,20 @@ func cpvDepth(r passerelle.Rules) int {
 	return depth
 }
 
+// minIndexedWeight is the lightest concept worth indexing. A profile retrieved by no
+// route has no text, cluster or sector evidence, so its score is at most its CPV points
+// plus every practical signal; a concept of weight w gives at most w × the CPV weight.
+// Concepts that cannot lift a profile to the minimum score on their own (with a margin for
+// rounding) need not retrieve it.
+func minIndexedWeight(r passerelle.Rules) float64 {
+	w := r.Weights
+	if w.CPV <= 0 {
+		return math.Inf(1)
+	}
+	practical := w.Deadline + w.Freshness + w.Region + w.Budget
+	return math.Max(0, (r.Thresholds.MinScore-practical-0.5)/w.CPV)
+}
+
 // worker holds one goroutine's scratch space.
 type worker struct {
 	mm      *memo
@@ -157,6 +184,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 		go func() {
 			defer wg.Done()
 			wk := mon.newWorker()
+			defer func() { mon.nScored.Add(int64(wk.scanned)) }()
 			for {
 				if ctx.Err() != nil {
 					return
@@ -188,11 +216,9 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Time) []passerelle.Match {
 	s := mon.s
 	d := s.analyzeDoc(o)
-	if d.global != "" {
-		return nil // a global exclusion vetoes every member
-	}
-	if st := o.ComputeStatus(now); st == passerelle.StatusClosed || st == passerelle.StatusCancelled {
-		return nil
+	s.prepare(d, now)
+	if d.global != "" || d.closed != "" || d.deadlineVeto != "" {
+		return nil // vetoed for every member
 	}
 	wk.epoch++
 	wk.mm.reset()
@@ -208,7 +234,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			return
 		}
 		wk.sstamp[id] = wk.epoch
-		if s.skill(mon.phrases[id], d, wk.mm).score <= 0 {
+		if s.skill(mon.phrases[id], d, wk.mm).text.score <= 0 {
 			return
 		}
 		for _, i := range mon.skillMembers[id] {
@@ -223,6 +249,8 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 	}
+	// Every skill with a key term in the notice has been matched; the others cannot match.
+	wk.mm.keysDone = true
 	for _, code := range d.cpv {
 		for n := 1; n <= mon.cpvDepth && n <= len(code); n++ {
 			k := code[:n]

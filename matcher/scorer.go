@@ -157,10 +157,11 @@ type profile struct {
 	clusters []int     // indexes into Scorer.clusters
 	sectors  []int     // indexes into Scorer.sectors
 	empty    bool
+	premium  bool
 }
 
 func (s *Scorer) compile(m *passerelle.Member) *profile {
-	p := &profile{m: m, empty: m.EmptyProfile()}
+	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium}
 	seen := map[string]bool{}
 	for _, sk := range m.Skills {
 		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
@@ -180,7 +181,7 @@ func (s *Scorer) compile(m *passerelle.Member) *profile {
 			continue
 		}
 		code := c + strings.Repeat("0", 8-len(c))
-		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c})
+		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c)})
 	}
 	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
 	for _, c := range m.Clusters {
@@ -237,7 +238,7 @@ func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
 				continue
 			}
 			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
-				why: fmt.Sprintf("%d skills", len(a.skills))})
+				why: fmt.Sprintf("%d skills", len(a.skills)), div: division(k)})
 		}
 	}
 	return out
@@ -249,9 +250,19 @@ type doc struct {
 	fields   []*field
 	cpv      []string // normalized 8-digit codes
 	cpvPre   []string // their significant prefixes
+	divs     divSet   // their divisions
 	clusters []signalHit
 	sectors  []signalHit
 	global   string // veto from a global exclusion, or ""
+
+	// Set by prepare for one clock.
+	now          time.Time
+	closed       string
+	deadlineVeto string
+	deadlinePts  float64
+	deadlineEv   string
+	freshPts     float64
+	freshEv      string
 }
 
 // signalHit says how strongly a notice belongs to a bundle, and why.
@@ -287,15 +298,16 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		if n := passerelle.NormalizeCPV(c); n != "" {
 			d.cpv = append(d.cpv, n)
 			d.cpvPre = append(d.cpvPre, s.voc.Prefix(n))
+			d.divs.add(division(n))
 		}
 	}
 	d.clusters = make([]signalHit, len(s.clusters))
 	for i, b := range s.clusters {
-		d.clusters[i] = s.bundleHit(d, b, contains(o.Clusters, b.name))
+		d.clusters[i] = s.bundleHit(d, b, contains(o.Clusters, b.name), "cluster")
 	}
 	d.sectors = make([]signalHit, len(s.sectors))
 	for i, b := range s.sectors {
-		d.sectors[i] = s.bundleHit(d, b, contains(o.Sectors, b.name))
+		d.sectors[i] = s.bundleHit(d, b, contains(o.Sectors, b.name), "sector")
 	}
 	for _, x := range s.global {
 		if v := s.excluded(x, d); v != "" {
@@ -318,9 +330,9 @@ func contains(list []string, x string) bool {
 // bundleHit: a notice tagged with the bundle by its source, or whose main CPV code falls
 // under the bundle, belongs fully; another of its codes or a keyword in the title counts
 // 0.8; a keyword in the description 0.5.
-func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool) signalHit {
+func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit {
 	if tagged {
-		return signalHit{1, b.name + ": tagged by the source"}
+		return signalHit{1, kind + " " + b.name + ": tagged by the source"}
 	}
 	best := signalHit{}
 	for i, c := range d.cpv {
@@ -331,7 +343,7 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool) signalHit {
 					st = 0.8
 				}
 				if st > best.strength {
-					best = signalHit{st, fmt.Sprintf("%s: CPV %s ⊂ %s", b.name, c, p)}
+					best = signalHit{st, fmt.Sprintf("%s %s: CPV %s ⊂ %s", kind, b.name, c, p)}
 				}
 			}
 		}
@@ -351,7 +363,7 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool) signalHit {
 					st = 0.8
 				}
 				if st > best.strength {
-					best = signalHit{st, fmt.Sprintf("%s: keyword %s in %s", b.name, quoteS(k.text), f.name)}
+					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s in %s", kind, b.name, quoteS(k.text), f.name)}
 				}
 			}
 		}
@@ -403,28 +415,104 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 	return best
 }
 
-// memo caches per-notice work shared by the profiles scored against it (skill matches
-// and exclusions), indexed by phrase id. The zero memo caches nothing.
+// memo caches per-notice work shared by the profiles scored against one notice — each
+// skill's text match and CPV fit with their evidence, each exclusion's verdict — indexed
+// by phrase id. Reset it (a new epoch) for each notice.
 type memo struct {
 	stamp []uint32
 	epoch uint32
-	hits  []skillHit
+	m     []phraseMemo
+	pts   []float64 // scratch: points of the current score
+	// keysDone: the Monitor has already matched every skill having a key term in the
+	// notice, so any other skill provably has no text match (see variant.keys).
+	keysDone bool
 }
 
-func newMemo(n int) *memo { return &memo{stamp: make([]uint32, n), hits: make([]skillHit, n)} }
+type phraseMemo struct {
+	flags  uint8
+	text   skillHit
+	cpv    float64 // best fit of the phrase's concepts with the notice's codes
+	cpvI   int     // which notice code
+	cpvC   int     // which concept
+	textEv string
+	cpvEv  string
+	ex     string
+}
 
-func (mm *memo) reset() { mm.epoch++ }
+const (
+	hasText uint8 = 1 << iota
+	hasCPV
+	hasEx
+	hasTextEv
+	hasCPVEv
+)
 
-func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) skillHit {
-	if mm == nil || sk.id >= len(mm.stamp) {
-		return s.matchSkill(sk, d)
+func newMemo(n int) *memo {
+	return &memo{stamp: make([]uint32, n), m: make([]phraseMemo, n), epoch: 1}
+}
+
+func (mm *memo) reset() { mm.epoch++; mm.keysDone = false }
+
+func (mm *memo) get(id int) *phraseMemo {
+	if mm.stamp[id] != mm.epoch {
+		mm.stamp[id] = mm.epoch
+		mm.m[id] = phraseMemo{}
 	}
-	if mm.stamp[sk.id] == mm.epoch {
-		return mm.hits[sk.id]
+	return &mm.m[id]
+}
+
+func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) *phraseMemo {
+	e := mm.get(sk.id)
+	if e.flags&hasText == 0 {
+		if mm.keysDone {
+			e.text = skillHit{field: -1}
+		} else {
+			e.text = s.matchSkill(sk, d)
+		}
+		e.flags |= hasText
 	}
-	h := s.matchSkill(sk, d)
-	mm.stamp[sk.id], mm.hits[sk.id] = mm.epoch, h
-	return h
+	return e
+}
+
+func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *phraseMemo {
+	e := mm.get(sk.id)
+	if e.flags&hasCPV == 0 {
+		e.cpv, e.cpvI, e.cpvC = bestConcept(sk.concepts, d)
+		e.flags |= hasCPV
+	}
+	return e
+}
+
+func (s *Scorer) exclusion(x *phrase, d *doc, mm *memo) string {
+	e := mm.get(x.id)
+	if e.flags&hasEx == 0 {
+		e.ex = s.excluded(x, d)
+		e.flags |= hasEx
+	}
+	return e.ex
+}
+
+// bestConcept is the best fit between concepts and the notice's codes (main code first,
+// others at 0.8), first best kept on ties.
+func bestConcept(cs []concept, d *doc) (best float64, bi, bc int) {
+	bi, bc = -1, -1
+	for ci := range cs {
+		c := &cs[ci]
+		if c.div >= 0 && !d.divs.has(c.div) {
+			continue // no common division: no fit
+		}
+		for i, code := range d.cpv {
+			w := 1.0
+			if i > 0 {
+				w = 0.8
+			}
+			x := w * c.weight * cpvSim(code, d.cpvPre[i], c.prefix)
+			if x > best {
+				best, bi, bc = x, i, ci
+			}
+		}
+	}
+	return best, bi, bc
 }
 
 // textSaturation: the text signal gives 1-exp(-Σ/k) of its weight, so one skill in the
@@ -438,131 +526,196 @@ type scored struct {
 	contrib []passerelle.Contribution
 }
 
-// score is the one scoring function both paths (Score and the Monitor) run.
+// score is the one scoring function both paths (Score and the Monitor) run. With explain
+// false it computes the same numbers without building the evidence.
 func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
 	var out scored
 	veto := func(why string) scored { return scored{veto: why} }
-	m, o, r := p.m, d.o, s.rules
+	m, o, r := p.m, d.o, &s.rules
 	if p.empty {
 		return veto("empty profile: nothing declared to match on")
 	}
 	if !topicalOnly {
-		if m.Tier != passerelle.TierPremium {
+		if !p.premium {
 			return veto("member tier " + string(m.Tier) + ": matches are for premium members")
 		}
-		switch st := o.ComputeStatus(now); st {
-		case passerelle.StatusClosed, passerelle.StatusCancelled:
-			return veto("opportunity " + string(st))
+		if d.closed != "" {
+			return veto(d.closed)
 		}
-		if dl := nextDeadline(o, now); dl != nil {
-			left := dl.Sub(now)
-			if left < time.Duration(r.Thresholds.MinDaysToDeadline)*24*time.Hour {
-				return veto(fmt.Sprintf("deadline in %s, below the %d-day minimum", humanDays(left), r.Thresholds.MinDaysToDeadline))
-			}
+		if d.deadlineVeto != "" {
+			return veto(d.deadlineVeto)
 		}
 		if d.global != "" {
 			return veto(d.global)
 		}
 		for _, x := range p.excludes {
-			if v := s.excluded(x, d); v != "" {
+			if v := s.exclusion(x, d, mm); v != "" {
 				return veto(v)
 			}
 		}
-		if v := regionVeto(m.Regions, o); v != "" {
-			return veto(v)
+		if len(m.Regions) > 0 {
+			if v := regionVeto(m.Regions, o); v != "" {
+				return veto(v)
+			}
 		}
-		if v := budgetVeto(m.Budget, o.Value); v != "" {
-			return veto(v)
+		if m.Budget != nil {
+			if v := budgetVeto(m.Budget, o.Value); v != "" {
+				return veto(v)
+			}
 		}
 	}
-	add := func(signal, evidence string, pts float64) {
-		if pts <= 0 {
+	pts := mm.pts[:0]
+	add := func(signal, evidence string, x float64) {
+		if x <= 0 {
 			return
 		}
-		out.contrib = append(out.contrib, passerelle.Contribution{Signal: signal, Evidence: evidence, Points: pts})
+		pts = append(pts, x)
+		if explain {
+			out.contrib = append(out.contrib, passerelle.Contribution{Signal: signal, Evidence: evidence, Points: x})
+		}
 	}
 	// Text: each skill's best match, saturated together.
 	if r.Weights.Text > 0 && len(p.skills) > 0 {
-		hits := make([]skillHit, len(p.skills))
 		sum := 0.0
-		for i, sk := range p.skills {
-			hits[i] = s.skill(sk, d, mm)
-			sum += hits[i].score
+		for _, sk := range p.skills {
+			sum += s.skill(sk, d, mm).text.score
 		}
 		if sum > 0 {
 			total := r.Weights.Text * (1 - math.Exp(-sum/textSaturation))
-			for i, h := range hits {
-				if h.score <= 0 {
+			for _, sk := range p.skills {
+				e := s.skill(sk, d, mm)
+				if e.text.score <= 0 {
 					continue
 				}
 				ev := ""
 				if explain {
-					ev = s.skillEvidence(p.skills[i], d, h)
+					if e.flags&hasTextEv == 0 {
+						e.textEv = s.skillEvidence(sk, d, e.text)
+						e.flags |= hasTextEv
+					}
+					ev = e.textEv
 				}
-				add("text", ev, total*h.score/sum)
+				add("text", ev, total*e.text.score/sum)
 			}
 		}
 	}
 	// CPV: the best fit between the notice's codes (main code first) and the profile's.
 	if r.Weights.CPV > 0 && len(d.cpv) > 0 {
-		best, bi, bc := 0.0, -1, concept{}
-		try := func(c concept) {
-			for i, code := range d.cpv {
-				w := 1.0
-				if i > 0 {
-					w = 0.8
-				}
-				x := w * c.weight * cpvSim(code, d.cpvPre[i], c.prefix)
-				if x > best {
-					best, bi, bc = x, i, c
-				}
+		best, from := 0.0, -1
+		for i, sk := range p.skills {
+			if e := s.skillCPV(sk, d, mm); e.cpv > best {
+				best, from = e.cpv, i
 			}
 		}
-		for _, sk := range p.skills {
-			for _, c := range sk.concepts {
-				try(c)
-			}
-		}
-		for _, c := range p.concepts {
-			try(c)
+		pb, pi, pc := bestConcept(p.concepts, d)
+		if pb > best {
+			best, from = pb, -1
 		}
 		if best > 0 {
 			ev := ""
 			if explain {
-				ev = s.cpvEvidence(d.cpv[bi], bi, bc)
+				if from >= 0 {
+					sk := p.skills[from]
+					e := s.skillCPV(sk, d, mm)
+					if e.flags&hasCPVEv == 0 {
+						e.cpvEv = s.cpvEvidence(d.cpv[e.cpvI], e.cpvI, sk.concepts[e.cpvC])
+						e.flags |= hasCPVEv
+					}
+					ev = e.cpvEv
+				} else {
+					ev = s.cpvEvidence(d.cpv[pi], pi, p.concepts[pc])
+				}
 			}
 			add("cpv", ev, r.Weights.CPV*best)
 		}
 	}
 	if r.Weights.Cluster > 0 {
-		best := signalHit{}
+		best := -1
 		for _, ci := range p.clusters {
-			if h := d.clusters[ci]; h.strength > best.strength {
-				best = h
+			if best < 0 || d.clusters[ci].strength > d.clusters[best].strength {
+				best = ci
 			}
 		}
-		add("cluster", "cluster "+best.why, r.Weights.Cluster*best.strength)
+		if best >= 0 {
+			add("cluster", d.clusters[best].why, r.Weights.Cluster*d.clusters[best].strength)
+		}
 	}
 	if r.Weights.Sector > 0 {
-		best := signalHit{}
+		best := -1
 		for _, si := range p.sectors {
-			if h := d.sectors[si]; h.strength > best.strength {
-				best = h
+			if best < 0 || d.sectors[si].strength > d.sectors[best].strength {
+				best = si
 			}
 		}
-		add("sector", "sector "+best.why, r.Weights.Sector*best.strength)
+		if best >= 0 {
+			add("sector", d.sectors[best].why, r.Weights.Sector*d.sectors[best].strength)
+		}
 	}
-	for _, c := range out.contrib {
-		out.topical += c.Points
+	for _, x := range pts {
+		out.topical += x
 	}
 	if topicalOnly || out.topical <= 0 {
 		out.score = out.topical
+		mm.pts = pts
 		return out
 	}
 	// Practical signals order what fits; they never make a match on their own.
-	if dl := nextDeadline(o, now); dl != nil && r.Weights.Deadline > 0 {
-		days := dl.Sub(now).Hours() / 24
-		add("deadline", "deadline in "+humanDays(dl.Sub(now)), r.Weights.Deadline*math.Min(1, days/21))
+	add("deadline", d.deadlineEv, d.deadlinePts)
+	add("freshness", d.freshEv, d.freshPts)
+	if len(m.Regions) > 0 && r.Weights.Region > 0 {
+		if ev := regionHit(m.Regions, o, explain); ev != "" {
+			add("region", ev, r.Weights.Region)
+		}
+	}
+	if m.Budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && budgetVeto(m.Budget, o.Value) == "" {
+		ev := ""
+		if explain {
+			ev = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
+		}
+		add("budget", ev, r.Weights.Budget)
+	}
+	// Round each contribution to 0.1 and let the score be their sum, capped at 100 by
+	// scaling every contribution alike.
+	raw := 0.0
+	for _, x := range pts {
+		raw += x
+	}
+	scale := 1.0
+	if raw > 100 {
+		scale = 100 / raw
+	}
+	tenths := 0
+	for i, x := range pts {
+		t := int(math.Round(x * scale * 10))
+		if explain {
+			out.contrib[i].Points = float64(t) / 10
+		}
+		tenths += t
+	}
+	out.score = float64(tenths) / 10
+	mm.pts = pts
+	return out
+}
+
+// prepare computes what depends on the notice and the clock only: status and deadline
+// vetoes, deadline and freshness points with their evidence.
+func (s *Scorer) prepare(d *doc, now time.Time) {
+	o, r := d.o, &s.rules
+	d.now = now
+	d.closed, d.deadlineVeto, d.deadlinePts, d.freshPts = "", "", 0, 0
+	switch st := o.ComputeStatus(now); st {
+	case passerelle.StatusClosed, passerelle.StatusCancelled:
+		d.closed = "opportunity " + string(st)
+	}
+	if dl := nextDeadline(o, now); dl != nil {
+		left := dl.Sub(now)
+		if left < time.Duration(r.Thresholds.MinDaysToDeadline)*24*time.Hour {
+			d.deadlineVeto = fmt.Sprintf("deadline in %s, below the %d-day minimum", humanDays(left), r.Thresholds.MinDaysToDeadline)
+		}
+		if r.Weights.Deadline > 0 {
+			d.deadlinePts = r.Weights.Deadline * math.Min(1, left.Hours()/24/21)
+			d.deadlineEv = "deadline in " + humanDays(left)
+		}
 	}
 	if o.Published != nil && r.Weights.Freshness > 0 {
 		age := math.Max(0, now.Sub(*o.Published).Hours()/24)
@@ -570,34 +723,9 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 		if age > 7 {
 			f = math.Max(0, 1-(age-7)/53)
 		}
-		add("freshness", fmt.Sprintf("published %d days ago", int(age)), r.Weights.Freshness*f)
+		d.freshPts = r.Weights.Freshness * f
+		d.freshEv = fmt.Sprintf("published %d days ago", int(age))
 	}
-	if len(m.Regions) > 0 && r.Weights.Region > 0 {
-		if ev := regionHit(m.Regions, o); ev != "" {
-			add("region", ev, r.Weights.Region)
-		}
-	}
-	if m.Budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetVeto(m.Budget, o.Value) == "" && budgetComparable(o.Value) {
-		add("budget", fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency), r.Weights.Budget)
-	}
-	// Round each contribution to 0.1 and let the score be their sum, capped at 100 by
-	// scaling every contribution alike.
-	raw := 0.0
-	for _, c := range out.contrib {
-		raw += c.Points
-	}
-	scale := 1.0
-	if raw > 100 {
-		scale = 100 / raw
-	}
-	tenths := 0
-	for i := range out.contrib {
-		t := int(math.Round(out.contrib[i].Points * scale * 10))
-		out.contrib[i].Points = float64(t) / 10
-		tenths += t
-	}
-	out.score = float64(tenths) / 10
-	return out
 }
 
 func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
@@ -674,7 +802,7 @@ func regionVeto(regions []string, o *passerelle.Opportunity) string {
 	if len(o.NUTS) == 0 && o.Country == "" {
 		return ""
 	}
-	if regionHit(regions, o) != "" {
+	if regionHit(regions, o, false) != "" {
 		return ""
 	}
 	where := strings.Join(o.NUTS, ", ")
@@ -684,19 +812,27 @@ func regionVeto(regions []string, o *passerelle.Opportunity) string {
 	return fmt.Sprintf("region: notice in %s, outside %s", where, strings.Join(regions, ", "))
 }
 
-func regionHit(regions []string, o *passerelle.Opportunity) string {
+// regionHit returns the evidence that the notice lies in one of regions (or "+" without
+// explain), or "".
+func regionHit(regions []string, o *passerelle.Opportunity, explain bool) string {
 	for _, r := range regions {
-		r = strings.ToUpper(strings.TrimSpace(r))
+		r = strings.TrimSpace(r)
 		if r == "" {
 			continue
 		}
 		for _, n := range o.NUTS {
-			if strings.HasPrefix(strings.ToUpper(n), r) {
-				return fmt.Sprintf("region %s ⊂ %s", n, r)
+			if len(n) >= len(r) && strings.EqualFold(n[:len(r)], r) {
+				if !explain {
+					return "+"
+				}
+				return "region " + n + " ⊂ " + r
 			}
 		}
-		if len(o.NUTS) == 0 && o.Country != "" && len(r) == 2 && countryOf(r) == strings.ToUpper(o.Country) {
-			return fmt.Sprintf("country %s = region %s", o.Country, r)
+		if len(o.NUTS) == 0 && o.Country != "" && len(r) == 2 && strings.EqualFold(countryOf(strings.ToUpper(r)), o.Country) {
+			if !explain {
+				return "+"
+			}
+			return "country " + o.Country + " = region " + r
 		}
 	}
 	return ""
@@ -761,7 +897,8 @@ func (s *Scorer) toMatch(m *passerelle.Member, o *passerelle.Opportunity, r scor
 func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time.Time) (passerelle.Match, bool) {
 	p := s.compile(m)
 	d := s.analyzeDoc(o)
-	r := s.score(p, d, now, false, true, nil)
+	s.prepare(d, now)
+	r := s.score(p, d, now, false, true, newMemo(s.phraseCount()))
 	if r.contrib == nil {
 		r.contrib = []passerelle.Contribution{}
 	}
@@ -772,7 +909,8 @@ func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time
 // deadline, tier, region and budget: what `eval` ranks by. The score is not rounded (ties
 // are rare in a ranking) and is 0 for an empty profile.
 func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float64, passerelle.Explanation) {
-	r := s.score(s.compile(m), s.analyzeDoc(o), time.Time{}, true, true, nil)
+	p := s.compile(m)
+	r := s.score(p, s.analyzeDoc(o), time.Time{}, true, true, newMemo(s.phraseCount()))
 	return r.topical, passerelle.Explanation{Contributions: r.contrib, Veto: r.veto}
 }
 
@@ -824,4 +962,23 @@ func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes
 	}
 	sort.Strings(cpvPrefixes)
 	return terms, cpvPrefixes
+}
+
+// divSet is a set of CPV divisions (the first two digits, 0-99).
+type divSet [2]uint64
+
+func (s *divSet) add(d int) {
+	if d >= 0 {
+		s[d/64] |= 1 << (d % 64)
+	}
+}
+
+func (s divSet) has(d int) bool { return s[d/64]&(1<<(d%64)) != 0 }
+
+// division returns the first two digits of a code or prefix, or -1 when it has fewer.
+func division(code string) int {
+	if len(code) < 2 || code[0] < '0' || code[0] > '9' || code[1] < '0' || code[1] > '9' {
+		return -1
+	}
+	return int(code[0]-'0')*10 + int(code[1]-'0')
 }

@@ -274,6 +274,7 @@ func TestMonitorEqualsScore(t *testing.T) {
 		passerelle.Member{ID: "cluster-only", Name: "C", Tier: passerelle.TierPremium, Clusters: []string{"web"}},
 		passerelle.Member{ID: "empty", Name: "E", Tier: passerelle.TierPremium})
 	mon := NewMonitor(s, members)
+	now := SyntheticNow()
 	got, err := mon.Match(context.Background(), ops, now)
 	if err != nil {
 		t.Fatal(err)

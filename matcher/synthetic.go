@@ -36,36 +36,56 @@ var synthDomains = []synthDomain{
 
 var synthLangs = []string{"fr", "fr", "en", "en", "de", "nl", "pl", "es", "it"}
 
-// Synthetic generates members profiles and opportunities for benchmarks (the
-// `passerelle bench match` command): companies of sixteen trades describing themselves in
-// plain French and English words, and notices of those trades in nine languages whose
-// titles are the CPV labels of their codes, with realistic deadlines, locations and values.
-// The same seed gives the same data.
+// Synthetic generates member profiles and opportunities for benchmarks (the
+// `passerelle bench match` command). Each company has a home trade — a class of the CPV
+// vocabulary — and describes itself with a few of that trade's labels in French or
+// English, shortened like people write them, and now and then with plain words of one of
+// sixteen familiar trades; some declare clusters, CPV prefixes, regions, exclusions or a
+// budget; one in ten is basic. Notices are spread over the whole vocabulary, in nine
+// languages, titled with the labels of their codes, with deadlines (mostly ahead),
+// locations and values. Dates are relative to SyntheticNow (today, midnight UTC). The
+// same seed gives the same data on the same day.
 func Synthetic(seed, members, ops int) ([]passerelle.Member, []passerelle.Opportunity) {
 	rng := rand.New(rand.NewSource(int64(seed)))
 	v := DefaultVocabulary()
-	base := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	base := SyntheticNow()
+	// Trades: the vocabulary's classes, each with the codes under it.
+	var classes []string
+	under := map[string][]string{}
+	for _, c := range v.codes {
+		if c.Level == "class" {
+			classes = append(classes, c.Code)
+		}
+	}
+	for _, c := range v.codes {
+		if len(c.Code) == 8 && c.Level != "division" && c.Level != "group" {
+			k := c.Code[:4] + "0000"
+			under[k] = append(under[k], c.Code)
+		}
+	}
 	regions := []string{"BE", "BE3", "BE2", "BE1", "BE32", "FR", "NL", "LU"}
 	ms := make([]passerelle.Member, members)
 	for i := range ms {
-		d := synthDomains[rng.Intn(len(synthDomains))]
 		m := passerelle.Member{ID: fmt.Sprintf("m%06d", i), Name: fmt.Sprintf("Company %d", i), Tier: passerelle.TierPremium}
 		if rng.Intn(10) == 0 {
 			m.Tier = passerelle.TierBasic
 		}
+		home := classes[rng.Intn(len(classes))]
+		codes := under[home]
+		lang := []string{"fr", "en"}[rng.Intn(2)]
 		n := 2 + rng.Intn(4)
-		for _, k := range rng.Perm(len(d.skills))[:min(n, len(d.skills))] {
-			m.Skills = append(m.Skills, d.skills[k])
+		for k := 0; k < n; k++ {
+			m.Skills = append(m.Skills, shorten(rng, v.Label(codes[rng.Intn(len(codes))], lang)))
 		}
-		if rng.Intn(4) == 0 { // a second trade
-			d2 := synthDomains[rng.Intn(len(synthDomains))]
-			m.Skills = append(m.Skills, d2.skills[rng.Intn(len(d2.skills))])
+		if rng.Intn(5) == 0 {
+			d := synthDomains[rng.Intn(len(synthDomains))]
+			m.Skills = append(m.Skills, d.skills[rng.Intn(len(d.skills))])
 		}
 		if rng.Intn(3) == 0 {
 			m.Clusters = []string{passerelle.Clusters[rng.Intn(len(passerelle.Clusters))]}
 		}
 		if rng.Intn(5) == 0 {
-			m.CPV = []string{d.cpv[rng.Intn(len(d.cpv))]}
+			m.CPV = []string{home[:3+rng.Intn(2)]}
 		}
 		if rng.Intn(3) == 0 {
 			m.Regions = []string{regions[rng.Intn(len(regions))]}
@@ -78,38 +98,20 @@ func Synthetic(seed, members, ops int) ([]passerelle.Member, []passerelle.Opport
 		}
 		ms[i] = m
 	}
-	// Notice codes: vocabulary codes under each trade's prefixes.
-	var under [][]string
-	for _, d := range synthDomains {
-		var codes []string
-		for _, c := range v.codes {
-			for _, p := range d.cpv {
-				if strings.HasPrefix(c.Code, p) {
-					codes = append(codes, c.Code)
-					break
-				}
-			}
-		}
-		under = append(under, codes)
-	}
 	os := make([]passerelle.Opportunity, ops)
 	for i := range os {
-		di := rng.Intn(len(synthDomains))
-		codes := under[di]
+		codes := under[classes[rng.Intn(len(classes))]]
 		lang := synthLangs[rng.Intn(len(synthLangs))]
 		o := passerelle.Opportunity{ID: fmt.Sprintf("syn:%06d", i), Source: "syn", Kind: passerelle.KindTender, Language: lang,
-			Status: passerelle.StatusOpen, Country: "BE"}
+			Status: passerelle.StatusOpen}
 		nc := 1 + rng.Intn(3)
 		for k := 0; k < nc; k++ {
 			o.CPV = append(o.CPV, codes[rng.Intn(len(codes))])
 		}
-		label := v.Label(o.CPV[0], lang)
-		if lang == "fr" || lang == "en" {
-			// Buyers also write in their own words.
-			sk := synthDomains[di].skills[rng.Intn(len(synthDomains[di].skills))]
-			o.Title = label + " — " + sk
-		} else {
-			o.Title = label
+		o.Title = v.Label(o.CPV[0], lang)
+		if (lang == "fr" || lang == "en") && rng.Intn(3) == 0 {
+			d := synthDomains[rng.Intn(len(synthDomains))]
+			o.Title += " — " + d.skills[rng.Intn(len(d.skills))]
 		}
 		o.Description = strings.Repeat(v.Label(o.CPV[len(o.CPV)-1], lang)+". ", 1+rng.Intn(3)) + fillers[rng.Intn(len(fillers))]
 		dl := base.Add(time.Duration(rng.Intn(90*24)-24*5) * time.Hour)
@@ -126,6 +128,15 @@ func Synthetic(seed, members, ops int) ([]passerelle.Member, []passerelle.Opport
 	return ms, os
 }
 
+// shorten keeps the first few words of a label, as people write their skills.
+func shorten(rng *rand.Rand, label string) string {
+	w := strings.Fields(label)
+	if len(w) > 3 && rng.Intn(2) == 0 {
+		w = w[:3]
+	}
+	return strings.Trim(strings.Join(w, " "), ",;")
+}
+
 var fillers = []string{
 	"Le marché est divisé en lots. Les offres doivent être remises par voie électronique.",
 	"The contract will be awarded on the basis of the most economically advantageous tender.",
@@ -133,3 +144,6 @@ var fillers = []string{
 	"De opdracht wordt gegund op basis van de economisch meest voordelige inschrijving.",
 	"",
 }
+
+// SyntheticNow is the day Synthetic dates its notices from: today at midnight UTC.
+func SyntheticNow() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
