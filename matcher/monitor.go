@@ -33,7 +33,7 @@ type Monitor struct {
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	cpvDepth     int
-	minWeight    float64 // concepts lighter than this are not indexed
+	minWeight    float64      // concepts lighter than this are not indexed
 	nScored      atomic.Int64 // profiles fully scored, for benchmarks
 }
 
