@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/passerelle/passerelle/store"
 	"net/http"
 	"strconv"
 
@@ -29,8 +30,8 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Matches are a premium feature: member %q is on the basic tier", id))
 		return
 	}
-	limit, offset, err := page(r)
-	if err != nil {
+	limit, _, err := page(r)
+	if err != nil && r.URL.Query().Get("cursor") == "" {
 		s.writeError(w, r, err)
 		return
 	}
@@ -43,18 +44,19 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	state := passerelle.MatchState(q.Get("state"))
-	all, err := s.store.Matches(r.Context(), id)
+	switch state {
+	case "", passerelle.MatchNew, passerelle.MatchNotified, passerelle.MatchSeen, passerelle.MatchSaved, passerelle.MatchDismissed:
+	default:
+		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "state must be new, notified, seen, saved or dismissed"))
+		return
+	}
+	// The store reads only the page asked for, through its by-score index.
+	res, err := s.store.MatchesPage(r.Context(), id, store.MatchQuery{State: state, MinScore: minScore, Limit: limit, Cursor: q.Get("cursor")})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	kept := all[:0]
-	for _, mt := range all {
-		if mt.Score >= minScore && (state == "" || mt.State == state) {
-			kept = append(kept, mt)
-		}
-	}
-	pg := paginate(kept, limit, offset)
+	pg := list[passerelle.Match]{Items: res.Matches, Total: res.Total, NextCursor: res.Next}
 	ids := make([]string, len(pg.Items))
 	for i, mt := range pg.Items {
 		ids[i] = mt.Opportunity

@@ -550,18 +550,24 @@ type CheckReport struct {
 	Indexed        int      `json:"indexed"`
 	MissingInIndex []string `json:"missing_in_index,omitempty"` // in the store, not in the index
 	StaleInIndex   []string `json:"stale_in_index,omitempty"`   // in the index, not in the store
+	// StoreProblems are inconsistencies inside the store itself (pages, secondary indexes).
+	StoreProblems []string `json:"store_problems,omitempty"`
 }
 
 // OK reports whether store and index agree.
-func (c CheckReport) OK() bool { return len(c.MissingInIndex) == 0 && len(c.StaleInIndex) == 0 }
+func (c CheckReport) OK() bool {
+	return len(c.MissingInIndex) == 0 && len(c.StaleInIndex) == 0 && len(c.StoreProblems) == 0
+}
 
 // Check compares the index with the store.
 func (p *Pipeline) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
 	var err error
-	if rep.SchemaVersion, err = p.Store.SchemaVersion(); err != nil {
+	sc, err := p.Store.Check(ctx)
+	if err != nil {
 		return rep, err
 	}
+	rep.SchemaVersion, rep.StoreProblems = sc.SchemaVersion, sc.Problems
 	inIndex, err := p.Index.IDs(ctx)
 	if err != nil {
 		return rep, err

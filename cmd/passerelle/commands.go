@@ -554,5 +554,11 @@ func cmdCheck(ctx context.Context, p *Program, args []string) error {
 	}
 	show("missing from index", rep.MissingInIndex)
 	show("in index but not in store", rep.StaleInIndex)
+	for _, pr := range rep.StoreProblems {
+		fmt.Fprintf(p.Stdout, "store: %s\n", pr)
+	}
+	if len(rep.StoreProblems) > 0 {
+		return fmt.Errorf("the store has inconsistencies (restore a backup, or report them)")
+	}
 	return fmt.Errorf("index disagrees with store: run `passerelle reindex`")
 }
