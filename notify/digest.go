@@ -1,0 +1,164 @@
+package notify
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/passerelle/passerelle"
+)
+
+// Digest is what one member is sent in one delivery.
+type Digest struct {
+	Member    passerelle.Member
+	Items     []Item
+	Generated time.Time // when it was built, in the zone used for the dates it shows
+	BaseURL   string    // where Passerelle is served; links fall back to it
+}
+
+// Item is one match with the opportunity it points to.
+type Item struct {
+	Match       passerelle.Match
+	Opportunity passerelle.Opportunity
+}
+
+// WeeklyDay is the day of the week on which weekly digests go out.
+const WeeklyDay = time.Monday
+
+// Build selects a member's matches to send: premium only, state new, frequency not off
+// (weekly: only when now is the member's weekly day — Monday — in loc), not vetoed, ranked
+// by score, at most max (max <= 0: no bound). It reports false when there is nothing to
+// send. Items of another member, below the member's min_score, closed, cancelled or past
+// their deadline are left out too: a digest only carries what can still be answered.
+// Channels are not looked at: which sender to call is the caller's choice.
+func Build(m passerelle.Member, items []Item, max int, now time.Time, loc *time.Location) (Digest, bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	now = now.In(loc)
+	d := Digest{Member: m, Generated: now}
+	if m.Tier != passerelle.TierPremium {
+		return d, false
+	}
+	switch m.Notify.Frequency {
+	case "", "daily": // empty is the default: daily
+	case "weekly":
+		if now.Weekday() != WeeklyDay {
+			return d, false
+		}
+	default: // off, or anything we do not understand: send nothing rather than too much
+		return d, false
+	}
+	seen := make(map[string]bool)
+	for _, it := range items {
+		mt, o := it.Match, it.Opportunity
+		switch {
+		case mt.Member != "" && mt.Member != m.ID,
+			mt.State != passerelle.MatchNew,
+			mt.Explanation.Veto != "",
+			mt.Score < m.MinScore,
+			o.Status == passerelle.StatusClosed || o.Status == passerelle.StatusCancelled,
+			o.Deadline != nil && !o.DeadlineUntrusted && !o.Deadline.After(now),
+			seen[mt.Opportunity]:
+			continue
+		}
+		seen[mt.Opportunity] = true
+		d.Items = append(d.Items, it)
+	}
+	sortItems(d.Items)
+	if max > 0 && len(d.Items) > max {
+		d.Items = d.Items[:max:max]
+	}
+	return d, len(d.Items) > 0
+}
+
+// sortItems ranks by score, then the sooner deadline (unknown last), then id, so that
+// equal scores come out in the same order every time.
+func sortItems(items []Item) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Match.Score != b.Match.Score {
+			return a.Match.Score > b.Match.Score
+		}
+		da, db := deadlineOf(a.Opportunity), deadlineOf(b.Opportunity)
+		switch {
+		case da != nil && db != nil && !da.Equal(*db):
+			return da.Before(*db)
+		case da != nil && db == nil:
+			return true
+		case da == nil && db != nil:
+			return false
+		}
+		return a.Match.Opportunity < b.Match.Opportunity
+	})
+}
+
+// deadlineOf returns the deadline worth showing: nil when unknown or a placeholder.
+func deadlineOf(o passerelle.Opportunity) *time.Time {
+	if o.Deadline == nil || o.DeadlineUntrusted {
+		return nil
+	}
+	return o.Deadline
+}
+
+// Lang is the language of the texts sent to m: "en" when its first language is English,
+// "fr" otherwise (the association works in French).
+func Lang(m passerelle.Member) string {
+	if len(m.Languages) > 0 && strings.EqualFold(strings.TrimSpace(m.Languages[0]), "en") {
+		return "en"
+	}
+	return "fr"
+}
+
+// Title returns the opportunity's title in lang when a translation has one, else its own.
+func Title(o passerelle.Opportunity, lang string) string {
+	if !strings.EqualFold(o.Language, lang) {
+		if t, ok := o.Translations[lang]; ok && strings.TrimSpace(t.Title) != "" {
+			return t.Title
+		}
+	}
+	if strings.TrimSpace(o.Title) == "" {
+		return o.ID
+	}
+	return o.Title
+}
+
+// Reasons returns the n strongest positive contributions of a match, strongest first:
+// what the digest shows as "why".
+func Reasons(m passerelle.Match, n int) []passerelle.Contribution {
+	var out []passerelle.Contribution
+	for _, c := range m.Explanation.Contributions {
+		if c.Points > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Points > out[j].Points })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// Link is where an item points: the notice at its source, or Passerelle's own page of the
+// opportunity when the source gave no URL.
+func Link(base string, it Item) string {
+	if u := strings.TrimSpace(it.Opportunity.URL); u != "" {
+		return u
+	}
+	if base == "" {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/api/v1/opportunities/" + url.PathEscape(it.Opportunity.ID)
+}
+
+// DaysLeft counts calendar days from now to t in now's zone: 0 is today, 1 tomorrow,
+// negative when past.
+func DaysLeft(now, t time.Time) int {
+	loc := now.Location()
+	y1, m1, d1 := now.Date()
+	y2, m2, d2 := t.In(loc).Date()
+	a := time.Date(y1, m1, d1, 12, 0, 0, 0, time.UTC)
+	b := time.Date(y2, m2, d2, 12, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Round(24*time.Hour) / (24 * time.Hour))
+}
