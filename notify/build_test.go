@@ -52,7 +52,7 @@ func TestBuild(t *testing.T) {
 		{
 			name: "only state new, not vetoed, not another member's",
 			items: func(in []Item) []Item {
-				in[0].Match.State = passerelle.MatchNotified        // wallonie
+				in[0].Match.State = passerelle.MatchNotified         // wallonie
 				in[2].Match.Explanation.Veto = "exclusion 'medical'" // biowin
 				in[3].Match.Member = "someone-else"                  // placeholder
 				return in

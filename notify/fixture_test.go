@@ -90,9 +90,9 @@ func fixtureItems(t testing.TB, member string) []Item {
 				c("deadline", "deadline in 5 days", 6)),
 			Opportunity: passerelle.Opportunity{
 				ID: "ted:123456-2026", Source: "ted", Kind: passerelle.KindTender,
-				Title: "Audit de sécurité informatique des hôpitaux",
+				Title:        "Audit de sécurité informatique des hôpitaux",
 				Translations: map[string]passerelle.Text{"en": {Title: "IT security audit of the hospitals"}},
-				Buyer: "CHU de Liège", URL: "https://ted.example/notice/123456-2026",
+				Buyer:        "CHU de Liège", URL: "https://ted.example/notice/123456-2026",
 				Language: "fr", Clusters: []string{"security"}, CPV: []string{"72212730"},
 				Status: passerelle.StatusClosing, Deadline: at(2026, 3, 7, 17, 0),
 				Updated: now.Add(-2 * time.Hour), Revision: 1,
