@@ -193,12 +193,12 @@ func simAt(l int, ancestor bool) float64 {
 	return 0
 }
 
-// simMaxBelow is the best cpvSim for a common prefix shorter than n digits and no
-// containment: the Monitor's bound for profiles it does not retrieve.
-func simMaxBelow(n int) float64 {
+// siblingMaxBelow is the best cpvSim between codes that share fewer than n digits and
+// neither contains the other: the Monitor's bound for profiles it does not retrieve.
+func siblingMaxBelow(n int) float64 {
 	m := 0.0
 	for l := 0; l < n; l++ {
-		m = math.Max(m, math.Max(simAt(l, true), simAt(l, false)))
+		m = math.Max(m, simAt(l, false))
 	}
 	return m
 }

@@ -30,6 +30,8 @@ type Monitor struct {
 	skillMembers map[int32][]int32         // skill → members having it
 	skillCPV     map[string][]int32        // CPV key → skills with a concept under it
 	memberCPV    map[string][]int32        // CPV key → members with a declared or rolled-up concept
+	skillAnc     map[string][]int32        // shorter prefix → skills with a concept key under it
+	memberAnc    map[string][]int32        // shorter prefix → members with a concept key under it
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	cpvDepth     int
@@ -45,6 +47,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	mon := &Monitor{
 		s: s, members: members, profiles: make([]*profile, len(members)),
 		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
+		skillAnc: map[string][]int32{}, memberAnc: map[string][]int32{},
 		clusterMem: make([][]int32, len(s.clusters)), sectorMem: make([][]int32, len(s.sectors)),
 	}
 	for l := range mon.skillKeys {
@@ -92,6 +95,12 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 				if k := cpvKey(c.prefix); !seen[k] {
 					seen[k] = true
 					mon.skillCPV[k] = append(mon.skillCPV[k], id)
+					for n := 2; n < len(k); n++ {
+						if !seen["<"+k[:n]] {
+							seen["<"+k[:n]] = true
+							mon.skillAnc[k[:n]] = append(mon.skillAnc[k[:n]], id)
+						}
+					}
 				}
 			}
 		}
@@ -103,6 +112,12 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 			if k := cpvKey(c.prefix); !seen[k] {
 				seen[k] = true
 				mon.memberCPV[k] = append(mon.memberCPV[k], int32(i))
+				for n := 2; n < len(k); n++ {
+					if !seen["<"+k[:n]] {
+						seen["<"+k[:n]] = true
+						mon.memberAnc[k[:n]] = append(mon.memberAnc[k[:n]], int32(i))
+					}
+				}
 			}
 		}
 		for _, ci := range p.clusters {
@@ -119,19 +134,21 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	return mon
 }
 
-// cpvDepth is how many digits of a CPV concept the Monitor indexes it by. A profile not
-// retrieved shares fewer digits with every notice code than its concepts' (indexed)
-// prefixes, so its CPV similarity is at most simMaxBelow(depth); and, not retrieved by
-// words, clusters or sectors either, that is its only topical evidence. The deepest depth
-// whose bound (with every practical signal at its best and a margin for rounding) stays
-// below the minimum score is sound; 2 always is, since below two common digits the CPV
-// signal is 0 and a match needs topical evidence.
+// cpvDepth is how many digits of a CPV concept the Monitor indexes it by. A notice code
+// retrieves the concepts it falls under and the concepts under it (through the ancestor
+// index), and those sharing its first depth digits. A profile not retrieved is therefore
+// at best a sibling of the notice's codes with fewer than depth common digits, so its CPV
+// similarity is at most siblingMaxBelow(depth); not retrieved by words, clusters or
+// sectors either, that is its only topical evidence. The deepest depth whose bound (with
+// every practical signal at its best and a margin for rounding) stays below the minimum
+// score is sound; 2 always is, since below two common digits the CPV signal is 0 and a
+// match needs topical evidence.
 func cpvDepth(r passerelle.Rules) int {
 	w := r.Weights
 	practical := w.Deadline + w.Freshness + w.Region + w.Budget
 	depth := 2
 	for n := 3; n <= 8; n++ {
-		if w.CPV*simMaxBelow(n)+practical+0.5 < r.Thresholds.MinScore {
+		if w.CPV*siblingMaxBelow(n)+practical+0.5 < r.Thresholds.MinScore {
 			depth = n
 		}
 	}
@@ -251,20 +268,32 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	}
 	// Every skill with a key term in the notice has been matched; the others cannot match.
 	wk.mm.keysDone = true
-	for _, code := range d.cpv {
+	addSkillMembers := func(id int32) {
+		// A skill retrieved by CPV brings its members whatever its words do.
+		if wk.cstamp[id] == wk.epoch {
+			return
+		}
+		wk.cstamp[id] = wk.epoch
+		for _, i := range mon.skillMembers[id] {
+			addMember(i)
+		}
+	}
+	for ci, code := range d.cpv {
 		for n := 1; n <= mon.cpvDepth && n <= len(code); n++ {
 			k := code[:n]
 			for _, id := range mon.skillCPV[k] {
-				// A skill retrieved by CPV brings its members whatever its words do.
-				if wk.cstamp[id] == wk.epoch {
-					continue
-				}
-				wk.cstamp[id] = wk.epoch
-				for _, i := range mon.skillMembers[id] {
-					addMember(i)
-				}
+				addSkillMembers(id)
 			}
 			for _, i := range mon.memberCPV[k] {
+				addMember(i)
+			}
+		}
+		// A broad notice code (a group, say) fits the concepts under it.
+		if cp := d.cpvPre[ci]; len(cp) < mon.cpvDepth {
+			for _, id := range mon.skillAnc[cp] {
+				addSkillMembers(id)
+			}
+			for _, i := range mon.memberAnc[cp] {
 				addMember(i)
 			}
 		}

@@ -21,6 +21,7 @@ type phrase struct {
 // variant is one wording, analysed per language.
 type variant struct {
 	text  string
+	norm  string // normPhrase(text)
 	terms [nLang][]string  // analysed terms in order (for phrase matching)
 	uniq  [nLang][]string  // the same, deduplicated
 	idf   [nLang][]float64 // rarity of uniq[l][i]
@@ -30,12 +31,50 @@ type variant struct {
 	keys [nLang][]string
 }
 
+// Match qualities below the phrase as written (1): all its words close together, all its
+// words anywhere in a long text, and part of them (times the covered share; less in a
+// description, where a few common words are found by chance).
+const (
+	scatteredNear      = 0.8
+	scatteredFar       = 0.45
+	partialQ           = 0.6
+	partialDescription = 0.5
+	nearWindow         = 8
+)
+
+// near reports whether every term occurs within one window of nearWindow positions.
+func near(terms []string, f *field) bool {
+	if len(terms) < 2 {
+		return true
+	}
+	for _, p0 := range f.pos[terms[0]] {
+		ok := true
+		for _, t := range terms[1:] {
+			found := false
+			for _, p := range f.pos[t] {
+				if p >= p0-nearWindow && p <= p0+nearWindow {
+					found = true
+					break
+				}
+			}
+			if !found {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
 // minCoverage is the share of a phrase's (rarity-weighted) words that a text must
 // contain for the phrase to count at all: one generic word of a three-word skill is noise.
 const minCoverage = 0.5
 
 func newVariant(text string, v *Vocabulary) *variant {
-	va := &variant{text: text}
+	va := &variant{text: text, norm: normPhrase(text)}
 	for l := lang(0); l < nLang; l++ {
 		ts := analyze(text, l)
 		va.terms[l] = ts
@@ -128,11 +167,16 @@ func (va *variant) match(f *field, withFound bool) hit {
 	case all:
 		if start := phraseAt(va.terms[l], f); start >= 0 {
 			h.q, h.start = 1, start
+		} else if f.title || near(va.uniq[l], f) {
+			h.q = scatteredNear
 		} else {
-			h.q = 0.8
+			h.q = scatteredFar
 		}
 	default:
-		h.q = 0.6 * c
+		h.q = partialQ * c
+		if !f.title {
+			h.q *= partialDescription
+		}
 	}
 	if withFound && h.start < 0 {
 		for _, t := range uniq {

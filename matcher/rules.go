@@ -15,7 +15,7 @@ func DefaultRules() passerelle.Rules {
 		Comment: "default rules",
 		Fields:  passerelle.FieldWeights{Title: 10, Description: 6},
 		Weights: passerelle.Weights{
-			Text: 35, CPV: 30, Cluster: 20, Sector: 5,
+			Text: 20, CPV: 45, Cluster: 20, Sector: 5,
 			Region: 2, Budget: 1, Deadline: 4, Freshness: 3,
 		},
 		Thresholds:   passerelle.Thresholds{MinScore: 30, MinDaysToDeadline: 3},

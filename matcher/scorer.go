@@ -576,15 +576,19 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 	}
 	// Text: each skill's best match, saturated together.
 	if r.Weights.Text > 0 && len(p.skills) > 0 {
+		// Two skills found through the same wording (a skill and its synonym) are one
+		// piece of evidence, counted once.
 		sum := 0.0
-		for _, sk := range p.skills {
-			sum += s.skill(sk, d, mm).text.score
+		for i, sk := range p.skills {
+			if x := s.skill(sk, d, mm).text.score; x > 0 && !s.sameWording(p, i, d, mm) {
+				sum += x
+			}
 		}
 		if sum > 0 {
 			total := r.Weights.Text * (1 - math.Exp(-sum/textSaturation))
-			for _, sk := range p.skills {
+			for i, sk := range p.skills {
 				e := s.skill(sk, d, mm)
-				if e.text.score <= 0 {
+				if e.text.score <= 0 || s.sameWording(p, i, d, mm) {
 					continue
 				}
 				ev := ""
@@ -695,6 +699,20 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 	out.score = float64(tenths) / 10
 	mm.pts = pts
 	return out
+}
+
+// sameWording reports whether an earlier skill of p matched the notice through the same
+// wording as skill i.
+func (s *Scorer) sameWording(p *profile, i int, d *doc, mm *memo) bool {
+	e := s.skill(p.skills[i], d, mm)
+	w := p.skills[i].alts[e.text.alt].norm
+	for j := 0; j < i; j++ {
+		ej := s.skill(p.skills[j], d, mm)
+		if ej.text.score > 0 && p.skills[j].alts[ej.text.alt].norm == w {
+			return true
+		}
+	}
+	return false
 }
 
 // prepare computes what depends on the notice and the clock only: status and deadline

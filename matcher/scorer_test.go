@@ -267,6 +267,11 @@ func TestProfileQuery(t *testing.T) {
 func TestMonitorEqualsScore(t *testing.T) {
 	s := newTestScorer(t)
 	members, ops := Synthetic(7, 300, 200)
+	// Broad notice codes (a group, a division) exercise the Monitor's ancestor index.
+	for i := 0; i < len(ops); i += 5 {
+		c := ops[i].CPV[0]
+		ops[i].CPV = append([]string{c[:2+i%2] + strings.Repeat("0", 6-i%2)}, ops[i].CPV...)
+	}
 	// A few edge profiles beside the synthetic ones.
 	members = append(members,
 		passerelle.Member{ID: "basic", Name: "B", Tier: passerelle.TierBasic, Skills: []string{"nettoyage"}},
