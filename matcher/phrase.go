@@ -21,7 +21,7 @@ type phrase struct {
 // variant is one wording, analysed per language.
 type variant struct {
 	text  string
-	norm  string // normPhrase(text)
+	norm  string           // normPhrase(text)
 	terms [nLang][]string  // analysed terms in order (for phrase matching)
 	uniq  [nLang][]string  // the same, deduplicated
 	idf   [nLang][]float64 // rarity of uniq[l][i]
