@@ -1,26 +1,191 @@
 package api
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
 	"net/http"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/store"
 )
 
-// webRoutes serves the server-rendered pages. They read the API with the visitor's key.
+// The web pages are shells: the visitor's API key lives in the browser's sessionStorage, never
+// in a cookie or a URL, so the server cannot render a visitor's data itself. Each page loads a
+// script from /static that calls the JSON API with "Authorization: Bearer" and builds the DOM
+// with textContent only. The Content-Security-Policy forbids inline scripts and styles, which
+// keeps an injected notice title from ever running.
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageCSP lets a page load its own scripts, styles and API answers, and nothing else.
+const pageCSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// webPage is one server-rendered page: its template and what the layout needs.
+type webPage struct {
+	Title  string // shown in <title> and the top heading
+	Script string // page script under /static, besides app.js
+	Static string // version tag of the static files, for cache busting
+	tmpl   *template.Template
+}
+
+// web holds the parsed pages; parsed once, at startup, so that a broken template fails early.
+type web struct {
+	pages   map[string]*webPage
+	version string
+}
+
+func newWeb() *web {
+	version := staticVersion()
+	w := &web{pages: map[string]*webPage{}, version: version}
+	for name, p := range map[string]webPage{
+		"signin": {Title: "Connexion", Script: "signin.js"},
+		"member": {Title: "Mes opportunités", Script: "member.js"},
+		"staff":  {Title: "Console de l'équipe", Script: "staff.js"},
+	} {
+		p.Static = version
+		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		w.pages[name] = &p
+	}
+	return w
+}
+
+// staticVersion is a short hash of every static file: it changes when they do, so that
+// browsers may cache them for long under a versioned URL.
+func staticVersion() string {
+	h := sha256.New()
+	_ = fs.WalkDir(staticFS, "static", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// webRoutes serves the pages, their static files and the two small endpoints only the pages
+// need. They read everything else from the JSON API with the visitor's key.
 func (s *Server) webRoutes(r chi.Router) {
-	r.Get("/", s.homePage)
+	wb := newWeb()
+	r.Group(func(r chi.Router) {
+		r.Use(pageHeaders)
+		r.Get("/", wb.page("signin"))
+		r.Get("/app/member", wb.page("member"))
+		r.Get("/app/staff", wb.page("staff"))
+		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
+		sub, _ := fs.Sub(staticFS, "static")
+		files := http.StripPrefix("/static/", http.FileServerFS(sub))
+		r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/") {
+				http.NotFound(w, r) // no directory listings
+				return
+			}
+			if r.URL.Query().Get("v") == wb.version {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				w.Header().Set("Cache-Control", "no-cache")
+			}
+			files.ServeHTTP(w, r)
+		})
+	})
+	r.Route("/app/api", func(r chi.Router) {
+		r.Use(apiNoStore, s.authenticate)
+		r.Get("/whoami", s.whoami)
+		r.With(s.staffOnly).Get("/members", s.memberSummaries)
+	})
 }
 
-func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(homeHTML))
+// pageHeaders sets the security headers every page and static file carries.
+func pageHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
 }
 
-const homeHTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Passerelle</title></head>
-<body><h1>Passerelle</h1>
-<p>Calls for projects, grants and tenders matched to members' skills, with the reasons.</p>
-<ul><li><a href="/api/v1/openapi.json">API description (OpenAPI)</a></li>
-<li><a href="/healthz">health</a> · <a href="/metrics">metrics</a></li></ul>
-</body></html>
-`
+// apiNoStore keeps answers that depend on a key out of shared caches.
+func apiNoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (wb *web) page(name string) http.HandlerFunc {
+	p := wb.pages[name]
+	return func(w http.ResponseWriter, r *http.Request) {
+		// Render into a buffer: a template error then gives a clean 500, not half a page.
+		var buf bytes.Buffer
+		if err := p.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+			http.Error(w, "page failed to render", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// whoamiView tells a page what the visitor's key may see. Now is the server's clock, so that
+// "in N days" on a page agrees with the deadlines the server computes.
+type whoamiView struct {
+	Role   passerelle.Role `json:"role"`
+	Member string          `json:"member,omitempty"`
+	Now    time.Time       `json:"now"`
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	k := keyFrom(r)
+	writeJSON(w, http.StatusOK, whoamiView{Role: k.Role, Member: k.Member, Now: s.now()})
+}
+
+// memberSummary is one row of the staff console's member table.
+type memberSummary struct {
+	ID      string          `json:"id"`
+	Name    string          `json:"name"`
+	Tier    passerelle.Tier `json:"tier"`
+	Matches int             `json:"matches"`
+}
+
+// memberSummaries lists members with their number of matches. The count walks the store's
+// score index only (a one-item page), so the table costs one call, not one per member.
+func (s *Server) memberSummaries(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.store.Members(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]memberSummary, 0, len(ms))
+	for _, m := range ms {
+		row := memberSummary{ID: m.ID, Name: m.Name, Tier: m.Tier}
+		pg, err := s.store.MatchesPage(r.Context(), m.ID, store.MatchQuery{Limit: 1})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		row.Matches = pg.Total
+		out = append(out, row)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	writeJSON(w, http.StatusOK, list[memberSummary]{Items: out, Total: len(out)})
+}

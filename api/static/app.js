@@ -1,0 +1,162 @@
+// Passerelle pages: helpers shared by every page. No framework, no build step.
+// The API key lives in sessionStorage only: never in a URL, a cookie or the DOM.
+// Every piece of data reaches the page through textContent or setAttribute, never as markup.
+"use strict";
+
+const P = (() => {
+  const KEY = "passerelle.key";
+  const key = () => sessionStorage.getItem(KEY) || "";
+  const setKey = (k) => sessionStorage.setItem(KEY, k);
+  const signOut = () => { sessionStorage.removeItem(KEY); location.assign("/"); };
+
+  // APIError carries the problem+json body of a failed call (title, detail, errors).
+  class APIError extends Error {
+    constructor(status, problem) {
+      super((problem && problem.title) || ("HTTP " + status));
+      this.status = status;
+      this.problem = problem || {};
+    }
+  }
+
+  async function api(method, path, body, withKey) {
+    const headers = { "Accept": "application/json", "Authorization": "Bearer " + (withKey || key()) };
+    const opts = { method, headers, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      opts.body = typeof body === "string" ? body : JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(path, opts);
+    } catch (e) {
+      throw new APIError(0, { title: "Serveur injoignable", detail: String(e) });
+    }
+    if (resp.status === 204) return null;
+    const type = resp.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await resp.json().catch(() => null) : null;
+    if (!resp.ok) throw new APIError(resp.status, data || { title: resp.statusText });
+    return data;
+  }
+
+  // el builds an element: attrs.text sets textContent, attrs.class the class, the rest are
+  // attributes; children are nodes or strings (which become text nodes).
+  function el(tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "text") n.textContent = v;
+      else if (k === "class") n.className = v;
+      else n.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) {
+      if (c === null || c === undefined) continue;
+      n.append(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return n;
+  }
+  const clear = (n) => { n.replaceChildren(); return n; };
+  const $ = (sel) => document.querySelector(sel);
+
+  // Only web links are followed: a javascript: or data: URL in a notice stays plain text.
+  const safeURL = (u) => (typeof u === "string" && /^https?:\/\//i.test(u) ? u : "");
+
+  // link renders a notice title: a link that leaves nothing behind (no referrer, no opener).
+  function link(text, url) {
+    const href = safeURL(url);
+    if (!href) return el("span", { text });
+    return el("a", { href, text, rel: "noopener noreferrer external", target: "_blank" });
+  }
+
+  let serverNow = new Date();
+  const DAY = 86400000;
+  function dateText(iso, withTime) {
+    const d = new Date(iso);
+    if (isNaN(d)) return "";
+    const o = { day: "numeric", month: "short", year: "numeric" };
+    if (withTime) { o.hour = "2-digit"; o.minute = "2-digit"; }
+    return d.toLocaleString("fr-BE", o);
+  }
+  // deadlineText says how far a deadline is from the server's today, in calendar days.
+  function deadlineText(iso) {
+    if (!iso) return "date limite inconnue";
+    const d = new Date(iso);
+    const midnight = (x) => Date.UTC(x.getFullYear(), x.getMonth(), x.getDate());
+    const n = Math.round((midnight(d) - midnight(serverNow)) / DAY);
+    const when = " (" + dateText(iso) + ")";
+    if (n < 0) return "clôturé depuis " + (-n) + (n === -1 ? " jour" : " jours") + when;
+    if (n === 0) return "clôture aujourd'hui" + when;
+    if (n === 1) return "clôture demain" + when;
+    return "clôture dans " + n + " jours" + when;
+  }
+  function deadlineNode(iso) {
+    const t = el("time", { text: deadlineText(iso) });
+    if (iso) t.setAttribute("datetime", iso);
+    return t;
+  }
+
+  const STATUS = { open: "ouvert", closing: "clôture proche", closed: "clôturé", cancelled: "annulé", unknown: "statut inconnu",
+    ok: "ok", partial: "partiel", failed: "échec", running: "en cours" };
+  const badge = (status) => el("span", { class: "badge " + (status || "unknown"), text: STATUS[status] || status || "?" });
+
+  // problemText turns a failed call into one readable sentence.
+  function problemText(err) {
+    const p = (err && err.problem) || {};
+    const parts = [p.title || (err && err.message) || "Erreur"];
+    if (p.detail && p.detail !== p.title) parts.push(p.detail);
+    return parts.join(" — ");
+  }
+
+  function flash(msg) {
+    const f = $("#flash");
+    f.textContent = msg;
+    f.hidden = !msg;
+  }
+
+  // initPage checks the key, shows who is signed in and hands over to the page. A page meant
+  // for the other role sends the visitor to the right one.
+  async function initPage(role, ready) {
+    if (!key()) { location.replace("/"); return; }
+    let me;
+    try {
+      me = await api("GET", "/app/api/whoami");
+    } catch (e) {
+      if (e.status === 401) { sessionStorage.removeItem(KEY); location.replace("/"); return; }
+      flash(problemText(e));
+      return;
+    }
+    if (me.now) serverNow = new Date(me.now);
+    if (role === "staff" && me.role !== "staff") { location.replace("/app/member"); return; }
+    $("#whoami").textContent = me.role === "staff" ? "Équipe (staff)" : "Membre " + me.member;
+    $("#account").hidden = false;
+    $("#signout").addEventListener("click", signOut);
+    initSearch();
+    await ready(me);
+  }
+
+  // initSearch wires the opportunity search box, when the page has one.
+  function initSearch() {
+    const form = $("#search-form");
+    if (!form) return;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const q = $("#search-q").value.trim();
+      const out = clear($("#search-results"));
+      const status = $("#search-status");
+      status.textContent = "Recherche…";
+      try {
+        const res = await api("GET", "/api/v1/opportunities?" + new URLSearchParams({ q, status: "open,closing", limit: "10", facets: "false" }));
+        status.textContent = res.total === 0 ? "Aucune opportunité ouverte ne correspond."
+          : res.total + " opportunité(s) ouverte(s)" + (res.total > res.items.length ? ", les " + res.items.length + " plus pertinentes :" : " :");
+        for (const o of res.items) {
+          out.append(el("li", { class: "hit" },
+            el("h3", {}, link(o.title || o.id, o.url)),
+            el("p", { class: "meta" }, badge(o.status), " ", o.buyer ? o.buyer + " · " : "", deadlineNode(o.deadline))));
+        }
+      } catch (e) {
+        status.textContent = problemText(e);
+      }
+    });
+  }
+
+  return { api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
+})();
