@@ -178,7 +178,7 @@ func (w *Webhook) Send(ctx context.Context, d Digest, deliveryID string) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("webhook %s: %w (after %v)", u.Redacted(), ctx.Err(), last)
+				return fmt.Errorf("webhook %s: %w; last attempt: %w", u.Redacted(), ctx.Err(), last)
 			case <-t.C:
 			}
 			wait *= 2
@@ -193,7 +193,7 @@ func (w *Webhook) Send(ctx context.Context, d Digest, deliveryID string) error {
 			return last
 		}
 		if ctx.Err() != nil {
-			return last
+			return fmt.Errorf("%w; %w", ctx.Err(), last)
 		}
 		if retryAfter > wait {
 			wait = retryAfter
