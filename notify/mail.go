@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -254,9 +255,15 @@ func (m *Mailer) tlsConfig(host string) *tls.Config {
 }
 
 // ctxErr prefers the context's error: "connection closed" says less than "deadline exceeded".
+// A read that hits the connection deadline (set from ctx) may come before ctx itself says
+// it is done: such a timeout is the deadline too.
 func ctxErr(ctx context.Context, err error) error {
 	if ce := ctx.Err(); ce != nil {
 		return fmt.Errorf("%w (%v)", ce, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 	}
 	return err
 }
