@@ -318,9 +318,9 @@ func TestMissingValues(t *testing.T) {
 	}
 }
 
-// TestFacetsAgreeWithBleve checks our postings-based facet counts against bleve's own
-// (doc values) on queries from very selective to everything, so that both the leaping and
-// the scanning paths of countField run.
+// TestFacetsAgreeWithBleve checks our bitmap facet counts against bleve's own (doc values)
+// on queries from very selective to everything, with deleted documents, on an index of
+// several segments.
 func TestFacetsAgreeWithBleve(t *testing.T) {
 	var ops []passerelle.Opportunity
 	for i := 0; i < 3000; i++ {
