@@ -2,6 +2,7 @@ package notify
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,5 +170,26 @@ func TestSubjectAndReasons(t *testing.T) {
 	}
 	if !slices.Equal(got, []float64{22.5, 10, 4}) {
 		t.Errorf("reasons points %v, want [22.5 10 4]", got)
+	}
+}
+
+func TestLinkAndHeaderSafety(t *testing.T) {
+	it := fixtureItems(t, "codeloop")[0]
+	for _, tc := range []struct{ url, base, want string }{
+		{"https://marches.example/2026-017", "https://p.example", "https://marches.example/2026-017"},
+		{"javascript:alert(1)", "https://p.example/", "https://p.example/api/v1/opportunities/wallonie:2026-017"},
+		{"", "", ""},
+		{"/relative/path", "", ""},
+	} {
+		it.Opportunity.URL = tc.url
+		if got := Link(tc.base, it); got != tc.want {
+			t.Errorf("Link(%q, url %q) = %q, want %q", tc.base, tc.url, got, tc.want)
+		}
+	}
+	m := codeloop()
+	m.Name = "Evil\r\nBcc: victim@example.org"
+	d, _ := Build(m, fixtureItems(t, "codeloop"), 1, clock(t), brussels(t))
+	if s := d.Subject(); strings.ContainsAny(s, "\r\n") {
+		t.Errorf("subject %q holds a line break", s)
 	}
 }

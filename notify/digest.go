@@ -141,10 +141,13 @@ func Reasons(m passerelle.Match, n int) []passerelle.Contribution {
 }
 
 // Link is where an item points: the notice at its source, or Passerelle's own page of the
-// opportunity when the source gave no URL.
+// opportunity when the source gave no http(s) URL (a "javascript:" link from a scraped page
+// must not reach a mail client or a feed reader).
 func Link(base string, it Item) string {
 	if u := strings.TrimSpace(it.Opportunity.URL); u != "" {
-		return u
+		if p, err := url.Parse(u); err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" {
+			return u
+		}
 	}
 	if base == "" {
 		return ""

@@ -90,7 +90,7 @@ func (d Digest) Subject() string {
 	if len(d.Items) == 1 {
 		f = t.subjectOne
 	}
-	return fmt.Sprintf(f, len(d.Items), d.Member.Name)
+	return fmt.Sprintf(f, len(d.Items), oneLine(d.Member.Name)) // no line break into a header
 }
 
 // itemView is one item as shown to a reader, in the digest's language.
