@@ -181,7 +181,9 @@ type worker struct {
 }
 
 func (mon *Monitor) newWorker() *worker {
-	return &worker{mm: newMemo(mon.nPhrases), mstamp: make([]uint32, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
+	mm := newMemo(mon.nPhrases)
+	mm.arena = make([]passerelle.Contribution, 0, 4096)
+	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
 }
 
 // Match streams ops through the index and returns the kept matches (the ones Score would
@@ -223,7 +225,11 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []passerelle.Match
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	out := make([]passerelle.Match, 0, n)
 	for _, r := range results {
 		out = append(out, r...)
 	}
@@ -318,7 +324,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		p := mon.profiles[i]
 		wk.scanned++
 		r := s.score(p, d, now, false, false, wk.mm)
-		if !s.kept(p.m, r) {
+		if !s.kept(p, r) {
 			continue
 		}
 		r = s.score(p, d, now, false, true, wk.mm)

@@ -158,10 +158,16 @@ type profile struct {
 	sectors  []int     // indexes into Scorer.sectors
 	empty    bool
 	premium  bool
+	// Copies of the member fields the hot path reads, so that scoring a candidate touches
+	// its compact profile and not the larger Member.
+	regions  []string
+	budget   *passerelle.Budget
+	minScore float64
 }
 
 func (s *Scorer) compile(m *passerelle.Member) *profile {
-	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium}
+	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium,
+		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore)}
 	seen := map[string]bool{}
 	for _, sk := range m.Skills {
 		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
@@ -423,6 +429,9 @@ type memo struct {
 	epoch uint32
 	m     []phraseMemo
 	pts   []float64 // scratch: points of the current score
+	// arena, when set, is where explanations are carved from (one allocation for many
+	// matches in the batch).
+	arena []passerelle.Contribution
 	// keysDone: the Monitor has already matched every skill having a key term in the
 	// notice, so any other skill provably has no text match (see variant.keys).
 	keysDone bool
@@ -531,13 +540,13 @@ type scored struct {
 func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
 	var out scored
 	veto := func(why string) scored { return scored{veto: why} }
-	m, o, r := p.m, d.o, &s.rules
+	o, r := d.o, &s.rules
 	if p.empty {
 		return veto("empty profile: nothing declared to match on")
 	}
 	if !topicalOnly {
 		if !p.premium {
-			return veto("member tier " + string(m.Tier) + ": matches are for premium members")
+			return veto("member tier " + string(p.m.Tier) + ": matches are for premium members")
 		}
 		if d.closed != "" {
 			return veto(d.closed)
@@ -553,18 +562,33 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 				return veto(v)
 			}
 		}
-		if len(m.Regions) > 0 {
-			if v := regionVeto(m.Regions, o); v != "" {
+		if len(p.regions) > 0 {
+			if v := regionVeto(p.regions, o); v != "" {
 				return veto(v)
 			}
 		}
-		if m.Budget != nil {
-			if v := budgetVeto(m.Budget, o.Value); v != "" {
+		if p.budget != nil {
+			if v := budgetVeto(p.budget, o.Value); v != "" {
 				return veto(v)
 			}
 		}
 	}
 	pts := mm.pts[:0]
+	if explain {
+		// The most contributions a profile can get: one per skill and one per other signal.
+		n := len(p.skills) + 8
+		if len(mm.arena)+n > cap(mm.arena) {
+			if mm.arena != nil {
+				mm.arena = make([]passerelle.Contribution, 0, 4096)
+			}
+		}
+		if mm.arena != nil {
+			l := len(mm.arena)
+			out.contrib = mm.arena[l : l : l+n]
+		} else {
+			out.contrib = make([]passerelle.Contribution, 0, n)
+		}
+	}
 	add := func(signal, evidence string, x float64) {
 		if x <= 0 {
 			return
@@ -666,12 +690,12 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 	// Practical signals order what fits; they never make a match on their own.
 	add("deadline", d.deadlineEv, d.deadlinePts)
 	add("freshness", d.freshEv, d.freshPts)
-	if len(m.Regions) > 0 && r.Weights.Region > 0 {
-		if ev := regionHit(m.Regions, o, explain); ev != "" {
+	if len(p.regions) > 0 && r.Weights.Region > 0 {
+		if ev := regionHit(p.regions, o, explain); ev != "" {
 			add("region", ev, r.Weights.Region)
 		}
 	}
-	if m.Budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && budgetVeto(m.Budget, o.Value) == "" {
+	if p.budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && budgetVeto(p.budget, o.Value) == "" {
 		ev := ""
 		if explain {
 			ev = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
@@ -698,6 +722,9 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 	}
 	out.score = float64(tenths) / 10
 	mm.pts = pts
+	if explain && mm.arena != nil {
+		mm.arena = mm.arena[:len(mm.arena)+len(out.contrib)]
+	}
 	return out
 }
 
@@ -890,8 +917,8 @@ func (s *Scorer) threshold(m *passerelle.Member) float64 {
 	return math.Max(s.rules.Thresholds.MinScore, m.MinScore)
 }
 
-func (s *Scorer) kept(m *passerelle.Member, r scored) bool {
-	return r.veto == "" && r.topical > 0 && r.score >= s.threshold(m)
+func (s *Scorer) kept(p *profile, r scored) bool {
+	return r.veto == "" && r.topical > 0 && r.score >= p.minScore
 }
 
 func (s *Scorer) toMatch(m *passerelle.Member, o *passerelle.Opportunity, r scored) passerelle.Match {
@@ -920,7 +947,7 @@ func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time
 	if r.contrib == nil {
 		r.contrib = []passerelle.Contribution{}
 	}
-	return s.toMatch(m, o, r), s.kept(m, r)
+	return s.toMatch(m, o, r), s.kept(p, r)
 }
 
 // Topical scores topical fit only — text, CPV, cluster, sector — ignoring status,
