@@ -179,7 +179,7 @@ func summary(it Item, now time.Time, lang string, lb labels) string {
 	if b := oneLine(o.Buyer); b != "" {
 		lines = append(lines, lb.Buyer+" "+b)
 	}
-	dl := when(deadlineOf(o), now, lang)
+	dl := when(deadlineOf(&o), now, lang)
 	lines = append(lines, lb.Deadline+" "+dl)
 	for _, s := range o.Stages {
 		if s.Deadline != nil {

@@ -50,9 +50,11 @@ func Build(m passerelle.Member, items []Item, max int, now time.Time, loc *time.
 	default: // off, or anything we do not understand: send nothing rather than too much
 		return d, false
 	}
+	// Rank pointers, not items: an Item is a few kilobytes and only max of them are kept.
 	seen := make(map[string]bool)
-	for _, it := range items {
-		mt, o := it.Match, it.Opportunity
+	var keep []*Item
+	for i := range items {
+		mt, o := &items[i].Match, &items[i].Opportunity
 		switch {
 		case mt.Member != "" && mt.Member != m.ID,
 			mt.State != passerelle.MatchNew,
@@ -64,38 +66,39 @@ func Build(m passerelle.Member, items []Item, max int, now time.Time, loc *time.
 			continue
 		}
 		seen[mt.Opportunity] = true
-		d.Items = append(d.Items, it)
+		keep = append(keep, &items[i])
 	}
-	sortItems(d.Items)
-	if max > 0 && len(d.Items) > max {
-		d.Items = d.Items[:max:max]
+	sort.SliceStable(keep, func(i, j int) bool { return ranksBefore(keep[i], keep[j]) })
+	if max > 0 && len(keep) > max {
+		keep = keep[:max]
+	}
+	d.Items = make([]Item, len(keep))
+	for i, p := range keep {
+		d.Items[i] = *p
 	}
 	return d, len(d.Items) > 0
 }
 
-// sortItems ranks by score, then the sooner deadline (unknown last), then id, so that
+// ranksBefore orders by score, then the sooner deadline (unknown last), then id, so that
 // equal scores come out in the same order every time.
-func sortItems(items []Item) {
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if a.Match.Score != b.Match.Score {
-			return a.Match.Score > b.Match.Score
-		}
-		da, db := deadlineOf(a.Opportunity), deadlineOf(b.Opportunity)
-		switch {
-		case da != nil && db != nil && !da.Equal(*db):
-			return da.Before(*db)
-		case da != nil && db == nil:
-			return true
-		case da == nil && db != nil:
-			return false
-		}
-		return a.Match.Opportunity < b.Match.Opportunity
-	})
+func ranksBefore(a, b *Item) bool {
+	if a.Match.Score != b.Match.Score {
+		return a.Match.Score > b.Match.Score
+	}
+	da, db := deadlineOf(&a.Opportunity), deadlineOf(&b.Opportunity)
+	switch {
+	case da != nil && db != nil && !da.Equal(*db):
+		return da.Before(*db)
+	case da != nil && db == nil:
+		return true
+	case da == nil && db != nil:
+		return false
+	}
+	return a.Match.Opportunity < b.Match.Opportunity
 }
 
 // deadlineOf returns the deadline worth showing: nil when unknown or a placeholder.
-func deadlineOf(o passerelle.Opportunity) *time.Time {
+func deadlineOf(o *passerelle.Opportunity) *time.Time {
 	if o.Deadline == nil || o.DeadlineUntrusted {
 		return nil
 	}

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"mime"
@@ -154,5 +155,30 @@ func TestMailErrors(t *testing.T) {
 	}
 	if n := len(sink.messages()); n != 0 {
 		t.Errorf("%d messages delivered by failing sends", n)
+	}
+}
+
+func TestMailSMTPS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t, t.TempDir())
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newSMTPSinkTLS(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	d, _ := Build(dataforge(), fixtureItems(t, "dataforge"), 1, clock(t), brussels(t))
+
+	// Without trusting the sink's certificate the handshake fails and nothing is sent.
+	untrusting := &Mailer{URL: "smtps://" + sink.addr(), From: "veille@passerelle.example", Timeout: 5 * time.Second}
+	if err := untrusting.Send(context.Background(), d); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: err %v", err)
+	}
+	mailer := &Mailer{URL: "smtps://u:p@" + sink.addr(), From: "veille@passerelle.example", Timeout: 5 * time.Second,
+		TLSConfig: &tls.Config{RootCAs: pool}}
+	if err := mailer.Send(context.Background(), d); err != nil {
+		t.Fatalf("Send over smtps: %v", err)
+	}
+	got := sink.messages()
+	if len(got) != 1 || parseMail(t, got[0].data).subject != "Passerelle — 1 new opportunity for DataForge" {
+		t.Fatalf("sink got %d messages", len(got))
 	}
 }

@@ -160,7 +160,7 @@ func itemOf(n int, it Item, base string, now time.Time, lang string) itemView {
 		Title:    oneLine(Title(o, lang)),
 		Link:     Link(base, it),
 		Buyer:    oneLine(o.Buyer),
-		Deadline: when(deadlineOf(o), now, lang),
+		Deadline: when(deadlineOf(&o), now, lang),
 		Score:    strconv.Itoa(int(it.Match.Score+0.5)) + "/100",
 	}
 	if o.DeadlineUntrusted {

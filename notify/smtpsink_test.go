@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/base64"
 	"net"
 	"strings"
@@ -27,10 +28,16 @@ type sunk struct {
 	data string
 }
 
-func newSMTPSink(t *testing.T) *smtpSink {
+func newSMTPSink(t *testing.T) *smtpSink { return newSMTPSinkTLS(t, nil) }
+
+// newSMTPSinkTLS speaks TLS from the first byte when conf is set (smtps, port 465 style).
+func newSMTPSinkTLS(t *testing.T, conf *tls.Config) *smtpSink {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if conf != nil {
+		l = tls.NewListener(l, conf)
 	}
 	s := &smtpSink{l: l}
 	s.wg.Add(1)

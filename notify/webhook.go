@@ -95,7 +95,7 @@ func NewPayload(d Digest, deliveryID string, at time.Time) Payload {
 			Kind:        o.Kind,
 			Status:      o.Status,
 			URL:         Link(d.BaseURL, it),
-			Deadline:    deadlineOf(o),
+			Deadline:    deadlineOf(&o),
 			Stages:      o.Stages,
 			Score:       it.Match.Score,
 			Reasons:     Reasons(it.Match, 3),
