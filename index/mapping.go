@@ -20,7 +20,7 @@ import (
 
 // MappingVersion is stored beside the index; bump it whenever NewMapping or the document
 // built by toDoc changes, so that Open discards an index built the old way.
-const MappingVersion = 2
+const MappingVersion = 3
 
 // Analyzer and tokenizer names of the mapping.
 const (
@@ -151,6 +151,10 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	// every hit; a single string term sorts the same and costs less.
 	field("deadline_sort", kw(true))
 	field("published_sort", kw(true))
+	// The same keys with their digits reversed (9-d) sort backwards: a descending sort
+	// walks them forwards (snapshot.sorted), as term dictionaries only go forwards.
+	field("deadline_rsort", kw(false))
+	field("published_rsort", kw(false))
 
 	im.AddDocumentMapping(docType, dm)
 	// Anything that is not an "opportunity" document is not indexed at all.
@@ -258,12 +262,26 @@ func toDoc(o *passerelle.Opportunity) map[string]interface{} {
 	if o.Deadline != nil && !o.Deadline.IsZero() {
 		t := o.Deadline.UTC()
 		d["deadline"], d["deadline_sort"] = t, t.Format(sortKeyLayout)
+		d["deadline_rsort"] = reverseKey(t.Format(sortKeyLayout))
 	}
 	if o.Published != nil && !o.Published.IsZero() {
 		t := o.Published.UTC()
 		d["published"], d["published_sort"] = t, t.Format(sortKeyLayout)
+		d["published_rsort"] = reverseKey(t.Format(sortKeyLayout))
 	}
 	return d
+}
+
+// reverseKey maps each digit d of a sort key to 9-d: keys of the same layout then sort in
+// the opposite order.
+func reverseKey(k string) string {
+	b := []byte(k)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '9' - (c - '0')
+		}
+	}
+	return string(b)
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

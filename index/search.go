@@ -55,8 +55,7 @@ var FacetNames = map[string]string{
 	"cpv":      "cpv_division",
 }
 
-// Hit is one opportunity found, by id, with its relevance score (0 when sorted otherwise
-// than by relevance on an empty text).
+// Hit is one opportunity found, by id, with its relevance score (0 when sorted by a field).
 type Hit struct {
 	ID    string
 	Score float64
@@ -69,21 +68,65 @@ type Result struct {
 	Facets map[string]map[string]int
 }
 
+// sortWalkMin is the number of hits from which a field sort walks the sort keys rather than
+// let bleve visit the doc values of every hit (see snapshot.go).
+const sortWalkMin = 2000
+
 // Search runs q. A query the user got wrong is a passerelle.EINVALID error naming what.
 func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	req, syntax, err := buildRequest(q)
 	if err != nil {
 		return Result{}, err
 	}
-	var res *bleve.SearchResult
-	var facets map[string]map[string]int
+	key := sortKey(q.Sort, strings.TrimSpace(q.Text) != "")
+	var out Result
 	err = ix.with(func(idx bleve.Index) error {
-		var err error
-		if res, err = idx.SearchInContext(ctx, req); err != nil || !q.Facets {
+		var snap *snapshot
+		if key != "" || q.Facets {
+			var err error
+			if snap, err = openSnapshot(idx); err != nil {
+				return err
+			}
+			defer snap.close()
+			if err := snap.collect(ctx, idx.Mapping(), req.Query); err != nil {
+				return err
+			}
+			out.Total = snap.total()
+			if key != "" && (snap.hits == nil || out.Total >= sortWalkMin) {
+				ids, ok, err := snap.sorted(ctx, key, req.From, req.Size)
+				if err != nil {
+					return err
+				}
+				if ok {
+					out.Hits = make([]Hit, len(ids))
+					for i, id := range ids {
+						out.Hits[i] = Hit{ID: id}
+					}
+				}
+			}
+		}
+		if out.Hits == nil {
+			res, err := idx.SearchInContext(ctx, req)
+			if err != nil {
+				return err
+			}
+			if snap == nil {
+				out.Total = res.Total
+			}
+			out.Hits = make([]Hit, len(res.Hits))
+			for i, h := range res.Hits {
+				out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
+				if key != "" {
+					out.Hits[i].Score = 0 // sorted by a field: scores were not asked for
+				}
+			}
+		}
+		if q.Facets {
+			var err error
+			out.Facets, err = snap.facets(ctx)
 			return err
 		}
-		facets, err = countFacets(ctx, idx, req.Query)
-		return err
+		return nil
 	})
 	if err != nil {
 		// Some query string errors only show when bleve builds the searchers (fuzziness
@@ -93,11 +136,6 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("index: search: %w", err)
 	}
-	out := Result{Total: res.Total, Hits: make([]Hit, len(res.Hits))}
-	for i, h := range res.Hits {
-		out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
-	}
-	out.Facets = facets
 	return out, nil
 }
 
@@ -231,6 +269,22 @@ func isLetters(s string, min, max int) bool {
 		}
 	}
 	return true
+}
+
+// sortKey returns the sort-key field a field sort walks in ascending term order, or "" for
+// a relevance sort. The sort was validated by sortOrder.
+func sortKey(s string, hasText bool) string {
+	switch s {
+	case "", "relevance":
+		if hasText {
+			return ""
+		}
+		s = "-published"
+	}
+	if strings.HasPrefix(s, "-") {
+		return s[1:] + "_rsort"
+	}
+	return s + "_sort"
 }
 
 // sortOrder turns Query.Sort into a bleve sort order.
