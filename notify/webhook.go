@@ -178,7 +178,7 @@ func (w *Webhook) Send(ctx context.Context, d Digest, deliveryID string) error {
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("webhook %s: %w; last attempt: %w", u.Redacted(), ctx.Err(), last)
+				return fmt.Errorf("webhook %s: %w; last attempt: %w", shown(u), ctx.Err(), last)
 			case <-t.C:
 			}
 			wait *= 2
@@ -218,7 +218,7 @@ func (w *Webhook) post(ctx context.Context, client *http.Client, u *url.URL, bod
 	req.Header.Set(HeaderEvent, "digest")
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("webhook %s: %w", u.Redacted(), err)
+		return 0, fmt.Errorf("webhook %s: %w", shown(u), err)
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -230,7 +230,7 @@ func (w *Webhook) post(ctx context.Context, client *http.Client, u *url.URL, bod
 	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
 		ra = min(time.Duration(s)*time.Second, maxRetryAfter)
 	}
-	return ra, &StatusError{URL: u.Redacted(), StatusCode: resp.StatusCode, Status: resp.Status,
+	return ra, &StatusError{URL: shown(u), StatusCode: resp.StatusCode, Status: resp.Status,
 		Body: oneLine(strings.ToValidUTF8(string(snippet), "?"))}
 }
 
@@ -254,4 +254,12 @@ func Verify(secret, body []byte, header string) bool {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// shown is the webhook URL as errors name it: without user info or query, where
+// receivers often put their own tokens, since errors end up in delivery records.
+func shown(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.ForceQuery, c.Fragment = nil, "", false, ""
+	return c.String()
 }

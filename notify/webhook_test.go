@@ -248,3 +248,14 @@ func TestSignVerify(t *testing.T) {
 }
 
 const knownHMAC = "9100863729ea25149298659d227f35be26b76d6750aa5c94ab730663f021c3b9"
+
+func TestWebhookErrorHidesTokens(t *testing.T) {
+	rc := &receiver{t: t, script: []int{403}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:pw@", 1) + "/hook?token=abc123"
+	err := (&Webhook{Secret: secret, Client: srv.Client()}).Send(context.Background(), webhookDigest(t, u), "d")
+	if err == nil || strings.Contains(err.Error(), "abc123") || strings.Contains(err.Error(), "pw") || !strings.Contains(err.Error(), "/hook: 403") {
+		t.Errorf("err %v", err)
+	}
+}
