@@ -155,7 +155,8 @@ func (tb *tab) signIn(base, key string) {
 type matchPage struct {
 	Items []struct {
 		passerelle.Match
-		Title string `json:"title"`
+		Title    string     `json:"title"`
+		Deadline *time.Time `json:"deadline"`
 	} `json:"items"`
 	Total int `json:"total"`
 }
@@ -171,6 +172,19 @@ func TestBrowserMember(t *testing.T) {
 	}
 	m.Name = `Cyber <img src=x id=pwn> SA`
 	if _, err := e.db.PutMember(ctx, m, now); err != nil {
+		t.Fatal(err)
+	}
+	// More matches than a page holds, to walk the pages.
+	deadline := now.AddDate(0, 0, 30)
+	var more []passerelle.Opportunity
+	for i := range 12 {
+		more = append(more, passerelle.Opportunity{ID: fmt.Sprintf("audit-%d", i), Source: "s", Kind: passerelle.KindTender,
+			Title: fmt.Sprintf("Tests d'intrusion et audit de cybersécurité, lot %d", i+1), Language: "fr", Country: "BE", Deadline: &deadline})
+	}
+	if _, _, err := e.pl.Save(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.pl.MatchAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var before matchPage
@@ -194,10 +208,10 @@ func TestBrowserMember(t *testing.T) {
 		if err != nil || pwned {
 			t.Errorf("markup in a member's name became an element (err %v)", err)
 		}
-		status := tb.waitText("#matches-status", "opportunité")
-		if !strings.Contains(status, fmt.Sprint(before.Total)) {
-			t.Errorf("status %q does not give the %d matches", status, before.Total)
+		if before.Total <= 10 {
+			t.Fatalf("the test needs more than a page of matches, has %d", before.Total)
 		}
+		tb.waitText("#matches-status", fmt.Sprintf("%d opportunité(s), 10 affichée(s)", before.Total))
 		list := tb.waitText("#matches", before.Items[0].Title)
 		for _, it := range before.Items {
 			if !strings.Contains(list, it.Title) {
@@ -209,13 +223,16 @@ func TestBrowserMember(t *testing.T) {
 				}
 			}
 		}
-		if !strings.Contains(list, "clôture dans 20 jours") {
-			t.Errorf("deadline not told in days from the server's today: %q", list)
-		}
+		// Deadlines are told in days from the server's today, not the browser's.
+		days := int(before.Items[0].Deadline.Sub(now).Hours() / 24)
+		tb.waitText("#matches li.match:nth-child(1) .meta", fmt.Sprintf("clôture dans %d jours", days))
 
 		// Relevant on the first match, not relevant with a reason on the second.
 		first := `#matches li.match:nth-child(1)`
 		second := `#matches li.match:nth-child(2)`
+		if shown, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector("`+second+` .reason-form").offsetParent !== null`)); err != nil || shown {
+			t.Errorf("the reason form shows before 'not relevant' is clicked (err %v)", err)
+		}
 		tb.do(chromedp.Click(chromedp.CSS(first+` button[data-verdict="relevant"]`)),
 			chromedp.WaitVisible(chromedp.CSS(first+`[data-feedback="relevant"]`)))
 		tb.waitText("#matches-status", "Merci")
@@ -237,6 +254,14 @@ func TestBrowserMember(t *testing.T) {
 		if fb := verdicts[before.Items[1].Opportunity]; fb == nil || fb.Verdict != passerelle.VerdictNotRelevant || fb.Reason != "hors de notre zone" {
 			t.Errorf("not relevant with a reason: stored feedback %+v", fb)
 		}
+
+		// The next page adds the rest, and the button goes away.
+		tb.do(chromedp.Click(chromedp.CSS("#more")))
+		tb.waitText("#matches-status", fmt.Sprintf("%d opportunité(s), %d affichée(s)", before.Total, before.Total))
+		if n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#matches li.match").length`)); err != nil || n != before.Total {
+			t.Errorf("after 'more': %d matches listed, want %d (err %v)", n, before.Total, err)
+		}
+		tb.do(chromedp.WaitNotVisible(chromedp.CSS("#more")))
 
 		// Filters: a minimum above every score leaves nothing.
 		tb.do(chromedp.SetValue(chromedp.CSS("#f-min"), "100"),

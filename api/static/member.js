@@ -58,7 +58,7 @@
 
     const li = el("li", { class: "match", "data-opportunity": m.opportunity },
       el("header", {},
-        el("span", { class: "score", title: "score sur 100", text: String(Math.round(m.score)) }),
+        el("span", { class: "score" }, el("span", { class: "sr", text: "Score " }), String(Math.round(m.score)), el("span", { class: "sr", text: " sur 100" })),
         el("h3", { id: titleID }, link(m.title || m.opportunity, m.url)),
         badge(m.status), stateBadge),
       el("p", { class: "meta" }, m.buyer ? m.buyer + " · " : "", deadlineNode(m.deadline)),
