@@ -443,7 +443,11 @@ type Run struct {
 	Indexed  int         `json:"indexed"`
 	Matched  int         `json:"matched"` // opportunities streamed through the matcher
 	Matches  int         `json:"matches"` // matches written
-	Error    string      `json:"error,omitempty"`
+	// Digests sent: members told, deliveries that worked and that failed (see deliveries).
+	Digests          int    `json:"digests"`
+	Deliveries       int    `json:"deliveries"`
+	DeliveryFailures int    `json:"delivery_failures"`
+	Error            string `json:"error,omitempty"`
 }
 
 // Role is what an API key may reach.

@@ -33,6 +33,8 @@ type Pipeline struct {
 	Vocab   *matcher.Vocabulary
 	Log     *slog.Logger
 	Now     func() time.Time // injected clock; time.Now when nil
+	// Delivery, when set, makes every run end by sending digests of new matches.
+	Delivery *Delivery
 	// Progress, when set, is told how far a long step has gone (done of total; total -1 if unknown).
 	Progress func(step string, done, total int)
 
@@ -156,6 +158,13 @@ func (p *Pipeline) carryOut(ctx context.Context, rec passerelle.Run, sources []p
 	rec.Matched, rec.Matches = n, written
 	if err != nil {
 		return p.finish(ctx, rec, fmt.Errorf("match: %w", err))
+	}
+	if p.Delivery != nil {
+		nr, err := p.Notify(ctx, rec.ID, *p.Delivery)
+		rec.Digests, rec.Deliveries, rec.DeliveryFailures = nr.Digests, nr.Sent, nr.Failed
+		if err != nil {
+			return p.finish(ctx, rec, fmt.Errorf("notify: %w", err))
+		}
 	}
 	return p.finish(ctx, rec, nil)
 }

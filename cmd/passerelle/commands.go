@@ -15,6 +15,7 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/pipeline"
 )
 
 // setup parses the flags and opens the data directory.
@@ -561,4 +562,29 @@ func cmdCheck(ctx context.Context, p *Program, args []string) error {
 		return fmt.Errorf("the store has inconsistencies (restore a backup, or report them)")
 	}
 	return fmt.Errorf("index disagrees with store: run `passerelle reindex`")
+}
+
+// cmdNotify sends the digests of new matches now; --dry-run prints them instead.
+func cmdNotify(ctx context.Context, p *Program, args []string) error {
+	var dry bool
+	if _, err := p.setup(ctx, "notify", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dry, "dry-run", false, "print the digests instead of sending them; record nothing")
+	}); err != nil {
+		return err
+	}
+	d := p.Pipeline.Delivery
+	if dry {
+		d = &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, DryRun: p.Stdout}
+	} else if d == nil {
+		return fmt.Errorf("no channel configured: set smtp (PASSERELLE_SMTP) or webhook_secret (PASSERELLE_WEBHOOK_SECRET), or use --dry-run")
+	}
+	rep, err := p.Pipeline.Notify(ctx, "", *d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(p.Stdout, "digests: %d, sent: %d, failed: %d, matches notified: %d\n", rep.Digests, rep.Sent, rep.Failed, rep.Notified)
+	if rep.Failed > 0 && rep.Sent == 0 {
+		return fmt.Errorf("every delivery failed")
+	}
+	return nil
 }

@@ -21,7 +21,11 @@ type Config struct {
 	LogJSON  bool   `toml:"log_json"`
 	SMTP     string `toml:"smtp"`      // smtp[s]://[user:pass@]host:port, for digests
 	MailFrom string `toml:"mail_from"` // sender of digests
-	MaxBody  int64  `toml:"max_body"`  // API request body cap, bytes
+	// WebhookSecret signs webhook digests (HMAC-SHA256); webhooks are off without it.
+	WebhookSecret string `toml:"webhook_secret"`
+	// BaseURL is this server's public address, for links in digests and feeds.
+	BaseURL string `toml:"base_url"`
+	MaxBody int64  `toml:"max_body"` // API request body cap, bytes
 	// FetchMaxBytes caps one fetched document.
 	FetchMaxBytes int64 `toml:"fetch_max_bytes"`
 	// FetchTimeout bounds one HTTP fetch.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/pipeline"
 	"github.com/passerelle/passerelle/source"
 	"github.com/passerelle/passerelle/store"
@@ -65,6 +66,7 @@ func commands() []command {
 		{"run", "the nightly pipeline once", cmdRun},
 		{"ingest", "ingest sources or files: ingest [--source ID]... [--format F] [PATH|URL]...", cmdIngest},
 		{"match", "match new/changed (or, with --full, all) opportunities", cmdMatch},
+		{"notify", "send digests of new matches now: notify [--dry-run]", cmdNotify},
 		{"members", "members import FILE | members list | members export", cmdMembers},
 		{"sources", "sources import FILE | sources list", cmdSources},
 		{"export", "export opportunities: canonical JSONL on stdout", cmdExport},
@@ -231,6 +233,7 @@ func (p *Program) open(ctx context.Context) error {
 		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes},
 	}
 	p.Pipeline.Fetcher.Client = httpClient(mustDuration(p.Config.FetchTimeout))
+	p.Pipeline.Delivery = p.delivery()
 	if _, err := p.Pipeline.Rules(ctx); err != nil {
 		return err
 	}
@@ -241,6 +244,22 @@ func (p *Program) open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// delivery builds the digest settings; nil (no digests) when neither SMTP nor a webhook
+// secret is configured.
+func (p *Program) delivery() *pipeline.Delivery {
+	d := &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL}
+	if p.Config.SMTP != "" {
+		d.Mailer = &notify.Mailer{URL: p.Config.SMTP, From: p.Config.MailFrom, Timeout: 30 * time.Second}
+	}
+	if p.Config.WebhookSecret != "" {
+		d.Webhook = &notify.Webhook{Secret: []byte(p.Config.WebhookSecret), Client: httpClient(30 * time.Second)}
+	}
+	if d.Mailer == nil && d.Webhook == nil {
+		return nil
+	}
+	return d
 }
 
 // Close closes what open opened, index before store.
@@ -286,6 +305,9 @@ func printRun(w io.Writer, r passerelle.Run) {
 			}
 			fmt.Fprintf(w, "    error: %s\n", strings.ReplaceAll(e, "\n", " "))
 		}
+	}
+	if r.Digests > 0 {
+		fmt.Fprintf(w, "  digests: %d members, %d deliveries sent, %d failed\n", r.Digests, r.Deliveries, r.DeliveryFailures)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
