@@ -343,3 +343,31 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Error("metrics lack the request counter")
 	}
 }
+
+func TestFeeds(t *testing.T) {
+	e := newEnv(t)
+	var links struct {
+		Atom string `json:"atom"`
+		ICS  string `json:"ics"`
+	}
+	e.do("GET", "/api/v1/members/cyber/feeds", e.cyber, "", 200, &links)
+	e.do("GET", "/api/v1/members/basic/feeds", e.basicKey, "", 403, nil)
+	for _, c := range []struct{ url, ctype, want string }{
+		{links.Atom, "application/atom+xml", "<feed"},
+		{links.ICS, "text/calendar", "BEGIN:VCALENDAR"},
+	} {
+		resp, err := http.Get(c.url) // a feed reader has no key: the token is the credential
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) || !bytes.Contains(b, []byte(c.want)) {
+			t.Errorf("GET %s: %d %s\n%s", c.url, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+		if !bytes.Contains(b, []byte("cybersécurité")) && !bytes.Contains(b, []byte("Cybersecurity")) {
+			t.Errorf("feed %s lacks the member's matches:\n%s", c.url, b)
+		}
+	}
+	e.do("GET", "/feeds/nosuchtoken.atom", "", "", 404, nil)
+}

@@ -72,6 +72,7 @@ func (s *Server) routes() {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/feeds/{token}", s.feedByExtension)
 	s.webRoutes(r)
 
 	r.Route("/api/v1", func(r chi.Router) {
@@ -93,6 +94,7 @@ func (s *Server) routes() {
 					r.With(s.staffOnly).Delete("/", s.deleteMember)
 					r.Get("/matches", s.listMatches)
 					r.Put("/matches/{opportunity}/feedback", s.putFeedback)
+					r.Get("/feeds", s.memberFeeds)
 				})
 			})
 			r.Group(func(r chi.Router) {
@@ -162,3 +164,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "indexed": n})
 }
+
+// Routes exposes the router for inspection (the OpenAPI completeness test walks it).
+func (s *Server) Routes() chi.Routes { return s.router }

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/notify"
+	"github.com/passerelle/passerelle/store"
+)
+
+// feedSize bounds a feed: the best matches, not a member's whole history.
+const feedSize = 100
+
+type feedLinks struct {
+	Atom string `json:"atom"`
+	ICS  string `json:"ics"`
+}
+
+// memberFeeds gives a member the secret addresses of its Atom and iCal feeds. The token in
+// them is the only credential a feed reader has: treat the URLs as secrets.
+func (s *Server) memberFeeds(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "member")
+	m, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if m.Tier != passerelle.TierPremium {
+		s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Feeds are a premium feature: member %q is on the basic tier", id))
+		return
+	}
+	tok, err := s.store.FeedToken(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := baseURL(r)
+	writeJSON(w, http.StatusOK, feedLinks{Atom: base + "/feeds/" + tok + ".atom", ICS: base + "/feeds/" + tok + ".ics"})
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) feedAtom(w http.ResponseWriter, r *http.Request) {
+	s.feed(w, r, "application/atom+xml; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
+		return notify.WriteAtom(buf, m, items, baseURL(r)+r.URL.Path, s.now())
+	})
+}
+
+func (s *Server) feedICS(w http.ResponseWriter, r *http.Request) {
+	s.feed(w, r, "text/calendar; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
+		return notify.WriteICS(buf, m, items, s.now())
+	})
+}
+
+// feed serves one member's feed, found by its secret token. An unknown token is a 404.
+func (s *Server) feed(w http.ResponseWriter, r *http.Request, contentType string, write func(*bytes.Buffer, passerelle.Member, []notify.Item) error) {
+	tok := strings.TrimSuffix(strings.TrimSuffix(param(r, "token"), ".atom"), ".ics")
+	id, err := s.store.MemberByFeedToken(r.Context(), tok)
+	if err != nil {
+		s.writeError(w, r, passerelle.Errorf(passerelle.ENOTFOUND, "no such feed"))
+		return
+	}
+	m, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.store.MatchesPage(r.Context(), id, store.MatchQuery{Limit: feedSize})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ids := make([]string, len(page.Matches))
+	for i, mt := range page.Matches {
+		ids[i] = mt.Opportunity
+	}
+	ops, err := s.store.Opportunities(r.Context(), ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	byID := make(map[string]passerelle.Opportunity, len(ops))
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
+	items := make([]notify.Item, 0, len(page.Matches))
+	for _, mt := range page.Matches {
+		if o, ok := byID[mt.Opportunity]; ok {
+			items = append(items, notify.Item{Match: mt, Opportunity: o})
+		}
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, m, items); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// feedByExtension routes /feeds/{token}.atom and /feeds/{token}.ics (chi cannot split a
+// path segment on a dot for us).
+func (s *Server) feedByExtension(w http.ResponseWriter, r *http.Request) {
+	switch t := param(r, "token"); {
+	case strings.HasSuffix(t, ".atom"):
+		s.feedAtom(w, r)
+	case strings.HasSuffix(t, ".ics"):
+		s.feedICS(w, r)
+	default:
+		s.writeError(w, r, passerelle.Errorf(passerelle.ENOTFOUND, "a feed ends in .atom or .ics"))
+	}
+}
