@@ -238,7 +238,7 @@ func (p *Program) open(ctx context.Context) error {
 		return err
 	}
 	if ix.NeedsRebuild() {
-		p.Log.Info("index mapping changed: rebuilding the index from the store")
+		p.Log.Info("index is new or its mapping changed: building it from the store")
 		if _, err := p.Pipeline.Reindex(ctx); err != nil {
 			return fmt.Errorf("rebuilding the index: %w", err)
 		}
