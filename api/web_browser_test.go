@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -286,6 +288,8 @@ func TestBrowserMember(t *testing.T) {
 		if n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#matches li").length`)); err != nil || n != 0 {
 			t.Errorf("basic member sees %d matches (err %v)", n, err)
 		}
+		// The staff console sends a member key back to its own page.
+		tb.do(chromedp.Navigate(e.srv.URL+"/app/staff"), chromedp.WaitVisible(chromedp.CSS("#premium-notice")))
 	})
 }
 
@@ -363,9 +367,35 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("invalid rules saved: version %d, was %d", still.Version, rules.Version)
 	}
 
-	// "Run now" starts a run and follows it to its end.
+	// While a run is in progress (its feed does not answer yet), "Run now" says so plainly.
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>`)
+	}))
+	t.Cleanup(slow.Close)
+	e.do("POST", "/api/v1/sources", e.staff, `{"id":"slow","name":"Flux lent","url":"`+slow.URL+`/feed.rss","format":"rss","enabled":true}`, 201, nil)
+	e.do("POST", "/api/v1/runs", e.staff, "", 202, nil)
+	tb.do(chromedp.Click(chromedp.CSS("#run-now")))
+	tb.waitText("#run-status", "Un run est déjà en cours")
+	free()
+	for e.pl.Running() {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// "Run now" starts a run and follows it to its end; the tables then show it.
 	tb.do(chromedp.Click(chromedp.CSS("#run-now")))
 	tb.waitText("#run-status", "Run terminé")
+	tb.waitText("#sources tbody", "Flux lent")
+	tb.waitText("#runs tbody", "slow : 1 lus")
 
 	// Staff may open a member's page from the console.
 	tb.do(chromedp.Click(chromedp.CSS(`#members a[href="/app/member?member=cyber"]`)),
