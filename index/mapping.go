@@ -20,7 +20,7 @@ import (
 
 // MappingVersion is stored beside the index; bump it whenever NewMapping or the document
 // built by toDoc changes, so that Open discards an index built the old way.
-const MappingVersion = 3
+const MappingVersion = 4
 
 // Analyzer and tokenizer names of the mapping.
 const (
@@ -138,10 +138,11 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	for lang, an := range textLanguages {
 		field("text_"+lang, text(an, true))
 	}
-	for _, name := range []string{"id", "source", "cpv", "cpv_prefix", "nuts", "sectors"} {
+	for _, name := range []string{"id", "source", "cpv_prefix", "nuts", "sectors"} {
 		field(name, kw(false))
 	}
-	for _, name := range []string{"kind", "status", "country", "language", "clusters", "cpv_division"} {
+	// cpv has doc values for Candidates' CPV feedback (the codes of the best text matches).
+	for _, name := range []string{"kind", "status", "country", "language", "clusters", "cpv_division", "cpv"} {
 		field(name, kw(true))
 	}
 	field("deadline", date())

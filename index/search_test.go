@@ -453,3 +453,27 @@ func TestReverseKey(t *testing.T) {
 		t.Errorf("reverseKey(%s) = %s, reverseKey(%s) = %s", a, reverseKey(a), b, reverseKey(b))
 	}
 }
+
+// CPV feedback: a notice sharing no word with the profile is found through the CPV group
+// of the best text matches, and only when several of them agree.
+func TestCandidatesCPVFeedback(t *testing.T) {
+	op := func(id, lang, title string, cpv ...string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: id, Title: title, Language: lang, CPV: cpv, Status: passerelle.StatusOpen}
+	}
+	ix := openIndexed(t, []passerelle.Opportunity{
+		op("fr-1", "fr", "Audit de cybersécurité des serveurs", "72212730"),
+		op("fr-2", "fr", "Services de cybersécurité managés", "72222300"),
+		op("fr-3", "fr", "Formation à la cybersécurité", "80500000"),
+		op("pl-it", "pl", "Usługi w zakresie oprogramowania", "72212000"),
+		op("pl-works", "pl", "Roboty budowlane", "45000000"),
+		op("pl-train", "pl", "Usługi szkoleniowe", "80530000"),
+	})
+	got, err := ix.Candidates(context.Background(), []string{"cybersécurité"}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 722 is shared by two of the three text matches; 805 by one only (an anecdote).
+	if !sameSet(got, []string{"fr-1", "fr-2", "fr-3", "pl-it"}) {
+		t.Errorf("candidates %v, want the three French notices and pl-it", got)
+	}
+}
