@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -238,13 +239,13 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 	res, err := p.Fetcher.Load(ctx, src, source.Validators{ETag: st.ETag, LastModified: st.LastModified})
 	if err != nil {
 		log.Warn("source failed", "err", err)
-		sr.Errors = append(sr.Errors, fmt.Sprintf("source %s: %v", src.ID, err))
+		sr.Errors = append(sr.Errors, named(src.ID, err))
 		sr.Failed++
 		return sr, nil
 	}
 	sr.Fetched = res.Fetched
 	for _, e := range res.Errors {
-		sr.Errors = append(sr.Errors, fmt.Sprintf("source %s: %v", src.ID, e))
+		sr.Errors = append(sr.Errors, named(src.ID, e))
 		sr.Failed += countRecordErrors(e)
 	}
 	if res.NotModified {
@@ -267,6 +268,15 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 	}
 	log.Info("source ingested", "fetched", sr.Fetched, "new", sr.New, "updated", sr.Updated, "unchanged", sr.Unchanged, "failed", sr.Failed)
 	return sr, changed
+}
+
+// named makes an error's text name its source, once.
+func named(source string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "source "+source+":") {
+		return msg
+	}
+	return "source " + source + ": " + msg
 }
 
 func countRecordErrors(err error) int {
