@@ -63,6 +63,7 @@ func cmdDemo(ctx context.Context, p *Program, args []string) error {
 		fmt.Fprintf(p.Stdout, "member key (cyberwal, premium): %s\n", member)
 		fmt.Fprintf(p.Stdout, "member key (webstart-basic, basic): %s\n", basic)
 		fmt.Fprintf(p.Stdout, "data: %s\n", p.Config.Data)
+		fmt.Fprintf(p.Stdout, "web: open %s/ in a browser and paste a key (member page or staff console)\n", url)
 		fmt.Fprintf(p.Stdout, "try:\n")
 		fmt.Fprintf(p.Stdout, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/members/cyberwal/matches\n", member, url)
 		fmt.Fprintf(p.Stdout, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/members/webstart-basic/matches   # 403: basic tier\n", basic, url)
