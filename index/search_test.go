@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -115,6 +116,13 @@ func TestSearch(t *testing.T) {
 				}
 			} else if !sameSet(got, tt.want) {
 				t.Errorf("hits %v, want %v", got, tt.want)
+			}
+			if tt.q.Text != "" && (tt.q.Sort == "" || tt.q.Sort == "relevance") {
+				for _, h := range res.Hits {
+					if !(h.Score > 0) || math.IsInf(h.Score, 0) {
+						t.Errorf("hit %s has score %v", h.ID, h.Score)
+					}
+				}
 			}
 			if tt.total != 0 && res.Total != tt.total {
 				t.Errorf("total %d, want %d", res.Total, tt.total)
