@@ -960,38 +960,76 @@ func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float
 }
 
 // ProfileQuery is what to retrieve candidate opportunities with for a new or edited
-// profile (through the search index): the skills and their synonyms as phrases, the
-// keywords of the member's clusters, and the CPV prefixes declared or derived from the
-// skills (through the CPV labels) and from the clusters' bundles.
+// profile (through the search index): everything that can lead Score to keep a match, so
+// that the index only narrows the candidates and the scorer decides, as the Monitor does.
+//
+// Terms are the skills and their synonyms, the keywords of the member's clusters and
+// sectors, each as written and as the scorer's tokenizer reads it ("e-learning" also as
+// "elearning"). CPV prefixes follow the Monitor's bounds (see cpvDepth): each concept heavy
+// enough to matter (minIndexedWeight) — declared, derived from the skills through the CPV
+// labels, rolled up — cut to cpvDepth digits, because a notice sharing that many digits
+// may still score as a near sibling; and the codes of its ancestors padded to 8 digits
+// ("72000000" for "7226"), because a notice coded with a broad code fits the concepts
+// under it. Bundles' prefixes are taken as they are: they fit by strict prefix only.
+// A prefix of one digit is spread over its ten divisions (the index knows 2 to 8 digits).
 func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes []string) {
 	p := s.compile(m)
 	seenT, seenC := map[string]bool{}, map[string]bool{}
 	addT := func(t string) {
-		if n := normPhrase(t); n != "" && !seenT[n] {
-			seenT[n] = true
+		t = strings.TrimSpace(t)
+		if k := fold(strings.ToLower(t)); k != "" && !seenT[k] {
+			seenT[k] = true
 			terms = append(terms, t)
 		}
 	}
+	addPhrase := func(ph *phrase) {
+		for _, va := range ph.alts {
+			addT(va.text)
+			addT(va.norm)
+		}
+	}
 	addC := func(c string) {
-		if c != "" && !seenC[c] {
-			seenC[c] = true
-			cpvPrefixes = append(cpvPrefixes, c)
+		if c == "" || seenC[c] {
+			return
+		}
+		seenC[c] = true
+		if len(c) == 1 {
+			for d := '0'; d <= '9'; d++ {
+				if k := c + string(d); !seenC[k] {
+					seenC[k] = true
+					cpvPrefixes = append(cpvPrefixes, k)
+				}
+			}
+			return
+		}
+		cpvPrefixes = append(cpvPrefixes, c)
+	}
+	depth, minW := cpvDepth(s.rules), minIndexedWeight(s.rules)
+	addConcept := func(c concept) {
+		if c.weight < minW {
+			return
+		}
+		k := c.prefix
+		if len(k) > depth {
+			k = k[:depth]
+		}
+		addC(k)
+		for n := 2; n < len(k); n++ {
+			addC(k[:n] + strings.Repeat("0", 8-n))
 		}
 	}
 	for _, sk := range p.skills {
-		for _, va := range sk.alts {
-			addT(va.text)
-		}
+		addPhrase(sk)
 		for _, c := range sk.concepts {
-			addC(c.prefix)
+			addConcept(c)
 		}
 	}
 	for _, c := range p.concepts {
-		addC(c.prefix)
+		addConcept(c)
 	}
 	for _, ci := range p.clusters {
 		for _, k := range s.clusters[ci].keywords {
-			addT(k.text)
+			addPhrase(k)
 		}
 		for _, c := range s.clusters[ci].cpv {
 			addC(c)
@@ -999,7 +1037,7 @@ func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes
 	}
 	for _, si := range p.sectors {
 		for _, k := range s.sectors[si].keywords {
-			addT(k.text)
+			addPhrase(k)
 		}
 		for _, c := range s.sectors[si].cpv {
 			addC(c)

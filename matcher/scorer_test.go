@@ -256,11 +256,74 @@ func TestProfileQuery(t *testing.T) {
 			t.Errorf("terms %q lack %q", terms, want)
 		}
 	}
-	for _, want := range []string{"4821", "9091", "724"} {
+	// Declared and derived concepts, their broad ancestors as exact codes (a notice coded
+	// 48000000 fits the declared 4821), bundles' prefixes; the tokenizer's reading of a
+	// hyphenated word.
+	for _, want := range []string{"4821", "9091", "724", "48000000", "48200000", "90000000"} {
 		if !has(cpv, want) {
 			t.Errorf("cpv %q lack %q", cpv, want)
 		}
 	}
+	m = passerelle.Member{ID: "e", Name: "E", Tier: passerelle.TierPremium, Skills: []string{"e-learning"}, CPV: []string{"4"}}
+	terms, cpv = s.ProfileQuery(&m)
+	for _, want := range []string{"e-learning", "elearning"} {
+		if !has(terms, want) {
+			t.Errorf("terms %q lack %q", terms, want)
+		}
+	}
+	if !has(cpv, "45") || has(cpv, "4") {
+		t.Errorf("a one-digit prefix is not spread over its divisions: %q", cpv)
+	}
+}
+
+// TestProfileQueryReachesCPVMatches: every pair Score keeps on CPV evidence alone is found
+// by the CPV prefixes of ProfileQuery, read the way the index reads them (every prefix of 2
+// to 8 digits of every notice code). The notices have no text, so only codes can match;
+// broad codes (divisions, groups) and near siblings are among them. The bleve path as a
+// whole is tested in pipeline (TestTwoPathsOneScore).
+func TestProfileQueryReachesCPVMatches(t *testing.T) {
+	s := newTestScorer(t)
+	members, ops := Synthetic(11, 400, 400)
+	for i := range ops {
+		ops[i].Title, ops[i].Description = "", ""
+		if i%4 == 0 {
+			c := ops[i].CPV[0]
+			ops[i].CPV = append([]string{c[:2+i%3] + strings.Repeat("0", 6-i%3)}, ops[i].CPV...)
+		}
+	}
+	members = append(members, passerelle.Member{ID: "one-digit", Name: "O", Tier: passerelle.TierPremium, CPV: []string{"7"}})
+	now := SyntheticNow()
+	kept := 0
+	for i := range members {
+		_, cpv := s.ProfileQuery(&members[i])
+		q := map[string]bool{}
+		for _, c := range cpv {
+			if len(c) < 2 || len(c) > 8 {
+				t.Fatalf("%s: prefix %q is not 2 to 8 digits", members[i].ID, c)
+			}
+			q[c] = true
+		}
+		for j := range ops {
+			mt, ok := s.Score(&members[i], &ops[j], now)
+			if !ok {
+				continue
+			}
+			kept++
+			found := false
+			for _, code := range ops[j].CPV {
+				for n := 2; n <= 8 && !found; n++ {
+					found = q[code[:n]]
+				}
+			}
+			if !found {
+				t.Errorf("%s × %s (%v) kept at %.1f but not retrieved by %q: %+v", members[i].ID, ops[j].ID, ops[j].CPV, mt.Score, cpv, mt.Explanation)
+			}
+		}
+	}
+	if kept < 50 {
+		t.Errorf("only %d kept pairs: the property is barely exercised", kept)
+	}
+	t.Logf("%d kept pairs", kept)
 }
 
 // Monitor.Match keeps exactly the pairs Score keeps, with the same scores and evidence.
