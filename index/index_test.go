@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/passerelle/passerelle"
@@ -258,5 +259,59 @@ func TestMayHoldTech(t *testing.T) {
 		if got := mayHoldTech([]byte(tt.in)); got != tt.want {
 			t.Errorf("mayHoldTech(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestConcurrentUse searches (with facets and field sorts, which read scorch segments
+// directly) while batches are indexed, deleted and the index is reset. Run with -race.
+func TestConcurrentUse(t *testing.T) {
+	ix := openIndexed(t, nil)
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for w := 0; w < 3; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			qs := []Query{{Facets: true}, {Text: "cloud", Sort: "deadline", Facets: true}, {Sort: "-published", Offset: 10}}
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := ix.Search(ctx, qs[(i+w)%len(qs)]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	for round := 0; round < 6; round++ {
+		var ops []passerelle.Opportunity
+		for i := 0; i < 500; i++ {
+			ops = append(ops, synthetic(round*500+i))
+		}
+		if err := ix.Index(ctx, ops); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Delete(ctx, []string{ops[0].ID, ops[1].ID}); err != nil {
+			t.Fatal(err)
+		}
+		if round == 3 {
+			if err := ix.Reset(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("search during writes: %v", err)
+	}
+	if n, _ := ix.Count(); n != 2*498 {
+		t.Errorf("count %d, want %d (two rounds after the reset, two deleted each)", n, 2*498)
 	}
 }
