@@ -47,6 +47,10 @@ const (
 	MaxLimit     = 1000
 )
 
+// MaxTextLength bounds Query.Text: every word becomes a clause over several fields, and a
+// search is not the place to paste a document.
+const MaxTextLength = 1000
+
 // FacetNames maps each facet name of Result.Facets to the indexed field it counts.
 var FacetNames = map[string]string{
 	"status":   "status",
@@ -157,6 +161,9 @@ func buildRequest(q Query) (req *bleve.SearchRequest, syntax bool, err error) {
 		return nil, false, passerelle.Errorf(passerelle.EINVALID, "offset must not be negative (got %d)", q.Offset)
 	}
 
+	if len(q.Text) > MaxTextLength {
+		return nil, false, passerelle.Errorf(passerelle.EINVALID, "query text is %d bytes long; at most %d", len(q.Text), MaxTextLength)
+	}
 	filters, err := filterQueries(q)
 	if err != nil {
 		return nil, false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,6 +226,7 @@ func TestSearchInvalid(t *testing.T) {
 		{"unknown sort", Query{Sort: "title"}},
 		{"negative limit", Query{Limit: -1}},
 		{"negative offset", Query{Offset: -5}},
+		{"text too long", Query{Text: strings.Repeat("cloud ", 200)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
