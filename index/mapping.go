@@ -20,7 +20,7 @@ import (
 
 // MappingVersion is stored beside the index; bump it whenever NewMapping or the document
 // built by toDoc changes, so that Open discards an index built the old way.
-const MappingVersion = 4
+const MappingVersion = 5
 
 // Analyzer and tokenizer names of the mapping.
 const (
@@ -157,6 +157,9 @@ func NewMapping() (*mapping.IndexMappingImpl, error) {
 	field("deadline_rsort", kw(false))
 	field("published_rsort", kw(false))
 
+	// No "_all" composite field: "all" is ours, and an empty composite still costs 7% of
+	// indexing time (measured on TED notices).
+	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	im.AddDocumentMapping(docType, dm)
 	// Anything that is not an "opportunity" document is not indexed at all.
 	im.DefaultMapping = mapping.NewDocumentDisabledMapping()
