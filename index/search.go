@@ -87,52 +87,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	key := sortKey(q.Sort, strings.TrimSpace(q.Text) != "")
 	var out Result
 	err = ix.with(func(idx bleve.Index) error {
-		var snap *snapshot
-		if key != "" || q.Facets {
-			var err error
-			if snap, err = openSnapshot(idx); err != nil {
-				return err
-			}
-			defer snap.close()
-			if err := snap.collect(ctx, idx.Mapping(), req.Query); err != nil {
-				return err
-			}
-			out.Total = snap.total()
-			if key != "" && (snap.hits == nil || out.Total >= sortWalkMin) {
-				ids, ok, err := snap.sorted(ctx, key, req.From, req.Size)
-				if err != nil {
-					return err
-				}
-				if ok {
-					out.Hits = make([]Hit, len(ids))
-					for i, id := range ids {
-						out.Hits[i] = Hit{ID: id}
-					}
-				}
-			}
+		if key == "" {
+			return relevanceSearch(ctx, idx, req, q.Facets, &out)
 		}
-		if out.Hits == nil {
-			res, err := idx.SearchInContext(ctx, req)
-			if err != nil {
-				return err
-			}
-			if snap == nil {
-				out.Total = res.Total
-			}
-			out.Hits = make([]Hit, len(res.Hits))
-			for i, h := range res.Hits {
-				out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
-				if key != "" {
-					out.Hits[i].Score = 0 // sorted by a field: scores were not asked for
-				}
-			}
-		}
-		if q.Facets {
-			var err error
-			out.Facets, err = snap.facets(ctx)
-			return err
-		}
-		return nil
+		return fieldSortSearch(ctx, idx, req, key, q.Facets, &out)
 	})
 	if err != nil {
 		// Some query string errors only show when bleve builds the searchers (fuzziness
@@ -143,6 +101,85 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return Result{}, fmt.Errorf("index: search: %w", err)
 	}
 	return out, nil
+}
+
+// relevanceSearch lets bleve rank the page while the facets, if asked, are counted on the
+// other core: they cost about as much as the ranking.
+func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, facets bool, out *Result) error {
+	var res *bleve.SearchResult
+	var searchErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, searchErr = idx.SearchInContext(ctx, req)
+	}()
+	var facetErr error
+	if facets {
+		out.Facets, facetErr = func() (map[string]map[string]int, error) {
+			snap, err := openSnapshot(idx)
+			if err != nil {
+				return nil, err
+			}
+			defer snap.close()
+			if err := snap.collect(ctx, idx.Mapping(), req.Query); err != nil {
+				return nil, err
+			}
+			return snap.facets(ctx)
+		}()
+	}
+	<-done
+	if searchErr != nil {
+		return searchErr
+	}
+	if facetErr != nil {
+		return facetErr
+	}
+	out.Total = res.Total
+	out.Hits = make([]Hit, len(res.Hits))
+	for i, h := range res.Hits {
+		out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
+	}
+	return nil
+}
+
+// fieldSortSearch collects the hits once, walks the sort keys for the page when there are
+// many hits (bleve's collector when few), and counts the facets from the same hits.
+func fieldSortSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, key string, facets bool, out *Result) error {
+	snap, err := openSnapshot(idx)
+	if err != nil {
+		return err
+	}
+	defer snap.close()
+	if err := snap.collect(ctx, idx.Mapping(), req.Query); err != nil {
+		return err
+	}
+	out.Total = snap.total()
+	if snap.hits == nil || out.Total >= sortWalkMin {
+		ids, ok, err := snap.sorted(ctx, key, req.From, req.Size)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out.Hits = make([]Hit, len(ids))
+			for i, id := range ids {
+				out.Hits[i] = Hit{ID: id} // sorted by a field: no score
+			}
+		}
+	}
+	if out.Hits == nil {
+		res, err := idx.SearchInContext(ctx, req)
+		if err != nil {
+			return err
+		}
+		out.Hits = make([]Hit, len(res.Hits))
+		for i, h := range res.Hits {
+			out.Hits[i] = Hit{ID: h.ID}
+		}
+	}
+	if facets {
+		out.Facets, err = snap.facets(ctx)
+	}
+	return err
 }
 
 // buildRequest validates q and turns it into a bleve request. syntax reports whether the
