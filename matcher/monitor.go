@@ -17,7 +17,7 @@ import (
 // rarest words of each skill (in every analysis language), their CPV concepts, their
 // clusters and sectors — and each opportunity streamed through it is scored only against
 // the profiles it could match, with the very scoring function Score uses. A profile the
-// index does not retrieve provably scores below the threshold (see cpvDepth), so Match
+// index does not retrieve provably scores below the threshold (see cpvBounds), so Match
 // keeps exactly the matches Score would keep.
 type Monitor struct {
 	s        *Scorer
@@ -34,8 +34,7 @@ type Monitor struct {
 	memberAnc    map[string][]int32        // shorter prefix → members with a concept key under it
 	clusterMem   [][]int32
 	sectorMem    [][]int32
-	cpvDepth     int
-	minWeight    float64      // concepts lighter than this are not indexed
+	bounds       cpvBounds
 	nScored      atomic.Int64 // profiles fully scored, for benchmarks
 }
 
@@ -53,14 +52,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	for l := range mon.skillKeys {
 		mon.skillKeys[l] = map[string][]int32{}
 	}
-	mon.cpvDepth = cpvDepth(s.rules)
-	mon.minWeight = minIndexedWeight(s.rules)
-	cpvKey := func(prefix string) string {
-		if len(prefix) > mon.cpvDepth {
-			return prefix[:mon.cpvDepth]
-		}
-		return prefix
-	}
+	mon.bounds = boundsOf(s.rules)
 	indexedSkill := map[int]bool{}
 	for i := range members {
 		m := &members[i]
@@ -89,13 +81,10 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 			}
 			seen := map[string]bool{}
 			for _, c := range sk.concepts {
-				if c.weight < mon.minWeight {
-					continue
-				}
-				if k := cpvKey(c.prefix); !seen[k] {
+				if k, ok := mon.bounds.key(c); ok && !seen[k] {
 					seen[k] = true
 					mon.skillCPV[k] = append(mon.skillCPV[k], id)
-					for n := 2; n < len(k); n++ {
+					for n := 2; n < len(k) && mon.bounds.ancestors; n++ {
 						if !seen["<"+k[:n]] {
 							seen["<"+k[:n]] = true
 							mon.skillAnc[k[:n]] = append(mon.skillAnc[k[:n]], id)
@@ -106,13 +95,10 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 		}
 		seen := map[string]bool{}
 		for _, c := range p.concepts {
-			if c.weight < mon.minWeight {
-				continue
-			}
-			if k := cpvKey(c.prefix); !seen[k] {
+			if k, ok := mon.bounds.key(c); ok && !seen[k] {
 				seen[k] = true
 				mon.memberCPV[k] = append(mon.memberCPV[k], int32(i))
-				for n := 2; n < len(k); n++ {
+				for n := 2; n < len(k) && mon.bounds.ancestors; n++ {
 					if !seen["<"+k[:n]] {
 						seen["<"+k[:n]] = true
 						mon.memberAnc[k[:n]] = append(mon.memberAnc[k[:n]], int32(i))
@@ -134,39 +120,64 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	return mon
 }
 
-// cpvDepth is how many digits of a CPV concept the Monitor indexes it by. A notice code
-// retrieves the concepts it falls under and the concepts under it (through the ancestor
-// index), and those sharing its first depth digits. A profile not retrieved is therefore
-// at best a sibling of the notice's codes with fewer than depth common digits, so its CPV
-// similarity is at most siblingMaxBelow(depth); not retrieved by words, clusters or
-// sectors either, that is its only topical evidence. The deepest depth whose bound (with
-// every practical signal at its best and a margin for rounding) stays below the minimum
-// score is sound; 2 always is, since below two common digits the CPV signal is 0 and a
-// match needs topical evidence.
-func cpvDepth(r passerelle.Rules) int {
-	w := r.Weights
-	practical := w.Deadline + w.Freshness + w.Region + w.Budget
-	depth := 2
-	for n := 3; n <= 8; n++ {
-		if w.CPV*siblingMaxBelow(n)+practical+0.5 < r.Thresholds.MinScore {
-			depth = n
-		}
-	}
-	return depth
+// cpvBounds says how CPV concepts must be indexed for a retrieval (the Monitor's reverse
+// index, ProfileQuery's prefixes) to reach every pair Score can keep. A pair reached by no
+// skill's words, no cluster and no sector has CPV as its only topical evidence: its score
+// is at most the CPV weight × its lone fit (broad fits at loneBroadCPV) plus every
+// practical signal at its best, with a margin for rounding. Whatever cannot reach the
+// minimum score that way need not be retrieved.
+type cpvBounds struct {
+	// depth is how many digits of a concept it is indexed by: a notice code sharing that
+	// many digits with it is retrieved, even when it is a mere sibling.
+	depth int
+	// ancestors: a notice coded with a broader code (an ancestor of the concept) must be
+	// retrieved too.
+	ancestors bool
+	// minWeight is the lightest lone concept weight (see loneWeight) worth indexing.
+	minWeight float64
 }
 
-// minIndexedWeight is the lightest concept worth indexing. A profile retrieved by no
-// route has no text, cluster or sector evidence, so its score is at most its CPV points
-// plus every practical signal; a concept of weight w gives at most w × the CPV weight.
-// Concepts that cannot lift a profile to the minimum score on their own (with a margin for
-// rounding) need not retrieve it.
-func minIndexedWeight(r passerelle.Rules) float64 {
+func boundsOf(r passerelle.Rules) cpvBounds {
 	w := r.Weights
+	b := cpvBounds{depth: 2, ancestors: true}
 	if w.CPV <= 0 {
-		return math.Inf(1)
+		return cpvBounds{depth: 8, minWeight: math.Inf(1)}
 	}
-	practical := w.Deadline + w.Freshness + w.Region + w.Budget
-	return math.Max(0, (r.Thresholds.MinScore-practical-0.5)/w.CPV)
+	room := r.Thresholds.MinScore - (w.Deadline + w.Freshness + w.Region + w.Budget) - 0.5
+	b.minWeight = math.Max(0, room/w.CPV)
+	// A notice code not under the concept (sibling or ancestor) fits at most
+	// siblingMaxBelow(9) = the best similarity below 1, and is broad.
+	if loneBroadCPV*siblingMaxBelow(9)*w.CPV < room {
+		return cpvBounds{depth: 8, minWeight: b.minWeight}
+	}
+	// Below two common digits the fit is 0; the deepest depth whose sibling bound stays
+	// below the room is sound.
+	for n := 3; n <= 8; n++ {
+		if loneBroadCPV*siblingMaxBelow(n)*w.CPV < room {
+			b.depth = n
+		}
+	}
+	return b
+}
+
+// loneWeight is the most a concept can give alone: its weight, halved (loneBroadCPV)
+// when it is broader than a group, since then even a code under it is a broad fit.
+func loneWeight(c concept) float64 {
+	if len(c.prefix) < 3 {
+		return c.weight * loneBroadCPV
+	}
+	return c.weight
+}
+
+// indexed reports whether concept c must retrieve, and by which key.
+func (b cpvBounds) key(c concept) (string, bool) {
+	if loneWeight(c) < b.minWeight {
+		return "", false
+	}
+	if len(c.prefix) > b.depth {
+		return c.prefix[:b.depth], true
+	}
+	return c.prefix, true
 }
 
 // worker holds one goroutine's scratch space.
@@ -285,7 +296,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		}
 	}
 	for ci, code := range d.cpv {
-		for n := 1; n <= mon.cpvDepth && n <= len(code); n++ {
+		for n := 1; n <= mon.bounds.depth && n <= len(code); n++ {
 			k := code[:n]
 			for _, id := range mon.skillCPV[k] {
 				addSkillMembers(id)
@@ -295,7 +306,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 		// A broad notice code (a group, say) fits the concepts under it.
-		if cp := d.cpvPre[ci]; len(cp) < mon.cpvDepth {
+		if cp := d.cpvPre[ci]; mon.bounds.ancestors && len(cp) < mon.bounds.depth {
 			for _, id := range mon.skillAnc[cp] {
 				addSkillMembers(id)
 			}

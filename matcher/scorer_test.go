@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -256,14 +257,31 @@ func TestProfileQuery(t *testing.T) {
 			t.Errorf("terms %q lack %q", terms, want)
 		}
 	}
-	// Declared and derived concepts, their broad ancestors as exact codes (a notice coded
-	// 48000000 fits the declared 4821), bundles' prefixes; the tokenizer's reading of a
-	// hyphenated word.
-	for _, want := range []string{"4821", "9091", "724", "48000000", "48200000", "90000000"} {
+	// Declared and derived concepts and bundles' prefixes. A broad notice code (48000000
+	// for the declared 4821) fits too loosely to reach the default threshold alone.
+	for _, want := range []string{"4821", "9091", "724"} {
 		if !has(cpv, want) {
 			t.Errorf("cpv %q lack %q", cpv, want)
 		}
 	}
+	if has(cpv, "48000000") {
+		t.Errorf("cpv %q hold a broad ancestor the default rules do not need", cpv)
+	}
+	// With a low threshold, a broad notice code alone can make a match: the ancestors of
+	// each concept are asked for as exact codes, and concepts are cut to the sound depth.
+	low := DefaultRules()
+	low.Thresholds.MinScore = 20
+	ls, err := NewScorer(low, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cpv = ls.ProfileQuery(&m)
+	for _, want := range []string{"4821", "9091", "724", "48000000", "48200000", "90000000"} {
+		if !has(cpv, want) {
+			t.Errorf("low threshold: cpv %q lack %q", cpv, want)
+		}
+	}
+	// The tokenizer's reading of a hyphenated word; a one-digit prefix.
 	m = passerelle.Member{ID: "e", Name: "E", Tier: passerelle.TierPremium, Skills: []string{"e-learning"}, CPV: []string{"4"}}
 	terms, cpv = s.ProfileQuery(&m)
 	for _, want := range []string{"e-learning", "elearning"} {
@@ -282,8 +300,21 @@ func TestProfileQuery(t *testing.T) {
 // broad codes (divisions, groups) and near siblings are among them. The bleve path as a
 // whole is tested in pipeline (TestTwoPathsOneScore).
 func TestProfileQueryReachesCPVMatches(t *testing.T) {
-	s := newTestScorer(t)
-	members, ops := Synthetic(11, 400, 400)
+	for _, min := range []float64{30, 20} {
+		t.Run(fmt.Sprint("min score ", min), func(t *testing.T) {
+			r := DefaultRules()
+			r.Thresholds.MinScore = min
+			s, err := NewScorer(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			profileQueryReachesCPVMatches(t, s)
+		})
+	}
+}
+
+func profileQueryReachesCPVMatches(t *testing.T, s *Scorer) {
+	members, ops := Synthetic(11, 250, 300)
 	for i := range ops {
 		ops[i].Title, ops[i].Description = "", ""
 		if i%4 == 0 {
@@ -326,9 +357,24 @@ func TestProfileQueryReachesCPVMatches(t *testing.T) {
 	t.Logf("%d kept pairs", kept)
 }
 
-// Monitor.Match keeps exactly the pairs Score keeps, with the same scores and evidence.
+// Monitor.Match keeps exactly the pairs Score keeps, with the same scores and evidence:
+// with the default rules, and with a low threshold at which near siblings and broad
+// notice codes alone can make a match (the Monitor's depth cut and ancestor index).
 func TestMonitorEqualsScore(t *testing.T) {
-	s := newTestScorer(t)
+	for _, min := range []float64{30, 20} {
+		t.Run(fmt.Sprint("min score ", min), func(t *testing.T) {
+			r := DefaultRules()
+			r.Thresholds.MinScore = min
+			s, err := NewScorer(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			monitorEqualsScore(t, s)
+		})
+	}
+}
+
+func monitorEqualsScore(t *testing.T, s *Scorer) {
 	members, ops := Synthetic(7, 300, 200)
 	// Broad notice codes (a group, a division) exercise the Monitor's ancestor index.
 	for i := 0; i < len(ops); i += 5 {
@@ -385,5 +431,61 @@ func TestMonitorEqualsScore(t *testing.T) {
 	cancel()
 	if _, err := mon.Match(ctx, ops, now); err == nil {
 		t.Error("cancelled context not reported")
+	}
+}
+
+// A broad CPV fit — a division-wide concept, or a notice code beside the member's rather
+// than under it — counts loneBroadCPV when nothing else agrees, in full beside other
+// evidence; a specific fit counts in full alone.
+func TestLoneBroadCPV(t *testing.T) {
+	s := newTestScorer(t)
+	notice := func(title string, cpv ...string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: "n", Kind: passerelle.KindTender, Language: "fr", Title: title,
+			CPV: cpv, Deadline: days(30), Published: days(-2), Status: passerelle.StatusOpen}
+	}
+	member := func(cpv string, skills ...string) passerelle.Member {
+		return passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, CPV: []string{cpv}, Skills: skills}
+	}
+	cpvOf := func(m passerelle.Match) passerelle.Contribution {
+		for _, c := range m.Explanation.Contributions {
+			if c.Signal == "cpv" {
+				return c
+			}
+		}
+		return passerelle.Contribution{}
+	}
+	full := DefaultRules().Weights.CPV
+	for _, tc := range []struct {
+		name    string
+		m       passerelle.Member
+		o       passerelle.Opportunity
+		points  float64
+		halved  bool
+		keptNow bool
+	}{
+		{"division alone", member("45"), notice("Travaux", "45213000"), full * loneBroadCPV, true, false},
+		{"division with words", member("45", "travaux de toiture"), notice("Travaux de toiture", "45213000"), full, false, true},
+		{"class alone", member("4521"), notice("Travaux", "45213000"), full, false, true},
+		// 4526 and 4521 share the group 452: a sibling, sim 0.4.
+		{"sibling alone", member("4526"), notice("Travaux", "45213000"), full * 0.4 * loneBroadCPV, true, false},
+		// A notice coded with the division only is broader than the member's class.
+		{"broad notice alone", member("4521"), notice("Travaux", "45000000"), full * 0.3 * loneBroadCPV, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := s.Score(&tc.m, &tc.o, now)
+			c := cpvOf(got)
+			if math.Abs(c.Points-math.Round(tc.points*10)/10) > 0.05 {
+				t.Errorf("cpv points %.1f, want %.1f (%+v)", c.Points, tc.points, got.Explanation)
+			}
+			if tc.halved != strings.Contains(c.Evidence, "no other evidence") {
+				t.Errorf("evidence %q: discount said %v, want %v", c.Evidence, !tc.halved, tc.halved)
+			}
+			if ok != tc.keptNow {
+				t.Errorf("kept %v at %.1f, want %v", ok, got.Score, tc.keptNow)
+			}
+			if math.Abs(sum(got.Explanation)-got.Score) > 1e-9 {
+				t.Errorf("contributions add up to %.1f, score %.1f", sum(got.Explanation), got.Score)
+			}
+		})
 	}
 }
