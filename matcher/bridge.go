@@ -13,6 +13,9 @@ type concept struct {
 	weight float64 // 0..1
 	why    string  // "skill 'catering'", "declared", "3 skills"
 	div    int     // the division (first two digits), -1 for a one-digit prefix
+	// rolled: inferred because several skills converge on a group or division, not named
+	// by the member nor by one skill's words: alone, it is a broad fit (see specificFit).
+	rolled bool
 }
 
 // Bridge limits: a skill names at most maxConcepts codes, only those scoring at least

@@ -19,9 +19,9 @@
 //     then deadline, freshness, region and budget, which order what fits but never make a
 //     match alone. Every contribution names its evidence; they add up to the score.
 //   - CPV alone must be specific: when no skill is in the notice's words and no cluster or
-//     sector agrees, a broad fit (a division-wide concept, a sibling or broader notice
-//     code) counts half, so that one skill mapped to division 45 does not bring every
-//     construction notice.
+//     sector agrees, a broad fit (a division-wide concept, a group merely inferred from
+//     several skills, a sibling or broader notice code) counts half, so that skills
+//     mapped to division 45 do not bring every construction notice.
 //   - An empty profile matches nothing: missing data is never agreement.
 //   - Score and Monitor.Match give identical scores for the same pair: they run one
 //     scoring function, and the Monitor skips only profiles it can prove fall short.

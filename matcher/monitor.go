@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -35,6 +36,7 @@ type Monitor struct {
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	bounds       cpvBounds
+	hot          []hotProfile // by member: what bound reads, packed
 	nScored      atomic.Int64 // profiles fully scored, for benchmarks
 }
 
@@ -44,7 +46,7 @@ func (mon *Monitor) scanned() int64 { return mon.nScored.Load() }
 // kept, not copied: do not change it while the Monitor is in use.
 func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	mon := &Monitor{
-		s: s, members: members, profiles: make([]*profile, len(members)),
+		s: s, members: members, profiles: make([]*profile, len(members)), hot: make([]hotProfile, len(members)),
 		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
 		skillAnc: map[string][]int32{}, memberAnc: map[string][]int32{},
 		clusterMem: make([][]int32, len(s.clusters)), sectorMem: make([][]int32, len(s.sectors)),
@@ -106,6 +108,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 				}
 			}
 		}
+		mon.hot[i] = mon.pack(p)
 		for _, ci := range p.clusters {
 			mon.clusterMem[ci] = append(mon.clusterMem[ci], int32(i))
 		}
@@ -160,10 +163,10 @@ func boundsOf(r passerelle.Rules) cpvBounds {
 	return b
 }
 
-// loneWeight is the most a concept can give alone: its weight, halved (loneBroadCPV)
-// when it is broader than a group, since then even a code under it is a broad fit.
+// loneWeight is the most a concept can give alone: its weight, at loneBroadCPV when it
+// is broader than a group or rolled up, since then even a code under it is a broad fit.
 func loneWeight(c concept) float64 {
-	if len(c.prefix) < 3 {
+	if len(c.prefix) < 3 || c.rolled {
 		return c.weight * loneBroadCPV
 	}
 	return c.weight
@@ -183,25 +186,29 @@ func (b cpvBounds) key(c concept) (string, bool) {
 // worker holds one goroutine's scratch space.
 type worker struct {
 	mm      *memo
-	mstamp  []uint32 // member → epoch when already a candidate
-	sstamp  []uint32 // skill → epoch when its words were already looked at
-	cstamp  []uint32 // skill → epoch when its members were already added by CPV
+	mstamp  []uint32  // member → epoch when already a candidate
+	text    []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
+	sstamp  []uint32  // skill → epoch when its words were already looked at
+	cstamp  []uint32  // skill → epoch when its members were already added by CPV
 	epoch   uint32
 	cands   []int32
+	kept    []keptMatch
 	scanned int
 }
 
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
 	mm.arena = make([]passerelle.Contribution, 0, 4096)
-	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
+	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), text: make([]float64, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
 }
 
 // Match streams ops through the index and returns the kept matches (the ones Score would
 // keep, with the same scores and explanations), ordered by opportunity then member as
 // given. It stops early when ctx is done.
 func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now time.Time) ([]passerelle.Match, error) {
-	results := make([][]passerelle.Match, len(ops))
+	// Kept matches stay compact (member, score, evidence) until their number is known;
+	// then they are written once into the slice returned, without growing or copying it.
+	results := make([][]keptMatch, len(ops))
 	w := runtime.GOMAXPROCS(0)
 	if w > len(ops) {
 		w = len(ops)
@@ -236,18 +243,32 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, r := range results {
-		n += len(r)
+	offs := make([]int, len(ops)+1)
+	for j, r := range results {
+		offs[j+1] = offs[j] + len(r)
 	}
-	out := make([]passerelle.Match, 0, n)
-	for _, r := range results {
-		out = append(out, r...)
+	out := make([]passerelle.Match, offs[len(ops)])
+	// Each worker fills the matches of a contiguous run of notices.
+	per := (len(ops) + w - 1) / max(w, 1)
+	for k := 0; k < w; k++ {
+		lo, hi := k*per, min((k+1)*per, len(ops))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := lo; j < hi; j++ {
+				dst := out[offs[j]:offs[j+1]]
+				for x, km := range results[j] {
+					dst[x] = mon.s.toMatch(mon.profiles[km.member].m, &ops[j], km.r)
+				}
+				results[j] = nil
+			}
+		}()
 	}
+	wg.Wait()
 	return out, nil
 }
 
-func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Time) []passerelle.Match {
+func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Time) []keptMatch {
 	s := mon.s
 	d := s.analyzeDoc(o)
 	s.prepare(d, now)
@@ -260,6 +281,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	addMember := func(i int32) {
 		if wk.mstamp[i] != wk.epoch {
 			wk.mstamp[i] = wk.epoch
+			wk.text[i] = 0
 			wk.cands = append(wk.cands, i)
 		}
 	}
@@ -268,11 +290,13 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			return
 		}
 		wk.sstamp[id] = wk.epoch
-		if s.skill(mon.phrases[id], d, wk.mm).text.score <= 0 {
+		x := s.skill(mon.phrases[id], d, wk.mm).text.score
+		if x <= 0 {
 			return
 		}
 		for _, i := range mon.skillMembers[id] {
 			addMember(i)
+			wk.text[i] += x
 		}
 	}
 	for _, f := range d.fields {
@@ -330,18 +354,168 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		}
 	}
 	sortInt32(wk.cands)
-	var out []passerelle.Match
+	// Numbers first, for every candidate the bound cannot rule out; evidence only for the
+	// matches kept.
+	kept := wk.kept[:0]
 	for _, i := range wk.cands {
-		p := mon.profiles[i]
-		wk.scanned++
-		r := s.score(p, d, now, false, false, wk.mm)
-		if !s.kept(p, r) {
+		// minScore went through float32: 0.01 below it is safely below the true one.
+		if mon.bound(i, d, wk.text[i]) < float64(mon.hot[i].minScore)-0.01 {
 			continue
 		}
-		r = s.score(p, d, now, false, true, wk.mm)
-		out = append(out, s.toMatch(p.m, o, r))
+		p := mon.profiles[i]
+		wk.scanned++
+		r := s.numbers(p, d, false, wk.mm)
+		if s.kept(p, r) {
+			r.contrib = s.explainLast(p, d, wk.mm)
+			kept = append(kept, keptMatch{i, r})
+		}
 	}
+	wk.kept = kept
+	if len(kept) == 0 {
+		return nil
+	}
+	out := append([]keptMatch(nil), kept...)
+	clear(kept) // the worker's scratch must not hold the evidence alive
 	return out
 }
 
+// keptMatch is a kept match before it becomes a passerelle.Match.
+type keptMatch struct {
+	member int32
+	r      scored
+}
+
 func sortInt32(a []int32) { slices.Sort(a) }
+
+// hotProfile is what bound needs of a profile, packed in one cache line so that skipping
+// a candidate does not fetch the profile itself (100,000 profiles do not fit in a cache).
+type hotProfile struct {
+	minScore  float32
+	practical float32 // region and budget points at best (the member declared them)
+	wildW     float32 // heaviest concept of no division
+	clusters  uint32  // bit i: Scorer.clusters[i]
+	sectors   uint32
+	slow      bool // more bundles or divisions than fit here: bound reads the profile
+	nDiv      uint8
+	div       [hotDivs]uint8
+	w         [hotDivs]float32 // heaviest concept in div[k]
+}
+
+const hotDivs = 5
+
+func (mon *Monitor) pack(p *profile) hotProfile {
+	w := &mon.s.rules.Weights
+	h := hotProfile{minScore: float32(p.minScore), wildW: float32(p.wildW)}
+	if len(p.regions) > 0 {
+		h.practical += float32(w.Region)
+	}
+	if p.budget != nil {
+		h.practical += float32(w.Budget)
+	}
+	for _, ci := range p.clusters {
+		if ci >= 32 {
+			h.slow = true
+		} else {
+			h.clusters |= 1 << ci
+		}
+	}
+	for _, si := range p.sectors {
+		if si >= 32 {
+			h.slow = true
+		} else {
+			h.sectors |= 1 << si
+		}
+	}
+	// bound allows for the rounding of 48 contributions: 41 skills and 7 other signals.
+	if len(p.divW) > hotDivs || len(p.skills) > 41 {
+		h.slow = true
+	}
+	for _, dw := range p.divW {
+		if int(h.nDiv) < hotDivs {
+			h.div[h.nDiv], h.w[h.nDiv] = uint8(dw.div), float32(dw.w)
+			h.nDiv++
+		}
+	}
+	return h
+}
+
+// bound is an upper bound of the score of member i on notice d, cheap enough to skip most
+// candidates that fall short without scoring them: text is the sum of the text scores of
+// its skills in d (the Monitor has matched every skill with a key in d; the score counts
+// each wording once, so it may sum less); the CPV fit is at most its heaviest concept in
+// a division of d's codes; cluster and sector are exact; the practical signals at their
+// best for the member; plus what rounding each contribution to 0.1 can add. Weights are
+// rounded up to float32, which only loosens the bound.
+func (mon *Monitor) bound(i int32, d *doc, text float64) float64 {
+	h := &mon.hot[i]
+	if h.slow {
+		return mon.slowBound(mon.profiles[i], d, text)
+	}
+	w := &mon.s.rules.Weights
+	ub := 0.0
+	if text > 0 {
+		ub += w.Text * (1 - math.Exp(-text/textSaturation))
+	}
+	if len(d.cpv) > 0 {
+		best := float64(h.wildW)
+		for k := 0; k < int(h.nDiv); k++ {
+			if x := float64(h.w[k]); x > best && d.divs.has(int(h.div[k])) {
+				best = x
+			}
+		}
+		ub += w.CPV * best
+	}
+	cl := 0.0
+	for m := h.clusters; m != 0; m &= m - 1 {
+		cl = math.Max(cl, d.clusters[bits.TrailingZeros32(m)].strength)
+	}
+	ub += w.Cluster * cl
+	se := 0.0
+	for m := h.sectors; m != 0; m &= m - 1 {
+		se = math.Max(se, d.sectors[bits.TrailingZeros32(m)].strength)
+	}
+	ub += w.Sector * se
+	if ub <= 0 {
+		return 0 // no topical evidence: never kept
+	}
+	return ub + d.deadlinePts + d.freshPts + float64(h.practical) + 0.05*48
+}
+
+// slowBound is bound read from the profile itself.
+func (mon *Monitor) slowBound(p *profile, d *doc, text float64) float64 {
+	w := &mon.s.rules.Weights
+	ub := 0.0
+	if text > 0 {
+		ub += w.Text * (1 - math.Exp(-text/textSaturation))
+	}
+	if len(d.cpv) > 0 {
+		best := p.wildW
+		for _, dw := range p.divW {
+			if dw.w > best && d.divs.has(dw.div) {
+				best = dw.w
+			}
+		}
+		ub += w.CPV * best
+	}
+	cl := 0.0
+	for _, ci := range p.clusters {
+		cl = math.Max(cl, d.clusters[ci].strength)
+	}
+	ub += w.Cluster * cl
+	se := 0.0
+	for _, si := range p.sectors {
+		se = math.Max(se, d.sectors[si].strength)
+	}
+	ub += w.Sector * se
+	if ub <= 0 {
+		return 0
+	}
+	ub += d.deadlinePts + d.freshPts
+	if len(p.regions) > 0 {
+		ub += w.Region
+	}
+	if p.budget != nil {
+		ub += w.Budget
+	}
+	return ub + 0.05*float64(len(p.skills)+8)
+}

@@ -163,6 +163,17 @@ type profile struct {
 	regions  []string
 	budget   *passerelle.Budget
 	minScore float64
+	// For the Monitor's upper bound: the heaviest concept (skills' and the profile's) in
+	// each CPV division, and among concepts of no division (one-digit prefixes).
+	divW  []divWeight
+	wildW float64
+	divs  divSet // divisions of concepts (declared, rolled up), all if one has none
+}
+
+// divWeight is the heaviest concept weight of a profile in one CPV division.
+type divWeight struct {
+	div int
+	w   float64
 }
 
 func (s *Scorer) compile(m *passerelle.Member) *profile {
@@ -202,6 +213,31 @@ func (s *Scorer) compile(m *passerelle.Member) *profile {
 			if b.name == c {
 				p.sectors = append(p.sectors, i)
 			}
+		}
+	}
+	note := func(c concept) {
+		if c.div < 0 {
+			p.wildW = math.Max(p.wildW, c.weight)
+			return
+		}
+		for i := range p.divW {
+			if p.divW[i].div == c.div {
+				p.divW[i].w = math.Max(p.divW[i].w, c.weight)
+				return
+			}
+		}
+		p.divW = append(p.divW, divWeight{c.div, c.weight})
+	}
+	for _, c := range p.concepts {
+		note(c)
+		if c.div < 0 {
+			p.divs = divSet{^uint64(0), ^uint64(0)}
+		}
+		p.divs.add(c.div)
+	}
+	for _, sk := range p.skills {
+		for _, c := range sk.concepts {
+			note(c)
 		}
 	}
 	return p
@@ -244,7 +280,7 @@ func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
 				continue
 			}
 			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
-				why: fmt.Sprintf("%d skills", len(a.skills)), div: division(k)})
+				why: fmt.Sprintf("%d skills", len(a.skills)), div: division(k), rolled: true})
 		}
 	}
 	return out
@@ -428,7 +464,12 @@ type memo struct {
 	stamp []uint32
 	epoch uint32
 	m     []phraseMemo
-	pts   []float64 // scratch: points of the current score
+	// What the last numbers call found, for explainLast.
+	parts    []part
+	scale    float64 // 0: topical (unrounded)
+	cpvBest  cpvFit
+	cpvFrom  int // skill index, or -1 for the profile's own concepts
+	cpvAlone bool
 	// arena, when set, is where explanations are carved from (one allocation for many
 	// matches in the batch).
 	arena []passerelle.Contribution
@@ -510,16 +551,19 @@ func (s *Scorer) exclusion(x *phrase, d *doc, mm *memo) string {
 }
 
 // loneBroadCPV is what a broad CPV fit is worth when it is the only topical evidence: no
-// skill in the notice's words, no cluster, no sector. Broad is a division-wide concept or a
+// skill in the notice's words, no cluster, no sector. Broad is a division-wide concept, a
+// concept merely inferred from several skills converging on a group (rolled up), or a
 // notice code that is not under the concept (a sibling, or a broader code). Measured on
-// the dev set with the default rules, such matches were relevant 2 to 23 times in 100
-// against 45 to 96 for a notice code under a concept of group depth or more: a member
-// whose one skill maps to division 45 must not get every construction notice.
+// the dev set with the default rules, such lone matches were relevant 2 to 25 times in
+// 100, against 45 to 96 for a notice code under a group or narrower concept named by the
+// member or by one skill: a member whose skills map to division 45 must not get every
+// construction notice.
 const loneBroadCPV = 0.5
 
-// specificFit: the notice code is under the concept, and the concept is at least a group.
+// specificFit: the notice code is under the concept, and the concept is at least a group
+// named by the member or by one of its skills.
 func specificFit(code string, c *concept) bool {
-	return len(c.prefix) >= 3 && strings.HasPrefix(code, c.prefix)
+	return len(c.prefix) >= 3 && !c.rolled && strings.HasPrefix(code, c.prefix)
 }
 
 // bestConcept is the best fit between concepts and the notice's codes (main code first,
@@ -563,12 +607,46 @@ type scored struct {
 	contrib []passerelle.Contribution
 }
 
+// Signals of a part, in the order a score adds them.
+const (
+	sigText uint8 = iota
+	sigCPV
+	sigCluster
+	sigSector
+	sigDeadline
+	sigFreshness
+	sigRegion
+	sigBudget
+)
+
+var signalNames = [...]string{"text", "cpv", "cluster", "sector", "deadline", "freshness", "region", "budget"}
+
+// part is one contribution as numbers: which signal, whose (the skill for text, the
+// bundle for cluster and sector), how many points before rounding.
+type part struct {
+	sig uint8
+	who int32
+	x   float64
+}
+
 // score is the one scoring function both paths (Score and the Monitor) run. With explain
-// false it computes the same numbers without building the evidence.
+// false it computes the same numbers without building the evidence; explainLast then
+// builds it from what the last call left in mm.
 func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
+	out := s.numbers(p, d, topicalOnly, mm)
+	if explain && out.veto == "" {
+		out.contrib = s.explainLast(p, d, mm)
+	}
+	return out
+}
+
+// numbers computes the score of p on d without any evidence text. The parts it found stay
+// in mm (parts, the CPV fit), for explainLast.
+func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored {
 	var out scored
 	veto := func(why string) scored { return scored{veto: why} }
 	o, r := d.o, &s.rules
+	mm.parts = mm.parts[:0]
 	if p.empty {
 		return veto("empty profile: nothing declared to match on")
 	}
@@ -601,39 +679,22 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 			}
 		}
 	}
-	pts := mm.pts[:0]
-	if explain {
-		// The most contributions a profile can get: one per skill and one per other signal.
-		n := len(p.skills) + 8
-		if len(mm.arena)+n > cap(mm.arena) {
-			if mm.arena != nil {
-				mm.arena = make([]passerelle.Contribution, 0, 4096)
-			}
-		}
-		if mm.arena != nil {
-			l := len(mm.arena)
-			out.contrib = mm.arena[l : l : l+n]
-		} else {
-			out.contrib = make([]passerelle.Contribution, 0, n)
+	parts := mm.parts
+	add := func(sig uint8, who int, x float64) {
+		if x > 0 {
+			parts = append(parts, part{sig, int32(who), x})
 		}
 	}
-	add := func(signal, evidence string, x float64) {
-		if x <= 0 {
-			return
-		}
-		pts = append(pts, x)
-		if explain {
-			out.contrib = append(out.contrib, passerelle.Contribution{Signal: signal, Evidence: evidence, Points: x})
-		}
-	}
-	// Text: each skill's best match, saturated together.
-	textSum := 0.0
+	// Text: each skill's best match, saturated together. Two skills found through the
+	// same wording (a skill and its synonym) are one piece of evidence, counted once.
+	textSum, nText := 0.0, 0
 	if r.Weights.Text > 0 {
-		// Two skills found through the same wording (a skill and its synonym) are one
-		// piece of evidence, counted once.
 		for i, sk := range p.skills {
-			if x := s.skill(sk, d, mm).text.score; x > 0 && !s.sameWording(p, i, d, mm) {
-				textSum += x
+			if x := s.skill(sk, d, mm).text.score; x > 0 {
+				nText++
+				if nText == 1 || !s.sameWording(p, i, d, mm) {
+					textSum += x
+				}
 			}
 		}
 	}
@@ -654,120 +715,153 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 	}
 	if textSum > 0 {
 		total := r.Weights.Text * (1 - math.Exp(-textSum/textSaturation))
+		k := 0
 		for i, sk := range p.skills {
-			e := s.skill(sk, d, mm)
-			if e.text.score <= 0 || s.sameWording(p, i, d, mm) {
+			x := s.skill(sk, d, mm).text.score
+			if x <= 0 {
 				continue
 			}
-			ev := ""
-			if explain {
-				if e.flags&hasTextEv == 0 {
-					e.textEv = s.skillEvidence(sk, d, e.text)
-					e.flags |= hasTextEv
-				}
-				ev = e.textEv
+			if k++; k > 1 && s.sameWording(p, i, d, mm) {
+				continue
 			}
-			add("text", ev, total*e.text.score/textSum)
+			add(sigText, i, total*x/textSum)
 		}
 	}
 	// CPV: the best fit between the notice's codes (main code first) and the profile's;
 	// alone (nothing else in the notice agrees), a broad fit counts less.
+	mm.cpvFrom, mm.cpvBest = -1, cpvFit{i: -1, c: -1}
 	if r.Weights.CPV > 0 && len(d.cpv) > 0 {
 		alone := textSum <= 0 && cluster < 0 && sector < 0
-		pick := func(e *phraseMemo) cpvFit {
-			if alone {
-				return e.lone
-			}
-			return e.cpv
-		}
 		best, from := cpvFit{i: -1, c: -1}, -1
 		for i, sk := range p.skills {
-			if f := pick(s.skillCPV(sk, d, mm)); f.v > best.v {
+			e := s.skillCPV(sk, d, mm)
+			f := e.cpv
+			if alone {
+				f = e.lone
+			}
+			if f.v > best.v {
 				best, from = f, i
 			}
 		}
-		pf, pl := bestConcept(p.concepts, d)
-		if alone {
-			pf = pl
-		}
-		if pf.v > best.v {
-			best, from = pf, -1
+		if len(p.concepts) > 0 && p.divs.meets(d.divs) {
+			pf, pl := bestConcept(p.concepts, d)
+			if alone {
+				pf = pl
+			}
+			if pf.v > best.v {
+				best, from = pf, -1
+			}
 		}
 		if best.v > 0 {
-			ev := ""
-			if explain {
-				if from >= 0 {
-					sk := p.skills[from]
-					e := s.skillCPV(sk, d, mm)
-					k, flag := 0, hasCPVEv
-					if alone {
-						k, flag = 1, hasLoneEv
-					}
-					if e.flags&flag == 0 {
-						e.cpvEv[k] = s.cpvEvidence(d, best, &sk.concepts[best.c], alone)
-						e.flags |= flag
-					}
-					ev = e.cpvEv[k]
-				} else {
-					ev = s.cpvEvidence(d, best, &p.concepts[best.c], alone)
-				}
-			}
-			add("cpv", ev, r.Weights.CPV*best.v)
+			mm.cpvBest, mm.cpvFrom, mm.cpvAlone = best, from, alone
+			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
 	}
 	if cluster >= 0 {
-		add("cluster", d.clusters[cluster].why, r.Weights.Cluster*d.clusters[cluster].strength)
+		add(sigCluster, cluster, r.Weights.Cluster*d.clusters[cluster].strength)
 	}
 	if sector >= 0 {
-		add("sector", d.sectors[sector].why, r.Weights.Sector*d.sectors[sector].strength)
+		add(sigSector, sector, r.Weights.Sector*d.sectors[sector].strength)
 	}
-	for _, x := range pts {
-		out.topical += x
+	for _, pt := range parts {
+		out.topical += pt.x
 	}
 	if topicalOnly || out.topical <= 0 {
 		out.score = out.topical
-		mm.pts = pts
+		mm.parts, mm.scale = parts, 0
 		return out
 	}
 	// Practical signals order what fits; they never make a match on their own.
-	add("deadline", d.deadlineEv, d.deadlinePts)
-	add("freshness", d.freshEv, d.freshPts)
-	if len(p.regions) > 0 && r.Weights.Region > 0 {
-		if ev := regionHit(p.regions, o, explain); ev != "" {
-			add("region", ev, r.Weights.Region)
-		}
+	add(sigDeadline, -1, d.deadlinePts)
+	add(sigFreshness, -1, d.freshPts)
+	if len(p.regions) > 0 && r.Weights.Region > 0 && regionHit(p.regions, o, false) != "" {
+		add(sigRegion, -1, r.Weights.Region)
 	}
 	if p.budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && budgetVeto(p.budget, o.Value) == "" {
-		ev := ""
-		if explain {
-			ev = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
-		}
-		add("budget", ev, r.Weights.Budget)
+		add(sigBudget, -1, r.Weights.Budget)
 	}
 	// Round each contribution to 0.1 and let the score be their sum, capped at 100 by
 	// scaling every contribution alike.
 	raw := 0.0
-	for _, x := range pts {
-		raw += x
+	for _, pt := range parts {
+		raw += pt.x
 	}
 	scale := 1.0
 	if raw > 100 {
 		scale = 100 / raw
 	}
 	tenths := 0
-	for i, x := range pts {
-		t := int(math.Round(x * scale * 10))
-		if explain {
-			out.contrib[i].Points = float64(t) / 10
-		}
-		tenths += t
+	for _, pt := range parts {
+		tenths += int(math.Round(pt.x * scale * 10))
 	}
 	out.score = float64(tenths) / 10
-	mm.pts = pts
-	if explain && mm.arena != nil {
-		mm.arena = mm.arena[:len(mm.arena)+len(out.contrib)]
-	}
+	mm.parts, mm.scale = parts, scale
 	return out
+}
+
+// explainLast writes the evidence of the parts the last numbers call found: one
+// contribution each, rounded as the score was (unrounded for a topical score).
+func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribution {
+	n := len(mm.parts)
+	var cs []passerelle.Contribution
+	if mm.arena != nil {
+		if len(mm.arena)+n > cap(mm.arena) {
+			mm.arena = make([]passerelle.Contribution, 0, max(4096, n))
+		}
+		l := len(mm.arena)
+		cs = mm.arena[l : l+n : l+n]
+		mm.arena = mm.arena[:l+n]
+	} else {
+		cs = make([]passerelle.Contribution, n)
+	}
+	o := d.o
+	for k, pt := range mm.parts {
+		c := &cs[k]
+		c.Signal = signalNames[pt.sig]
+		c.Points = pt.x
+		if mm.scale > 0 {
+			c.Points = float64(int(math.Round(pt.x*mm.scale*10))) / 10
+		}
+		switch pt.sig {
+		case sigText:
+			sk := p.skills[pt.who]
+			e := s.skill(sk, d, mm)
+			if e.flags&hasTextEv == 0 {
+				e.textEv = s.skillEvidence(sk, d, e.text)
+				e.flags |= hasTextEv
+			}
+			c.Evidence = e.textEv
+		case sigCPV:
+			if pt.who >= 0 {
+				sk := p.skills[pt.who]
+				e := s.skillCPV(sk, d, mm)
+				k, flag := 0, hasCPVEv
+				if mm.cpvAlone {
+					k, flag = 1, hasLoneEv
+				}
+				if e.flags&flag == 0 {
+					e.cpvEv[k] = s.cpvEvidence(d, mm.cpvBest, &sk.concepts[mm.cpvBest.c], mm.cpvAlone)
+					e.flags |= flag
+				}
+				c.Evidence = e.cpvEv[k]
+			} else {
+				c.Evidence = s.cpvEvidence(d, mm.cpvBest, &p.concepts[mm.cpvBest.c], mm.cpvAlone)
+			}
+		case sigCluster:
+			c.Evidence = d.clusters[pt.who].why
+		case sigSector:
+			c.Evidence = d.sectors[pt.who].why
+		case sigDeadline:
+			c.Evidence = d.deadlineEv
+		case sigFreshness:
+			c.Evidence = d.freshEv
+		case sigRegion:
+			c.Evidence = regionHit(p.regions, o, true)
+		case sigBudget:
+			c.Evidence = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
+		}
+	}
+	return cs
 }
 
 // sameWording reports whether an earlier skill of p matched the notice through the same
@@ -1115,6 +1209,8 @@ func (s *divSet) add(d int) {
 }
 
 func (s divSet) has(d int) bool { return s[d/64]&(1<<(d%64)) != 0 }
+
+func (s divSet) meets(t divSet) bool { return s[0]&t[0] != 0 || s[1]&t[1] != 0 }
 
 // division returns the first two digits of a code or prefix, or -1 when it has fewer.
 func division(code string) int {
