@@ -47,6 +47,7 @@ func BenchmarkMonitor(b *testing.B) {
 	b.ReportMetric(heap, "MiB-index")
 	b.ReportMetric(float64(kept), "matches")
 	b.ReportMetric(float64(mon.scanned())/float64(b.N), "scored")
+	b.ReportMetric(float64(mon.candidates())/float64(b.N), "retrieved")
 }
 
 // cpuSeconds is the process's user+system CPU time.

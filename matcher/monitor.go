@@ -38,9 +38,12 @@ type Monitor struct {
 	bounds       cpvBounds
 	hot          []hotProfile // by member: what bound reads, packed
 	nScored      atomic.Int64 // profiles fully scored, for benchmarks
+	nCands       atomic.Int64 // profiles retrieved (bounded, maybe scored), for benchmarks
 }
 
 func (mon *Monitor) scanned() int64 { return mon.nScored.Load() }
+
+func (mon *Monitor) candidates() int64 { return mon.nCands.Load() }
 
 // NewMonitor indexes the premium, non-empty profiles among members. The members slice is
 // kept, not copied: do not change it while the Monitor is in use.
@@ -185,15 +188,16 @@ func (b cpvBounds) key(c concept) (string, bool) {
 
 // worker holds one goroutine's scratch space.
 type worker struct {
-	mm      *memo
-	mstamp  []uint32  // member → epoch when already a candidate
-	text    []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
-	sstamp  []uint32  // skill → epoch when its words were already looked at
-	cstamp  []uint32  // skill → epoch when its members were already added by CPV
-	epoch   uint32
-	cands   []int32
-	kept    []keptMatch
-	scanned int
+	mm        *memo
+	mstamp    []uint32  // member → epoch when already a candidate
+	text      []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
+	sstamp    []uint32  // skill → epoch when its words were already looked at
+	cstamp    []uint32  // skill → epoch when its members were already added by CPV
+	epoch     uint32
+	cands     []int32
+	kept      []keptMatch
+	scanned   int
+	retrieved int
 }
 
 func (mon *Monitor) newWorker() *worker {
@@ -221,7 +225,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 		go func() {
 			defer wg.Done()
 			wk := mon.newWorker()
-			defer func() { mon.nScored.Add(int64(wk.scanned)) }()
+			defer func() { mon.nScored.Add(int64(wk.scanned)); mon.nCands.Add(int64(wk.retrieved)) }()
 			for {
 				if ctx.Err() != nil {
 					return
@@ -258,7 +262,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 			for j := lo; j < hi; j++ {
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
-					dst[x] = mon.s.toMatch(mon.profiles[km.member].m, &ops[j], km.r)
+					dst[x] = mon.s.toMatch(km.member, ops[j].ID, km.r)
 				}
 				results[j] = nil
 			}
@@ -354,6 +358,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		}
 	}
 	sortInt32(wk.cands)
+	wk.retrieved += len(wk.cands)
 	// Numbers first, for every candidate the bound cannot rule out; evidence only for the
 	// matches kept.
 	kept := wk.kept[:0]
@@ -367,7 +372,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		r := s.numbers(p, d, false, wk.mm)
 		if s.kept(p, r) {
 			r.contrib = s.explainLast(p, d, wk.mm)
-			kept = append(kept, keptMatch{i, r})
+			kept = append(kept, keptMatch{p.m.ID, r})
 		}
 	}
 	wk.kept = kept
@@ -381,7 +386,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 
 // keptMatch is a kept match before it becomes a passerelle.Match.
 type keptMatch struct {
-	member int32
+	member string // id
 	r      scored
 }
 

@@ -1064,10 +1064,10 @@ func (s *Scorer) kept(p *profile, r scored) bool {
 	return r.veto == "" && r.topical > 0 && r.score >= p.minScore
 }
 
-func (s *Scorer) toMatch(m *passerelle.Member, o *passerelle.Opportunity, r scored) passerelle.Match {
+func (s *Scorer) toMatch(member, opportunity string, r scored) passerelle.Match {
 	return passerelle.Match{
-		Member:       m.ID,
-		Opportunity:  o.ID,
+		Member:       member,
+		Opportunity:  opportunity,
 		Score:        r.score,
 		Explanation:  passerelle.Explanation{Contributions: r.contrib, Veto: r.veto},
 		RulesVersion: s.rules.Version,
@@ -1090,7 +1090,7 @@ func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time
 	if r.contrib == nil {
 		r.contrib = []passerelle.Contribution{}
 	}
-	return s.toMatch(m, o, r), s.kept(p, r)
+	return s.toMatch(m.ID, o.ID, r), s.kept(p, r)
 }
 
 // Topical scores topical fit only — text, CPV, cluster, sector — ignoring status,
