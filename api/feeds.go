@@ -22,13 +22,8 @@ type feedLinks struct {
 // them is the only credential a feed reader has: treat the URLs as secrets.
 func (s *Server) memberFeeds(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
-	m, err := s.store.Member(r.Context(), id)
-	if err != nil {
+	if _, err := s.premiumMember(r, id, "Feeds"); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if m.Tier != passerelle.TierPremium {
-		s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Feeds are a premium feature: member %q is on the basic tier", id))
 		return
 	}
 	tok, err := s.store.FeedToken(r.Context(), id)
@@ -78,18 +73,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, contentType string
 		s.writeError(w, r, err)
 		return
 	}
-	ids := make([]string, len(page.Matches))
-	for i, mt := range page.Matches {
-		ids[i] = mt.Opportunity
-	}
-	ops, err := s.store.Opportunities(r.Context(), ids)
+	byID, err := s.opportunitiesOf(r.Context(), page.Matches)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	byID := make(map[string]passerelle.Opportunity, len(ops))
-	for _, o := range ops {
-		byID[o.ID] = o
 	}
 	items := make([]notify.Item, 0, len(page.Matches))
 	for _, mt := range page.Matches {

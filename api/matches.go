@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"github.com/passerelle/passerelle/store"
 	"net/http"
 	"strconv"
@@ -21,13 +22,8 @@ type matchView struct {
 
 func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
-	m, err := s.store.Member(r.Context(), id)
-	if err != nil {
+	if _, err := s.premiumMember(r, id, "Matches"); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if m.Tier != passerelle.TierPremium {
-		s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Matches are a premium feature: member %q is on the basic tier", id))
 		return
 	}
 	limit, _, err := page(r)
@@ -57,18 +53,10 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := list[passerelle.Match]{Items: res.Matches, Total: res.Total, NextCursor: res.Next}
-	ids := make([]string, len(pg.Items))
-	for i, mt := range pg.Items {
-		ids[i] = mt.Opportunity
-	}
-	ops, err := s.store.Opportunities(r.Context(), ids)
+	byID, err := s.opportunitiesOf(r.Context(), pg.Items)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	byID := make(map[string]passerelle.Opportunity, len(ops))
-	for _, o := range ops {
-		byID[o.ID] = o
 	}
 	out := list[matchView]{Items: make([]matchView, 0, len(pg.Items)), Total: pg.Total, NextCursor: pg.NextCursor}
 	for _, mt := range pg.Items {
@@ -121,4 +109,34 @@ func (s *Server) feedbackCounts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
+}
+
+// premiumMember loads a member that must be premium for what it asks (matches, feeds).
+func (s *Server) premiumMember(r *http.Request, id, what string) (passerelle.Member, error) {
+	m, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		return m, err
+	}
+	if m.Tier != passerelle.TierPremium {
+		return m, passerelle.Errorf(passerelle.EFORBIDDEN, "%s are a premium feature: member %q is on the basic tier", what, id)
+	}
+	return m, nil
+}
+
+// opportunitiesOf loads the opportunities of matches, by id. A match whose opportunity is
+// gone is simply absent from the map.
+func (s *Server) opportunitiesOf(ctx context.Context, ms []passerelle.Match) (map[string]passerelle.Opportunity, error) {
+	ids := make([]string, len(ms))
+	for i, mt := range ms {
+		ids[i] = mt.Opportunity
+	}
+	ops, err := s.store.Opportunities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]passerelle.Opportunity, len(ops))
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
+	return byID, nil
 }
