@@ -59,12 +59,15 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	}
 	mon.bounds = boundsOf(s.rules)
 	indexedSkill := map[int]bool{}
+	slab := make([]profile, len(members))
 	for i := range members {
 		m := &members[i]
 		if m.Tier != passerelle.TierPremium || m.EmptyProfile() {
 			continue
 		}
-		p := s.compile(m)
+		// Profiles live side by side in member order, as candidates are scored.
+		slab[i] = *s.compile(m)
+		p := &slab[i]
 		mon.profiles[i] = p
 		for _, sk := range p.skills {
 			id := int32(sk.id)
@@ -294,7 +297,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			return
 		}
 		wk.sstamp[id] = wk.epoch
-		x := s.skill(mon.phrases[id], d, wk.mm).text.score
+		x := s.setSkill(mon.phrases[id], d, wk.mm).score
 		if x <= 0 {
 			return
 		}
@@ -369,10 +372,10 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		}
 		p := mon.profiles[i]
 		wk.scanned++
-		r := s.numbers(p, d, false, wk.mm)
+		r := s.numbers(p, d, false, false, wk.mm)
 		if s.kept(p, r) {
 			r.contrib = s.explainLast(p, d, wk.mm)
-			kept = append(kept, keptMatch{p.m.ID, r})
+			kept = append(kept, keptMatch{p.id, r})
 		}
 	}
 	wk.kept = kept

@@ -161,6 +161,8 @@ type profile struct {
 	// Copies of the member fields the hot path reads, so that scoring a candidate touches
 	// its compact profile and not the larger Member.
 	regions  []string
+	regUp    []string // regions trimmed, upper-cased, without empty ones
+	id       string
 	budget   *passerelle.Budget
 	minScore float64
 	// For the Monitor's upper bound: the heaviest concept (skills' and the profile's) in
@@ -176,9 +178,27 @@ type divWeight struct {
 	w   float64
 }
 
+// maxPhrase is the highest id among the phrases p scores with, -1 if none: a memo for p
+// alone needs no more entries, however many phrases the scorer holds.
+func (p *profile) maxPhrase() int {
+	n := -1
+	for _, sk := range p.skills {
+		n = max(n, sk.id)
+	}
+	for _, x := range p.excludes {
+		n = max(n, x.id)
+	}
+	return n
+}
+
 func (s *Scorer) compile(m *passerelle.Member) *profile {
 	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium,
-		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore)}
+		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore), id: m.ID}
+	for _, r := range m.Regions {
+		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
+			p.regUp = append(p.regUp, r)
+		}
+	}
 	seen := map[string]bool{}
 	for _, sk := range m.Skills {
 		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
@@ -296,6 +316,7 @@ type doc struct {
 	clusters []signalHit
 	sectors  []signalHit
 	global   string // veto from a global exclusion, or ""
+	nutsUp   []string
 
 	// Set by prepare for one clock.
 	now          time.Time
@@ -335,6 +356,9 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		if t.Description != "" {
 			d.fields = append(d.fields, newField("description ("+code+")", false, tl, t.Description))
 		}
+	}
+	for _, n := range o.NUTS {
+		d.nutsUp = append(d.nutsUp, strings.ToUpper(n))
 	}
 	for _, c := range o.CPV {
 		if n := passerelle.NormalizeCPV(c); n != "" {
@@ -428,9 +452,8 @@ func (s *Scorer) excluded(x *phrase, d *doc) string {
 // skillHit is the best match of one skill in one notice.
 type skillHit struct {
 	score float64 // 0..1, field-weighted
-	field int
-	alt   int
-	h     hit
+	field int32
+	alt   int32
 }
 
 func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
@@ -450,7 +473,7 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 			}
 			sc := h.q * fw / s.maxField
 			if sc > best.score {
-				best = skillHit{score: sc, field: fi, alt: ai, h: h}
+				best = skillHit{score: sc, field: int32(fi), alt: int32(ai)}
 			}
 		}
 	}
@@ -458,12 +481,18 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 }
 
 // memo caches per-notice work shared by the profiles scored against one notice — each
-// skill's text match and CPV fit with their evidence, each exclusion's verdict — indexed
-// by phrase id. Reset it (a new epoch) for each notice.
+// skill's text match and CPV fit, their evidence, each exclusion's verdict — indexed by
+// phrase id. Reset it (a new epoch) for each notice. The numbers scoring reads (text, CPV)
+// are kept apart from the evidence, in small entries: 100,000 profiles hold hundreds of
+// thousands of phrases, and the numbers are read for every candidate.
 type memo struct {
-	stamp []uint32
-	epoch uint32
-	m     []phraseMemo
+	epoch  uint32
+	tstamp []uint32 // epoch of text[id]
+	text   []skillHit
+	cstamp []uint32 // epoch of cpv[id]
+	cpv    []cpvMemo
+	xstamp []uint32 // epoch of cold[id]
+	cold   []coldMemo
 	// What the last numbers call found, for explainLast.
 	parts    []part
 	scale    float64 // 0: topical (unrounded)
@@ -478,15 +507,18 @@ type memo struct {
 	keysDone bool
 }
 
-type phraseMemo struct {
-	flags uint8
-	text  skillHit
-	// cpv is the best fit of the phrase's concepts with the notice's codes; lone the best
-	// fit when nothing else corroborates it (broad fits discounted, see loneBroadCPV).
+// cpvMemo is the best fit of a phrase's concepts with the notice's codes (cpv), and the
+// best when nothing else corroborates it (lone: broad fits discounted, see loneBroadCPV).
+type cpvMemo struct {
 	cpv, lone cpvFit
-	textEv    string
-	cpvEv     [2]string // evidence of cpv and of lone
-	ex        string
+}
+
+// coldMemo is what only explanations and exclusions need.
+type coldMemo struct {
+	flags  uint8
+	textEv string
+	cpvEv  [2]string // evidence of cpv and of lone
+	ex     string
 }
 
 // cpvFit is a fit between a notice code (i, into doc.cpv) and a concept (c); v is 0 and
@@ -497,52 +529,62 @@ type cpvFit struct {
 }
 
 const (
-	hasText uint8 = 1 << iota
-	hasCPV
-	hasEx
+	hasEx uint8 = 1 << iota
 	hasTextEv
 	hasCPVEv
 	hasLoneEv
 )
 
 func newMemo(n int) *memo {
-	return &memo{stamp: make([]uint32, n), m: make([]phraseMemo, n), epoch: 1}
+	return &memo{epoch: 1,
+		tstamp: make([]uint32, n), text: make([]skillHit, n),
+		cstamp: make([]uint32, n), cpv: make([]cpvMemo, n),
+		xstamp: make([]uint32, n), cold: make([]coldMemo, n)}
 }
 
 func (mm *memo) reset() { mm.epoch++; mm.keysDone = false }
 
-func (mm *memo) get(id int) *phraseMemo {
-	if mm.stamp[id] != mm.epoch {
-		mm.stamp[id] = mm.epoch
-		mm.m[id] = phraseMemo{}
-	}
-	return &mm.m[id]
-}
+// noText is a skill without text match.
+var noText = skillHit{field: -1}
 
-func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) *phraseMemo {
-	e := mm.get(sk.id)
-	if e.flags&hasText == 0 {
+// skill is the text match of sk in d.
+func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) *skillHit {
+	if mm.tstamp[sk.id] != mm.epoch {
 		if mm.keysDone {
-			e.text = skillHit{field: -1}
-		} else {
-			e.text = s.matchSkill(sk, d)
+			return &noText
 		}
-		e.flags |= hasText
+		mm.tstamp[sk.id] = mm.epoch
+		mm.text[sk.id] = s.matchSkill(sk, d)
 	}
-	return e
+	return &mm.text[sk.id]
 }
 
-func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *phraseMemo {
-	e := mm.get(sk.id)
-	if e.flags&hasCPV == 0 {
+// setSkill records the text match of a skill (the Monitor matches skills by their keys).
+func (s *Scorer) setSkill(sk *phrase, d *doc, mm *memo) *skillHit {
+	mm.tstamp[sk.id] = mm.epoch
+	mm.text[sk.id] = s.matchSkill(sk, d)
+	return &mm.text[sk.id]
+}
+
+func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *cpvMemo {
+	if mm.cstamp[sk.id] != mm.epoch {
+		mm.cstamp[sk.id] = mm.epoch
+		e := &mm.cpv[sk.id]
 		e.cpv, e.lone = bestConcept(sk.concepts, d)
-		e.flags |= hasCPV
 	}
-	return e
+	return &mm.cpv[sk.id]
+}
+
+func (mm *memo) coldOf(id int) *coldMemo {
+	if mm.xstamp[id] != mm.epoch {
+		mm.xstamp[id] = mm.epoch
+		mm.cold[id] = coldMemo{}
+	}
+	return &mm.cold[id]
 }
 
 func (s *Scorer) exclusion(x *phrase, d *doc, mm *memo) string {
-	e := mm.get(x.id)
+	e := mm.coldOf(x.id)
 	if e.flags&hasEx == 0 {
 		e.ex = s.excluded(x, d)
 		e.flags |= hasEx
@@ -633,7 +675,7 @@ type part struct {
 // false it computes the same numbers without building the evidence; explainLast then
 // builds it from what the last call left in mm.
 func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
-	out := s.numbers(p, d, topicalOnly, mm)
+	out := s.numbers(p, d, topicalOnly, explain, mm)
 	if explain && out.veto == "" {
 		out.contrib = s.explainLast(p, d, mm)
 	}
@@ -641,10 +683,11 @@ func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain b
 }
 
 // numbers computes the score of p on d without any evidence text. The parts it found stay
-// in mm (parts, the CPV fit), for explainLast.
-func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored {
+// in mm (parts, the CPV fit), for explainLast. Without why, a veto is only marked
+// (vetoed), not explained.
+func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) scored {
 	var out scored
-	veto := func(why string) scored { return scored{veto: why} }
+	veto := func(v string) scored { return scored{veto: v} }
 	o, r := d.o, &s.rules
 	mm.parts = mm.parts[:0]
 	if p.empty {
@@ -669,14 +712,18 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored 
 			}
 		}
 		if len(p.regions) > 0 {
-			if v := regionVeto(p.regions, o); v != "" {
-				return veto(v)
+			if !regionIn(p.regUp, d) && (len(o.NUTS) > 0 || o.Country != "") {
+				if !why {
+					return veto(vetoed)
+				}
+				return veto(regionVeto(p.regions, o))
 			}
 		}
-		if p.budget != nil {
-			if v := budgetVeto(p.budget, o.Value); v != "" {
-				return veto(v)
+		if p.budget != nil && budgetOut(p.budget, o.Value) {
+			if !why {
+				return veto(vetoed)
 			}
+			return veto(budgetVeto(p.budget, o.Value))
 		}
 	}
 	parts := mm.parts
@@ -690,7 +737,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored 
 	textSum, nText := 0.0, 0
 	if r.Weights.Text > 0 {
 		for i, sk := range p.skills {
-			if x := s.skill(sk, d, mm).text.score; x > 0 {
+			if x := s.skill(sk, d, mm).score; x > 0 {
 				nText++
 				if nText == 1 || !s.sameWording(p, i, d, mm) {
 					textSum += x
@@ -717,7 +764,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored 
 		total := r.Weights.Text * (1 - math.Exp(-textSum/textSaturation))
 		k := 0
 		for i, sk := range p.skills {
-			x := s.skill(sk, d, mm).text.score
+			x := s.skill(sk, d, mm).score
 			if x <= 0 {
 				continue
 			}
@@ -774,10 +821,10 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly bool, mm *memo) scored 
 	// Practical signals order what fits; they never make a match on their own.
 	add(sigDeadline, -1, d.deadlinePts)
 	add(sigFreshness, -1, d.freshPts)
-	if len(p.regions) > 0 && r.Weights.Region > 0 && regionHit(p.regions, o, false) != "" {
+	if len(p.regions) > 0 && r.Weights.Region > 0 && regionIn(p.regUp, d) {
 		add(sigRegion, -1, r.Weights.Region)
 	}
-	if p.budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && budgetVeto(p.budget, o.Value) == "" {
+	if p.budget != nil && o.Value != nil && o.Value.Amount > 0 && r.Weights.Budget > 0 && budgetComparable(o.Value) && !budgetOut(p.budget, o.Value) {
 		add(sigBudget, -1, r.Weights.Budget)
 	}
 	// Round each contribution to 0.1 and let the score be their sum, capped at 100 by
@@ -825,16 +872,16 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 		switch pt.sig {
 		case sigText:
 			sk := p.skills[pt.who]
-			e := s.skill(sk, d, mm)
+			e := mm.coldOf(sk.id)
 			if e.flags&hasTextEv == 0 {
-				e.textEv = s.skillEvidence(sk, d, e.text)
+				e.textEv = s.skillEvidence(sk, d, *s.skill(sk, d, mm))
 				e.flags |= hasTextEv
 			}
 			c.Evidence = e.textEv
 		case sigCPV:
 			if pt.who >= 0 {
 				sk := p.skills[pt.who]
-				e := s.skillCPV(sk, d, mm)
+				e := mm.coldOf(sk.id)
 				k, flag := 0, hasCPVEv
 				if mm.cpvAlone {
 					k, flag = 1, hasLoneEv
@@ -868,10 +915,10 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 // wording as skill i.
 func (s *Scorer) sameWording(p *profile, i int, d *doc, mm *memo) bool {
 	e := s.skill(p.skills[i], d, mm)
-	w := p.skills[i].alts[e.text.alt].norm
+	w := p.skills[i].alts[e.alt].norm
 	for j := 0; j < i; j++ {
 		ej := s.skill(p.skills[j], d, mm)
-		if ej.text.score > 0 && p.skills[j].alts[ej.text.alt].norm == w {
+		if ej.score > 0 && p.skills[j].alts[ej.alt].norm == w {
 			return true
 		}
 	}
@@ -1026,6 +1073,22 @@ func regionHit(regions []string, o *passerelle.Opportunity, explain bool) string
 	return ""
 }
 
+// regionIn is regionHit without evidence, on upper-cased regions and NUTS codes (which
+// are ASCII: upper-casing both compares as EqualFold does).
+func regionIn(regUp []string, d *doc) bool {
+	for _, r := range regUp {
+		for _, n := range d.nutsUp {
+			if strings.HasPrefix(n, r) {
+				return true
+			}
+		}
+		if len(d.nutsUp) == 0 && d.o.Country != "" && len(r) == 2 && strings.EqualFold(countryOf(r), d.o.Country) {
+			return true
+		}
+	}
+	return false
+}
+
 // countryOf maps a NUTS country prefix to ISO 3166-1 (NUTS writes Greece EL, the UK UK).
 func countryOf(nuts string) string {
 	switch nuts {
@@ -1042,8 +1105,19 @@ func budgetComparable(v *passerelle.Money) bool {
 	return v.Currency == "" || strings.EqualFold(v.Currency, "EUR")
 }
 
-func budgetVeto(b *passerelle.Budget, v *passerelle.Money) string {
+// vetoed marks a veto whose text was not asked for.
+const vetoed = "vetoed"
+
+// budgetOut reports whether a known, comparable value lies outside budget b.
+func budgetOut(b *passerelle.Budget, v *passerelle.Money) bool {
 	if b == nil || v == nil || v.Amount <= 0 || !budgetComparable(v) {
+		return false
+	}
+	return b.Min > 0 && v.Amount < b.Min || b.Max > 0 && v.Amount > b.Max
+}
+
+func budgetVeto(b *passerelle.Budget, v *passerelle.Money) string {
+	if !budgetOut(b, v) {
 		return ""
 	}
 	if b.Min > 0 && v.Amount < b.Min {
@@ -1086,7 +1160,7 @@ func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time
 	p := s.compile(m)
 	d := s.analyzeDoc(o)
 	s.prepare(d, now)
-	r := s.score(p, d, now, false, true, newMemo(s.phraseCount()))
+	r := s.score(p, d, now, false, true, newMemo(p.maxPhrase()+1))
 	if r.contrib == nil {
 		r.contrib = []passerelle.Contribution{}
 	}
@@ -1098,7 +1172,7 @@ func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time
 // are rare in a ranking) and is 0 for an empty profile.
 func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float64, passerelle.Explanation) {
 	p := s.compile(m)
-	r := s.score(p, s.analyzeDoc(o), time.Time{}, true, true, newMemo(s.phraseCount()))
+	r := s.score(p, s.analyzeDoc(o), time.Time{}, true, true, newMemo(p.maxPhrase()+1))
 	return r.topical, passerelle.Explanation{Contributions: r.contrib, Veto: r.veto}
 }
 
