@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +37,11 @@ type Monitor struct {
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	bounds       cpvBounds
-	hot          []hotProfile // by member: what bound reads, packed
-	nScored      atomic.Int64 // profiles fully scored, for benchmarks
-	nCands       atomic.Int64 // profiles retrieved (bounded, maybe scored), for benchmarks
+	hot          []hotProfile      // by member: what bound reads, packed
+	regionIDs    map[string]uint16 // every region (upper-cased) some member declared
+	regionOf     []string          // id → region
+	nScored      atomic.Int64      // profiles fully scored, for benchmarks
+	nCands       atomic.Int64      // profiles retrieved (bounded, maybe scored), for benchmarks
 }
 
 func (mon *Monitor) scanned() int64 { return mon.nScored.Load() }
@@ -50,6 +53,7 @@ func (mon *Monitor) candidates() int64 { return mon.nCands.Load() }
 func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	mon := &Monitor{
 		s: s, members: members, profiles: make([]*profile, len(members)), hot: make([]hotProfile, len(members)),
+		regionIDs:    map[string]uint16{},
 		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
 		skillAnc: map[string][]int32{}, memberAnc: map[string][]int32{},
 		clusterMem: make([][]int32, len(s.clusters)), sectorMem: make([][]int32, len(s.sectors)),
@@ -112,6 +116,12 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 						mon.memberAnc[k[:n]] = append(mon.memberAnc[k[:n]], int32(i))
 					}
 				}
+			}
+		}
+		for _, r := range p.regUp {
+			if _, ok := mon.regionIDs[r]; !ok && len(mon.regionIDs) < math.MaxUint16 {
+				mon.regionIDs[r] = uint16(len(mon.regionIDs))
+				mon.regionOf = append(mon.regionOf, r)
 			}
 		}
 		mon.hot[i] = mon.pack(p)
@@ -198,6 +208,8 @@ type worker struct {
 	cstamp    []uint32  // skill → epoch when its members were already added by CPV
 	epoch     uint32
 	cands     []int32
+	rstamp    []uint32 // region id → epoch when the notice lies in it
+	located   bool     // the notice says where it is (NUTS or country)
 	kept      []keptMatch
 	scanned   int
 	retrieved int
@@ -206,7 +218,8 @@ type worker struct {
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
 	mm.arena = make([]passerelle.Contribution, 0, 4096)
-	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), text: make([]float64, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases)}
+	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), text: make([]float64, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
+		rstamp: make([]uint32, len(mon.regionOf))}
 }
 
 // Match streams ops through the index and returns the kept matches (the ones Score would
@@ -362,12 +375,28 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	}
 	sortInt32(wk.cands)
 	wk.retrieved += len(wk.cands)
+	// The regions the notice lies in, as regionIn reads them, for bound's region veto.
+	wk.located = len(o.NUTS) > 0 || o.Country != ""
+	for _, n := range d.nutsUp {
+		for k := 1; k <= len(n); k++ {
+			if id, ok := mon.regionIDs[n[:k]]; ok {
+				wk.rstamp[id] = wk.epoch
+			}
+		}
+	}
+	if len(d.nutsUp) == 0 && o.Country != "" {
+		for id, r := range mon.regionOf {
+			if len(r) == 2 && strings.EqualFold(countryOf(r), o.Country) {
+				wk.rstamp[id] = wk.epoch
+			}
+		}
+	}
 	// Numbers first, for every candidate the bound cannot rule out; evidence only for the
 	// matches kept.
 	kept := wk.kept[:0]
 	for _, i := range wk.cands {
 		// minScore went through float32: 0.01 below it is safely below the true one.
-		if mon.bound(i, d, wk.text[i]) < float64(mon.hot[i].minScore)-0.01 {
+		if mon.bound(wk, i, d) < float64(mon.hot[i].minScore)-0.01 {
 			continue
 		}
 		p := mon.profiles[i]
@@ -404,18 +433,42 @@ type hotProfile struct {
 	clusters  uint32  // bit i: Scorer.clusters[i]
 	sectors   uint32
 	slow      bool // more bundles or divisions than fit here: bound reads the profile
-	nDiv      uint8
-	div       [hotDivs]uint8
-	w         [hotDivs]float32 // heaviest concept in div[k]
+	// regMode: regNone (no regions declared), regPacked (regs[:nRegs], the member's
+	// regions as ids of Monitor.regionIDs), regMany (too many to pack: not checked).
+	regMode uint8
+	nRegs   uint8
+	regs    [hotRegs]uint16
+	nDiv    uint8
+	div     [hotDivs]uint8
+	w       [hotDivs]float32 // heaviest concept in div[k]
 }
 
-const hotDivs = 5
+const (
+	hotDivs = 5
+	hotRegs = 2
+)
+
+const (
+	regNone uint8 = iota
+	regPacked
+	regMany
+)
 
 func (mon *Monitor) pack(p *profile) hotProfile {
 	w := &mon.s.rules.Weights
 	h := hotProfile{minScore: float32(p.minScore), wildW: float32(p.wildW)}
 	if len(p.regions) > 0 {
 		h.practical += float32(w.Region)
+		h.regMode = regPacked
+		for _, r := range p.regUp {
+			id, ok := mon.regionIDs[r]
+			if !ok || int(h.nRegs) == hotRegs {
+				h.regMode = regMany
+				break
+			}
+			h.regs[h.nRegs] = id
+			h.nRegs++
+		}
 	}
 	if p.budget != nil {
 		h.practical += float32(w.Budget)
@@ -447,15 +500,26 @@ func (mon *Monitor) pack(p *profile) hotProfile {
 	return h
 }
 
-// bound is an upper bound of the score of member i on notice d, cheap enough to skip most
+// bound is an upper bound of the score of member i on notice d, 0 when the member's
+// regions veto it, cheap enough to skip most
 // candidates that fall short without scoring them: text is the sum of the text scores of
 // its skills in d (the Monitor has matched every skill with a key in d; the score counts
 // each wording once, so it may sum less); the CPV fit is at most its heaviest concept in
 // a division of d's codes; cluster and sector are exact; the practical signals at their
 // best for the member; plus what rounding each contribution to 0.1 can add. Weights are
 // rounded up to float32, which only loosens the bound.
-func (mon *Monitor) bound(i int32, d *doc, text float64) float64 {
-	h := &mon.hot[i]
+func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
+	h, text := &mon.hot[i], wk.text[i]
+	if h.regMode == regPacked && wk.located {
+		// Vetoed by the member's regions (see numbers): never kept.
+		in := false
+		for k := 0; k < int(h.nRegs); k++ {
+			in = in || wk.rstamp[h.regs[k]] == wk.epoch
+		}
+		if !in {
+			return 0
+		}
+	}
 	if h.slow {
 		return mon.slowBound(mon.profiles[i], d, text)
 	}
