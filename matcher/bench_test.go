@@ -36,6 +36,7 @@ func BenchmarkMonitor(b *testing.B) {
 	now := SyntheticNow()
 	b.ResetTimer()
 	var kept int
+	var result float64
 	cpu0 := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		got, err := mon.Match(context.Background(), ops, now)
@@ -43,10 +44,21 @@ func BenchmarkMonitor(b *testing.B) {
 			b.Fatal(err)
 		}
 		kept = len(got)
+		if i == 0 {
+			// What the returned matches hold on the heap (scratch and garbage collected).
+			b.StopTimer()
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			result = float64(int64(m.HeapAlloc)-int64(after.HeapAlloc)) / (1 << 20)
+			runtime.KeepAlive(got)
+			b.StartTimer()
+		}
 	}
 	// CPU time says more than wall time on a machine shared with other work.
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(heap, "MiB-index")
+	b.ReportMetric(result, "MiB-matches")
 	// Compiling 100,000 profiles (their CPV concepts through the vocabulary) is a cost of
 	// its own: once per process or rules change, not per batch.
 	b.ReportMetric(build, "build-cpu-s")

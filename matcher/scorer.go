@@ -420,6 +420,10 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 	for _, k := range b.keywords {
 		for _, f := range d.fields {
 			for _, va := range k.alts {
+				// A quality of 0.8 needs every word: without its rarest one, skip.
+				if k := va.keys[f.lang]; len(k) == 0 || len(f.pos[k[0]]) == 0 {
+					continue
+				}
 				h := va.match(f, false)
 				if h.q < 0.8 {
 					continue
@@ -441,6 +445,10 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 func (s *Scorer) excluded(x *phrase, d *doc) string {
 	for _, f := range d.fields {
 		for _, va := range x.alts {
+			// The phrase as written needs every word: without its rarest one, skip.
+			if k := va.keys[f.lang]; len(k) == 0 || len(f.pos[k[0]]) == 0 {
+				continue
+			}
 			if h := va.match(f, false); h.q >= 1 {
 				return fmt.Sprintf("excluded word %s in %s", quoteS(x.text), f.name)
 			}
@@ -499,6 +507,8 @@ type memo struct {
 	cpvBest  cpvFit
 	cpvFrom  int // skill index, or -1 for the profile's own concepts
 	cpvAlone bool
+	// conceptEv is the evidence of profiles' own concepts in this notice.
+	conceptEv map[conceptEvKey]string
 	// arena, when set, is where explanations are carved from (one allocation for many
 	// matches in the batch).
 	arena []passerelle.Contribution
@@ -542,7 +552,14 @@ func newMemo(n int) *memo {
 		xstamp: make([]uint32, n), cold: make([]coldMemo, n)}
 }
 
-func (mm *memo) reset() { mm.epoch++; mm.keysDone = false }
+func (mm *memo) reset() { mm.epoch++; mm.keysDone = false; clear(mm.conceptEv) }
+
+// conceptEvKey identifies the evidence of a concept's fit in the current notice.
+type conceptEvKey struct {
+	at                int32 // index of the notice code
+	alone             bool
+	prefix, code, why string
+}
 
 // noText is a skill without text match.
 var noText = skillHit{field: -1}
@@ -892,7 +909,19 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 				}
 				c.Evidence = e.cpvEv[k]
 			} else {
-				c.Evidence = s.cpvEvidence(d, mm.cpvBest, &p.concepts[mm.cpvBest.c], mm.cpvAlone)
+				// Profiles' own concepts are not shared phrases, but many profiles declare
+				// the same prefixes: their evidence is kept per notice too.
+				pc := &p.concepts[mm.cpvBest.c]
+				k := conceptEvKey{at: mm.cpvBest.i, alone: mm.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
+				ev, ok := mm.conceptEv[k]
+				if !ok {
+					ev = s.cpvEvidence(d, mm.cpvBest, pc, mm.cpvAlone)
+					if mm.conceptEv == nil {
+						mm.conceptEv = map[conceptEvKey]string{}
+					}
+					mm.conceptEv[k] = ev
+				}
+				c.Evidence = ev
 			}
 		case sigCluster:
 			c.Evidence = d.clusters[pt.who].why
