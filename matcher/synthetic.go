@@ -46,6 +46,19 @@ var synthLangs = []string{"fr", "fr", "en", "en", "de", "nl", "pl", "es", "it"}
 // languages, titled with the labels of their codes, with deadlines (mostly ahead),
 // locations and values. Dates are relative to SyntheticNow (today, midnight UTC). The
 // same seed gives the same data on the same day.
+//
+// How realistic is the load? Measured with the default rules, 100,000 members × 3,000
+// notices keep 7.6 matches per member (8.4 per premium member), 0.28% of the premium pairs.
+// On the real dev set (2,601 TED notices, 14 premium members written for the sample's
+// trades, awards closed) 980 pairs are kept: 2.7% of the pairs, 70 per member — ten times
+// denser, so the synthetic load is not generous. It once kept 28 per member (2.83 million):
+// that came from the scorer (a lone broad CPV fit — a division, or a group merely inferred
+// from several skills — reached the threshold, which real members would not want either,
+// see loneBroadCPV) and from skills cut to generic heads ("Repair and maintenance"), which
+// no company writes (see shorten). The rest stays as hard as before: every notice is an
+// open tender (on TED about 45% are award notices, closed and vetoed at once), notices
+// are spread evenly over the vocabulary's classes, and a third of the members declare a
+// region among four neighbouring countries where all notices lie.
 func Synthetic(seed, members, ops int) ([]passerelle.Member, []passerelle.Opportunity) {
 	rng := rand.New(rand.NewSource(int64(seed)))
 	v := DefaultVocabulary()
