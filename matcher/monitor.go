@@ -63,14 +63,29 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	}
 	mon.bounds = boundsOf(s.rules)
 	indexedSkill := map[int]bool{}
+	// Profiles live side by side in member order, as candidates are scored. Compiling
+	// them (their phrases through the vocabulary) is most of the work: it runs on every
+	// core; the scorer interns phrases safely.
 	slab := make([]profile, len(members))
+	var wg sync.WaitGroup
+	nw := runtime.GOMAXPROCS(0)
+	for k := 0; k < nw; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(members); i += nw {
+				if m := &members[i]; m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
+					slab[i] = *s.compile(m)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	for i := range members {
 		m := &members[i]
 		if m.Tier != passerelle.TierPremium || m.EmptyProfile() {
 			continue
 		}
-		// Profiles live side by side in member order, as candidates are scored.
-		slab[i] = *s.compile(m)
 		p := &slab[i]
 		mon.profiles[i] = p
 		for _, sk := range p.skills {
