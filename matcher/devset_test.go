@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -116,5 +117,58 @@ func TestDevSet(t *testing.T) {
 	// Issue 4's target; the default rules reach nDCG@10 0.770, MAP 0.709.
 	if mean.NDCG10 < 0.75 || mean.MAP < 0.55 {
 		t.Errorf("dev-set quality fell: nDCG@10 %.3f, MAP %.3f", mean.NDCG10, mean.MAP)
+	}
+}
+
+// TestDevSetWithoutCPV: the dev set's notices stripped of their CPV codes, as a pole's RSS
+// calls come, deadlines and publication dates set so that every pair gets the practical
+// points a fresh call would. The words must carry matches alone (textExtra): the test
+// logs how many pairs are kept and how many of them are judged relevant, beside the same
+// with the codes kept, and fails if the words keep almost nothing or mostly noise.
+func TestDevSetWithoutCPV(t *testing.T) {
+	if testing.Short() {
+		t.Skip("dev set is slow-ish")
+	}
+	dir := needShared(t)
+	ops := loadNotices(t, filepath.Join(dir, "ted", "notices.jsonl"))
+	members := loadMembers(t, filepath.Join(dir, "eval", "members.json"))
+	f, err := os.Open(filepath.Join(dir, "eval", "qrels.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	q, err := ReadQrels(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestScorer(t)
+	for i := range ops {
+		ops[i].Deadline, ops[i].Published = days(30), days(-2)
+		ops[i].Country, ops[i].NUTS = "", nil
+	}
+	// Through the batch path, which keeps what Score keeps (TestMonitorEqualsScore).
+	mon := NewMonitor(s, members)
+	keptPairs := func() (kept, rel int) {
+		got, err := mon.Match(context.Background(), ops, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range got {
+			kept++
+			if q[m.Member][m.Opportunity] > 0 {
+				rel++
+			}
+		}
+		return kept, rel
+	}
+	withK, withR := keptPairs()
+	for i := range ops {
+		ops[i].CPV = nil
+	}
+	k, r := keptPairs()
+	t.Logf("with codes: %d pairs kept, %d relevant (%.0f%%); without: %d kept, %d relevant (%.0f%%)",
+		withK, withR, 100*float64(withR)/float64(max(withK, 1)), k, r, 100*float64(r)/float64(max(k, 1)))
+	if r < 50 || float64(r) < 0.35*float64(k) {
+		t.Errorf("without codes the words keep %d pairs, %d relevant", k, r)
 	}
 }

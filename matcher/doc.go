@@ -22,6 +22,10 @@
 //     sector agrees, a broad fit (a division-wide concept, a group merely inferred from
 //     several skills, a sibling or broader notice code) counts half, so that skills
 //     mapped to division 45 do not bring every construction notice.
+//   - Missing CPV codes are not disagreement either: where the notice has none (a
+//     pole's RSS or Atom call) or the profile names none, the skills found whole in the
+//     notice's words earn the CPV weight on top of the text weight, and say so; text
+//     alone can then carry a match.
 //   - An empty profile matches nothing: missing data is never agreement.
 //   - Score and Monitor.Match give identical scores for the same pair: they run one
 //     scoring function, and the Monitor skips only profiles it can prove fall short.

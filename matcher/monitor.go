@@ -448,6 +448,7 @@ type hotProfile struct {
 	clusters  uint32  // bit i: Scorer.clusters[i]
 	sectors   uint32
 	slow      bool // more bundles or divisions than fit here: bound reads the profile
+	noCPV     bool // the profile names no CPV code (see Scorer.textExtra)
 	// regMode: regNone (no regions declared), regPacked (regs[:nRegs], the member's
 	// regions as ids of Monitor.regionIDs), regMany (too many to pack: not checked).
 	regMode uint8
@@ -471,7 +472,7 @@ const (
 
 func (mon *Monitor) pack(p *profile) hotProfile {
 	w := &mon.s.rules.Weights
-	h := hotProfile{minScore: float32(p.minScore), wildW: float32(p.wildW)}
+	h := hotProfile{minScore: float32(p.minScore), wildW: float32(p.wildW), noCPV: p.noCPV}
 	if len(p.regions) > 0 {
 		h.practical += float32(w.Region)
 		h.regMode = regPacked
@@ -520,7 +521,8 @@ func (mon *Monitor) pack(p *profile) hotProfile {
 // candidates that fall short without scoring them: text is the sum of the text scores of
 // its skills in d (the Monitor has matched every skill with a key in d; the score counts
 // each wording once, so it may sum less); the CPV fit is at most its heaviest concept in
-// a division of d's codes; cluster and sector are exact; the practical signals at their
+// a division of d's codes (and nothing when d has no codes, where the text weight takes
+// the CPV weight instead, as it does for a profile naming no code); cluster and sector are exact; the practical signals at their
 // best for the member; plus what rounding each contribution to 0.1 can add. Weights are
 // rounded up to float32, which only loosens the bound.
 func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
@@ -541,7 +543,7 @@ func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 	w := &mon.s.rules.Weights
 	ub := 0.0
 	if text > 0 {
-		ub += w.Text * (1 - math.Exp(-text/textSaturation))
+		ub += mon.textWeight(h.noCPV, d) * (1 - math.Exp(-text/textSaturation))
 	}
 	if len(d.cpv) > 0 {
 		best := float64(h.wildW)
@@ -568,12 +570,23 @@ func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 	return ub + d.deadlinePts + d.freshPts + float64(h.practical) + 0.05*48
 }
 
+// textWeight is the most the text signal can give per unit of saturation: its weight, and
+// the CPV weight too where the notice or the profile has no codes (Scorer.textExtra: the
+// skills found whole, a part of the text sum, earn it).
+func (mon *Monitor) textWeight(noCPV bool, d *doc) float64 {
+	w := &mon.s.rules.Weights
+	if w.Text > 0 && w.CPV > 0 && (len(d.cpv) == 0 || noCPV) {
+		return w.Text + w.CPV
+	}
+	return w.Text
+}
+
 // slowBound is bound read from the profile itself.
 func (mon *Monitor) slowBound(p *profile, d *doc, text float64) float64 {
 	w := &mon.s.rules.Weights
 	ub := 0.0
 	if text > 0 {
-		ub += w.Text * (1 - math.Exp(-text/textSaturation))
+		ub += mon.textWeight(p.noCPV, d) * (1 - math.Exp(-text/textSaturation))
 	}
 	if len(d.cpv) > 0 {
 		best := p.wildW

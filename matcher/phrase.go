@@ -133,6 +133,7 @@ func newField(name string, title bool, l lang, text string) *field {
 // hit is how well a variant matched a field.
 type hit struct {
 	q     float64 // 0..1: 1 phrase, 0.8 all words scattered, less for part of the words
+	whole bool    // every word found (a phrase or scattered), not a part
 	start int32   // phrase start, or -1
 	found []string
 }
@@ -165,6 +166,7 @@ func (va *variant) match(f *field, withFound bool) hit {
 	h := hit{start: -1}
 	switch {
 	case all:
+		h.whole = true
 		if start := phraseAt(va.terms[l], f); start >= 0 {
 			h.q, h.start = 1, start
 		} else if f.title || near(va.uniq[l], f) {

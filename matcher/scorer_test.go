@@ -381,8 +381,21 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 		c := ops[i].CPV[0]
 		ops[i].CPV = append([]string{c[:2+i%2] + strings.Repeat("0", 6-i%2)}, ops[i].CPV...)
 	}
-	// A few edge profiles beside the synthetic ones.
+	// Notices without codes, as pole calls come: the words earn the CPV weight too
+	// (textExtra), which the Monitor's bound must allow for.
+	for i := 1; i < len(ops); i += 6 {
+		ops[i].CPV = nil
+	}
+	deadline := SyntheticNow().AddDate(0, 0, 20)
+	ops = append(ops,
+		passerelle.Opportunity{ID: "pole:1", Kind: passerelle.KindCall, Language: "fr", Title: "Plateforme de sécurité réseau",
+			Description: "Pare-feu et détection d'intrusion.", Deadline: &deadline, Status: passerelle.StatusOpen},
+		passerelle.Opportunity{ID: "pole:2", Kind: passerelle.KindCall, Language: "fr", Title: "Exploitation de grappes Kubernetes",
+			CPV: []string{"72000000"}, Deadline: &deadline, Status: passerelle.StatusOpen})
+	// A few edge profiles beside the synthetic ones; the last two name no CPV code.
 	members = append(members,
+		passerelle.Member{ID: "netsec", Name: "N", Tier: passerelle.TierPremium, Skills: []string{"sécurité réseau", "détection d'intrusion"}},
+		passerelle.Member{ID: "kube", Name: "K", Tier: passerelle.TierPremium, Skills: []string{"Kubernetes", "DevOps"}},
 		passerelle.Member{ID: "basic", Name: "B", Tier: passerelle.TierBasic, Skills: []string{"nettoyage"}},
 		passerelle.Member{ID: "cpv-only", Name: "C", Tier: passerelle.TierPremium, CPV: []string{"90"}},
 		passerelle.Member{ID: "cluster-only", Name: "C", Tier: passerelle.TierPremium, Clusters: []string{"web"}},
@@ -401,7 +414,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 	if len(byPair) != len(got) {
 		t.Errorf("duplicate matches")
 	}
-	kept := 0
+	kept, noCodes := 0, 0
 	for i := range members {
 		for j := range ops {
 			want, ok := s.Score(&members[i], &ops[j], now)
@@ -413,6 +426,9 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 				continue
 			}
 			kept++
+			if len(ops[j].CPV) == 0 {
+				noCodes++
+			}
 			if g.Score != want.Score || len(g.Explanation.Contributions) != len(want.Explanation.Contributions) {
 				t.Fatalf("%s × %s: Monitor %v, Score %v", members[i].ID, ops[j].ID, g, want)
 			}
@@ -426,7 +442,12 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 	if kept < 50 {
 		t.Errorf("only %d kept pairs: the property is barely exercised", kept)
 	}
-	t.Logf("%d kept pairs of %d", kept, len(members)*len(ops))
+	for _, k := range []key{{"netsec", "pole:1"}, {"kube", "pole:2"}} {
+		if _, ok := byPair[k]; !ok {
+			t.Errorf("%s × %s not kept: words alone must carry a match where codes are missing", k.m, k.o)
+		}
+	}
+	t.Logf("%d kept pairs of %d (%d on notices without codes)", kept, len(members)*len(ops), noCodes)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := mon.Match(ctx, ops, now); err == nil {
@@ -487,5 +508,94 @@ func TestLoneBroadCPV(t *testing.T) {
 				t.Errorf("contributions add up to %.1f, score %.1f", sum(got.Explanation), got.Score)
 			}
 		})
+	}
+}
+
+// Missing CPV codes are not disagreement: on a notice without codes (a pole's RSS call),
+// or for a profile whose words name no code, the skills found whole earn the CPV weight
+// too, each contribution saying so; parts of skills, unrelated profiles and notices whose
+// codes say another trade get nothing more.
+func TestTextWithoutCPV(t *testing.T) {
+	s := newTestScorer(t)
+	w := DefaultRules().Weights
+	zeroCPV := DefaultRules()
+	zeroCPV.Weights.CPV = 0
+	sz, err := NewScorer(zeroCPV, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(title, desc string, cpv ...string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: "call", Kind: passerelle.KindCall, Language: "fr", Title: title, Description: desc,
+			CPV: cpv, Country: "FR", Deadline: days(20), Status: passerelle.StatusOpen}
+	}
+	member := func(clusters []string, skills ...string) passerelle.Member {
+		return passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, Clusters: clusters, Skills: skills}
+	}
+	netsec := []string{"sécurité réseau", "détection d'intrusion"}
+	security := []string{passerelle.ClusterSecurity}
+	secCall := call("Plateforme de sécurité réseau", "Pare-feu et détection d'intrusion.")
+	for _, tc := range []struct {
+		name string
+		s    *Scorer
+		m    passerelle.Member
+		o    passerelle.Opportunity
+		kept bool
+		note string // "" when no text contribution may carry a note
+		// text is the least the text contributions must add up to (0: at most w.Text).
+		text float64
+	}{
+		// These two skills name no CPV code either: without codes on the notice, the
+		// notice's reason is the one given.
+		{"skills verbatim, no codes", s, member(security, netsec...), secCall, true, "notice without CPV codes", w.Text},
+		{"no cluster: the words alone", s, member(nil, netsec...), secCall, true, "notice without CPV codes", w.Text},
+		{"part of a skill earns nothing more", s, member(nil, "détection d'intrusion réseau"), call("Détection d'intrusion", ""), false, "", 0},
+		{"unrelated profile", s, member(nil, "xylophone"), secCall, false, "", 0},
+		// The profile names codes through "cybersécurité"; the notice's say road works.
+		{"codes of another trade", s, member(security, "cybersécurité", "sécurité réseau", "détection d'intrusion"), call("Plateforme de sécurité réseau", "Pare-feu et détection d'intrusion.", "45233140"), false, "", 0},
+		{"profile naming no code", s, member(nil, "Kubernetes"), call("Exploitation de grappes Kubernetes", "", "72000000"), true, "profile naming no CPV code", w.Text},
+		{"CPV weight 0", sz, member(nil, netsec...), secCall, false, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := tc.s.Score(&tc.m, &tc.o, now)
+			if ok != tc.kept {
+				t.Errorf("kept %v at %.1f, want %v: %+v", ok, got.Score, tc.kept, got.Explanation)
+			}
+			if math.Abs(sum(got.Explanation)-got.Score) > 1e-9 {
+				t.Errorf("contributions add up to %.1f, score %.1f", sum(got.Explanation), got.Score)
+			}
+			text, noted := 0.0, 0
+			for _, c := range got.Explanation.Contributions {
+				if c.Signal != "text" {
+					continue
+				}
+				text += c.Points
+				if strings.Contains(c.Evidence, "also earn the CPV weight") {
+					noted++
+					if tc.note == "" || !strings.Contains(c.Evidence, tc.note) {
+						t.Errorf("evidence %q: want no note or %q", c.Evidence, tc.note)
+					}
+				}
+			}
+			if tc.text > 0 && (text <= tc.text || noted == 0) {
+				t.Errorf("text gave %.1f in %d noted contributions, want more than %.1f: %+v", text, noted, tc.text, got.Explanation)
+			}
+			if tc.name == "part of a skill earns nothing more" && text <= 0 {
+				t.Error("the part of the skill was not found: the case tests nothing")
+			}
+			if tc.text == 0 && text > w.Text+0.05 {
+				t.Errorf("text gave %.1f, above its weight %.1f", text, w.Text)
+			}
+			// Topical ranks by the same rule.
+			x, _ := tc.s.Topical(&tc.m, &tc.o)
+			if tc.kept && x <= w.Text {
+				t.Errorf("topical %.1f", x)
+			}
+		})
+	}
+	// The profile side is read from the whole profile: a skill that names codes gives the
+	// profile codes to compare, and the words alone earn no more on a coded notice.
+	p := s.compile(&passerelle.Member{ID: "k", Tier: passerelle.TierPremium, Skills: []string{"Kubernetes", "nettoyage de bureaux"}})
+	if p.noCPV {
+		t.Error("a profile with a skill naming codes marked as naming none")
 	}
 }
