@@ -26,8 +26,10 @@
 // Search combines the text query with keyword filters (filters never change scores). Facet
 // counts and field sorts are computed from the terms rather than from every hit's doc
 // values (snapshot.go): an unfiltered listing of 100k opportunities with its six facets
-// costs well under a millisecond. Candidates, the recall stage of matching a new profile,
-// adds CPV feedback to the profile's words so that notices in other languages are found.
+// costs well under a millisecond. Candidates and CandidatesFor, the recall stage of
+// matching a new profile, add CPV feedback to the profile's words so that notices in other
+// languages are found, and retrieve the notices a source tagged with the profile's
+// clusters or sectors.
 //
 // The package only holds ids and scores: callers read the opportunities from the store.
 package index

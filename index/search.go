@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -428,13 +429,21 @@ type candidateTuning struct {
 	feedbackMin    float64 // share of the feedback documents
 	feedbackMax    int     // groups kept at most
 	feedbackBoost  float64
+
+	prefixBoost float64 // a word prefix (CandidateQuery.WordPrefixes)
+	tagBoost    float64 // a source's cluster or sector tag
 }
 
 // candidateTune was chosen on ../shared/data/eval (15 members, coarse grid, see
-// TestCandidatesEval): phrases and all-words matches count most; any-word matches and the
+// TestCandidatesEval): phrases and all-words matches count most; any-word matches in the
 // stemmed language fields only (the folded "all" field keeps stop words, whose any-word
 // matches flood the candidates); CPV feedback from the 20 best text matches, at group level
-// (3 digits), raised R@1000 from 0.29 to 0.68 and nDCG@10 from 0.41 to 0.49.
+// (3 digits), raised R@1000 from 0.29 to 0.68 and nDCG@10 from 0.41 to 0.49. A notice in a
+// language without a field of its own (Slovak, Polish...) is only in the folded "all"
+// field: there, for those notices only, a multi-word term is looked for as a phrase and
+// with all its words (which cannot flood as any-word matches do), weighed the same. Without
+// it, "nonstop monitoring" missed a Slovak notice holding that very phrase, which each word
+// alone found (a single word always searches "all").
 var candidateTune = candidateTuning{
 	phraseFields:   []string{"text_fr", "text_en", "text_nl", "text_de"},
 	phraseBoost:    3,
@@ -447,6 +456,8 @@ var candidateTune = candidateTuning{
 	feedbackMin:    0.2,
 	feedbackMax:    5,
 	feedbackBoost:  1,
+	prefixBoost:    0.2,
+	tagBoost:       0.1,
 }
 
 // cpvFeedback returns the CPV groups most shared by the best matches of q.
@@ -546,6 +557,25 @@ func (c candidateTuning) termQuery(t string) []query.Query {
 	if len(c.anyFields) > 0 && c.anyBoost > 0 {
 		out = append(out, match(c.anyFields, query.MatchQueryOperatorOr, c.anyBoost))
 	}
+	// Notices in the other languages, through the folded field that alone holds them.
+	p := bleve.NewMatchPhraseQuery(t)
+	p.SetField(fieldAll)
+	p.SetBoost(c.phraseBoost)
+	other := bleve.NewBooleanQuery()
+	other.AddMust(bleve.NewDisjunctionQuery(p, match([]string{fieldAll}, query.MatchQueryOperatorAnd, c.allBoost)))
+	for _, l := range sortedLanguages() {
+		other.AddMustNot(filter("language", l))
+	}
+	return append(out, other)
+}
+
+// sortedLanguages are the languages with a text field of their own, in a stable order.
+func sortedLanguages() []string {
+	out := make([]string, 0, len(textLanguages))
+	for l := range textLanguages {
+		out = append(out, l)
+	}
+	sort.Strings(out)
 	return out
 }
 
@@ -555,21 +585,52 @@ const (
 	MaxCandidates     = 10000
 )
 
-// Candidates retrieves open (status open, closing or unknown) opportunities for one profile,
-// best first: those holding any of the given terms or phrases (in titles, descriptions and
-// translations, stemmed per language), or any of the CPV prefixes, or — CPV feedback — a
-// CPV group (3 digits) shared by at least a fifth of the 20 best text matches, which finds
-// notices in languages the profile's words do not reach. A multi-word term counts most as a
-// phrase, then with all its words, least with any of them. No terms and no prefixes give no
-// candidates: an empty profile matches nothing. limit ≤ 0 means DefaultCandidates; it is
-// capped at MaxCandidates. Candidates only retrieves: the matcher scores and explains.
+// CandidateQuery is what Candidates retrieves opportunities with for one profile: any of
+// its terms, CPV prefixes, clusters or sectors.
+type CandidateQuery struct {
+	// Terms are words or phrases, looked for in titles, descriptions and translations,
+	// stemmed per language (and folded, for the languages without their own field).
+	Terms []string
+	// WordPrefixes find notices holding a word that starts with one of them, in any
+	// language (the folded field "all"; a prefix of one or two letters must be the whole
+	// word): a matcher whose stemmer reads a word otherwise than the index's stemmers
+	// can still reach it (the matcher's "bus" for French "buses", which bleve's light
+	// stemmer makes "buse"). They weigh least but for tags.
+	WordPrefixes []string
+	// CPV are prefixes of 2 to 8 digits.
+	CPV []string
+	// Clusters and Sectors find the opportunities their source tagged with one of them
+	// (Opportunity.Clusters, Opportunity.Sectors; any case): a pole's call often has no
+	// CPV code and may not use the cluster's words, yet the scorer counts the tag.
+	Clusters, Sectors []string
+	// Limit ≤ 0 means DefaultCandidates; it is capped at MaxCandidates.
+	Limit int
+}
+
+// Candidates is CandidatesFor with terms and CPV prefixes only.
 func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []string, limit int) ([]string, error) {
+	return ix.CandidatesFor(ctx, CandidateQuery{Terms: terms, CPV: cpvPrefixes, Limit: limit})
+}
+
+// CandidatesFor retrieves open (status open, closing or unknown) opportunities for one
+// profile, best first: those holding any of the query's terms or phrases (in titles,
+// descriptions and translations, stemmed per language), or any of its CPV prefixes, or —
+// CPV feedback — a CPV group (3 digits) shared by at least a fifth of the 20 best text
+// matches, which finds notices in languages the profile's words do not reach, or tagged by
+// their source with one of its clusters or sectors. A multi-word term counts most as a
+// phrase, then with all its words, least with any of them; a tag alone counts least of
+// all, so that when more than the limit are found, the tagged notices nothing else
+// points at are the ones left out. An empty query gives no candidates: an empty profile
+// matches nothing. Candidates only retrieves: the matcher scores and explains.
+func (ix *Index) CandidatesFor(ctx context.Context, q CandidateQuery) ([]string, error) {
+	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultCandidates
 	}
 	if limit > MaxCandidates {
 		limit = MaxCandidates
 	}
+	terms := q.Terms
 	var any []query.Query
 	for _, t := range terms {
 		t = strings.TrimSpace(t)
@@ -578,7 +639,7 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 		}
 		any = append(any, candidateTune.termQuery(t)...)
 	}
-	for _, c := range cpvPrefixes {
+	for _, c := range q.CPV {
 		c = strings.TrimSpace(c)
 		if c == "" {
 			continue
@@ -590,7 +651,42 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 		t.SetField("cpv_prefix")
 		any = append(any, t)
 	}
-	if len(any) == 0 {
+	// Word prefixes and tags are added after the CPV feedback, which must follow the
+	// words alone.
+	var tags []query.Query
+	for _, w := range q.WordPrefixes {
+		w = lower(w)
+		if w == "" {
+			continue
+		}
+		var pq query.Query
+		if utf8.RuneCountInString(w) < 3 {
+			t := bleve.NewTermQuery(w) // "it", "3d": too short to expand
+			t.SetField(fieldAll)
+			t.SetBoost(candidateTune.prefixBoost)
+			pq = t
+		} else {
+			p := bleve.NewPrefixQuery(w)
+			p.SetField(fieldAll)
+			p.SetBoost(candidateTune.prefixBoost)
+			pq = p
+		}
+		tags = append(tags, pq)
+	}
+	for _, f := range []struct {
+		field  string
+		values []string
+	}{{"clusters", q.Clusters}, {"sectors", q.Sectors}} {
+		for _, v := range f.values {
+			if v = lower(strings.TrimSpace(v)); v != "" {
+				t := bleve.NewTermQuery(v)
+				t.SetField(f.field)
+				t.SetBoost(candidateTune.tagBoost)
+				tags = append(tags, t)
+			}
+		}
+	}
+	if len(any)+len(tags) == 0 {
 		return nil, nil
 	}
 	var open []query.Query
@@ -602,7 +698,7 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 
 	var ids []string
 	err := ix.with(func(idx bleve.Index) error {
-		if candidateTune.feedbackDocs > 0 && len(terms) > 0 {
+		if candidateTune.feedbackDocs > 0 && len(terms) > 0 && len(any) > 0 {
 			groups, err := cpvFeedback(ctx, idx, bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(any...), status))
 			if err != nil {
 				return err
@@ -614,6 +710,7 @@ func (ix *Index) Candidates(ctx context.Context, terms []string, cpvPrefixes []s
 				any = append(any, t)
 			}
 		}
+		any = append(any, tags...)
 		root := bleve.NewConjunctionQuery(bleve.NewDisjunctionQuery(any...), status)
 		req := bleve.NewSearchRequestOptions(root, limit, 0, false)
 		res, err := idx.SearchInContext(ctx, req)

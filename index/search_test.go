@@ -487,3 +487,112 @@ func TestCandidatesCPVFeedback(t *testing.T) {
 		t.Errorf("candidates %v, want the three French notices and pl-it", got)
 	}
 }
+
+// A multi-word term finds a notice holding it in a language without a field of its own
+// (only the folded "all" field holds Slovak), as its words alone do.
+func TestCandidatesOtherLanguages(t *testing.T) {
+	op := func(id, lang, title string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: id, Title: title, Language: lang, Status: passerelle.StatusOpen}
+	}
+	ix := openIndexed(t, []passerelle.Opportunity{
+		op("sk-1", "sk", "Dodávka kamerového systému určeného na nonstop monitoring čerpacích staníc"),
+		op("sk-2", "sk", "Kamerový systém: monitoring parkovísk"),
+		op("fr-1", "fr", "Monitoring nonstop des stations de pompage"),
+		op("en-1", "en", "Road works"),
+	})
+	got, err := ix.Candidates(context.Background(), []string{"nonstop monitoring"}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(got, []string{"sk-1", "fr-1"}) {
+		t.Errorf("candidates %v, want sk-1 (phrase in Slovak) and fr-1 (both words in French)", got)
+	}
+	if len(got) > 0 && got[0] != "sk-1" {
+		t.Errorf("candidates %v: the phrase as written should come first", got)
+	}
+}
+
+// A source's cluster or sector tag retrieves a notice that nothing else points at, after
+// those that words or codes find; closed notices stay out.
+func TestCandidatesForTags(t *testing.T) {
+	op := func(id, title string, st passerelle.Status, clusters, sectors []string, cpv ...string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: id, Title: title, Language: "fr", Status: st, Clusters: clusters, Sectors: sectors, CPV: cpv}
+	}
+	ix := openIndexed(t, []passerelle.Opportunity{
+		op("tagged", "Appel à projets du pôle", passerelle.StatusOpen, []string{"security"}, nil),
+		op("tagged-closed", "Appel clôturé du pôle", passerelle.StatusClosed, []string{"security"}, nil),
+		op("sector", "Appel agroalimentaire", passerelle.StatusOpen, nil, []string{"Agrifood"}),
+		op("words", "Audit de cybersécurité", passerelle.StatusOpen, nil, nil),
+		op("codes", "Services informatiques", passerelle.StatusOpen, nil, nil, "72212730"),
+		op("other", "Travaux de voirie", passerelle.StatusOpen, []string{"web"}, nil, "45233140"),
+	})
+	ctx := context.Background()
+	// The old signature has no tags: the tagged notice is out of its reach.
+	got, err := ix.Candidates(ctx, []string{"cybersécurité"}, []string{"7221"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(got, []string{"words", "codes"}) {
+		t.Errorf("Candidates %v", got)
+	}
+	for _, tt := range []struct {
+		name string
+		q    CandidateQuery
+		want []string
+		last []string // the ones only a tag found, ranked after the others
+	}{
+		{"cluster, any case", CandidateQuery{Terms: []string{"cybersécurité"}, CPV: []string{"7221"}, Clusters: []string{"Security"}},
+			[]string{"words", "codes", "tagged"}, []string{"tagged"}},
+		{"sector", CandidateQuery{Terms: []string{"cybersécurité"}, Sectors: []string{"agrifood"}},
+			[]string{"words", "sector"}, []string{"sector"}},
+		{"tags alone", CandidateQuery{Clusters: []string{"security", " "}, Sectors: []string{"agrifood"}},
+			[]string{"tagged", "sector"}, nil},
+		{"blank tags match nothing", CandidateQuery{Clusters: []string{""}, Sectors: []string{" "}}, nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ix.CandidatesFor(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameSet(got, tt.want) {
+				t.Errorf("candidates %v, want %v", got, tt.want)
+			}
+			if n := len(tt.last); n > 0 && len(got) >= n && !sameSet(got[len(got)-n:], tt.last) {
+				t.Errorf("candidates %v: %v should come last", got, tt.last)
+			}
+		})
+	}
+}
+
+// Word prefixes reach words the index's stemmers read otherwise than a matcher's: French
+// "buses" is "buse" to bleve's light stemmer, which the word "bus" does not find.
+func TestCandidatesWordPrefixes(t *testing.T) {
+	op := func(id, lang, title string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: id, Title: title, Language: lang, Status: passerelle.StatusOpen}
+	}
+	ix := openIndexed(t, []passerelle.Opportunity{
+		op("buses", "fr", "Renforcement de trois buses métalliques"),
+		op("bus", "fr", "Services de bus scolaires"),
+		op("it", "en", "IT services for the ministry"),
+		op("item", "en", "Items of furniture"),
+	})
+	ctx := context.Background()
+	got, err := ix.Candidates(ctx, []string{"bus"}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(got, []string{"bus"}) {
+		t.Fatalf("the word alone finds %v: this test assumed it misses \"buses\"", got)
+	}
+	got, err = ix.CandidatesFor(ctx, CandidateQuery{Terms: []string{"bus"}, WordPrefixes: []string{"bus", "it", " "}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A prefix of two letters is a whole word: "it" does not bring "items".
+	if !sameSet(got, []string{"bus", "buses", "it"}) {
+		t.Errorf("candidates %v, want bus, buses, it", got)
+	}
+	if len(got) > 0 && got[0] != "bus" {
+		t.Errorf("candidates %v: the word itself should come before its prefix", got)
+	}
+}
