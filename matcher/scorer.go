@@ -3,6 +3,7 @@ package matcher
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -1286,9 +1287,33 @@ func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float
 	return r.topical, passerelle.Explanation{Contributions: r.contrib, Veto: r.veto}
 }
 
-// ProfileQuery is what to retrieve candidate opportunities with for a new or edited
-// profile (through the search index): everything that can lead Score to keep a match, so
-// that the index only narrows the candidates and the scorer decides, as the Monitor does.
+// ProfileQuery is the terms and CPV prefixes of Retrieval, without the clusters and
+// sectors whose source tags can also lead to a match: retrieving with it alone misses the
+// notices a source tagged with the member's cluster that nothing else points at.
+func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes []string) {
+	r := s.Retrieval(m)
+	return r.Terms, r.CPV
+}
+
+// Retrieval is what to retrieve candidate opportunities with for one profile through the
+// search index: any notice holding one of the Terms, coded under one of the CPV prefixes,
+// or tagged by its source with one of the Clusters or Sectors.
+type Retrieval struct {
+	Terms []string `json:"terms"`
+	// Stems are the words that can make a skill or a bundle keyword match as the scorer
+	// reads them (each phrase's key terms, folded and stemmed, in every language it
+	// analyses): a notice word the scorer reads as one of them mostly starts with it,
+	// which the index can look for even where its own stemmers read the word otherwise
+	// (French "buses" is "bus" to the scorer, "buse" to bleve's light stemmer).
+	Stems    []string `json:"stems,omitempty"`
+	CPV      []string `json:"cpv"`
+	Clusters []string `json:"clusters,omitempty"`
+	Sectors  []string `json:"sectors,omitempty"`
+}
+
+// Retrieval is what to retrieve candidate opportunities with for a new or edited profile
+// (through the search index): everything that can lead Score to keep a match, so that the
+// index only narrows the candidates and the scorer decides, as the Monitor does.
 //
 // Terms are the skills and their synonyms, the keywords of the member's clusters and
 // sectors, each as written and as the scorer's tokenizer reads it ("e-learning" also as
@@ -1300,10 +1325,15 @@ func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float
 // with a broad code can; anything else a notice needs to reach the threshold is in its
 // words, clusters or sectors, which the terms and the bundles' prefixes reach. Bundles'
 // prefixes are taken as they are: they fit by strict prefix only. A prefix of one digit
-// is spread over its ten divisions (the index knows 2 to 8 digits).
-func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes []string) {
+// is spread over its ten divisions (the index knows 2 to 8 digits). Stems are the key
+// terms of the same phrases as the scorer reads them (see Retrieval.Stems). Clusters and
+// Sectors are the member's, as the rules name them, when their weight is above 0: a
+// notice tagged with one by its source belongs to it fully (bundleHit), and a pole's call
+// tagged that way may have no code and none of the bundle's words.
+func (s *Scorer) Retrieval(m *passerelle.Member) Retrieval {
 	p := s.compile(m)
-	seenT, seenC := map[string]bool{}, map[string]bool{}
+	var terms, stems, cpvPrefixes []string
+	seenT, seenC, seenS := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	addT := func(t string) {
 		t = strings.TrimSpace(t)
 		if k := fold(strings.ToLower(t)); k != "" && !seenT[k] {
@@ -1313,11 +1343,19 @@ func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes
 	}
 	addPhrase := func(ph *phrase) {
 		for _, va := range ph.alts {
+			for l := range va.keys {
+				for _, k := range va.keys[l] {
+					if !seenS[k] {
+						seenS[k] = true
+						stems = append(stems, k)
+					}
+				}
+			}
 			addT(va.text)
 			addT(va.norm)
 			// Each content word on its own too: the scorer counts part of a phrase, and
-			// the index's phrase-or-words query was seen to miss notices that the words
-			// alone find (bleve v2.6.3, a phrase and its words in one disjunction).
+			// the index looks for the words of a multi-word term one by one only in the
+			// languages with a stemmed field of their own (a single word everywhere).
 			if toks := tokenize(va.text); len(toks) > 1 {
 				for _, w := range toks {
 					if f := fold(w); !stopWords[f] && len(f) >= 2 {
@@ -1380,7 +1418,20 @@ func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes
 		}
 	}
 	sort.Strings(cpvPrefixes)
-	return terms, cpvPrefixes
+	sort.Strings(stems)
+	r := Retrieval{Terms: terms, Stems: stems, CPV: cpvPrefixes}
+	tags := func(weight float64, idx []int, bs []bundle) []string {
+		var out []string
+		for _, i := range idx {
+			if weight > 0 && !slices.Contains(out, bs[i].name) {
+				out = append(out, bs[i].name)
+			}
+		}
+		return out
+	}
+	r.Clusters = tags(s.rules.Weights.Cluster, p.clusters, s.clusters)
+	r.Sectors = tags(s.rules.Weights.Sector, p.sectors, s.sectors)
+	return r
 }
 
 // divSet is a set of CPV divisions (the first two digits, 0-99).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -597,5 +598,39 @@ func TestTextWithoutCPV(t *testing.T) {
 	p := s.compile(&passerelle.Member{ID: "k", Tier: passerelle.TierPremium, Skills: []string{"Kubernetes", "nettoyage de bureaux"}})
 	if p.noCPV {
 		t.Error("a profile with a skill naming codes marked as naming none")
+	}
+}
+
+// Retrieval adds to ProfileQuery the scorer's stems of the words that can match, and the
+// member's clusters and sectors, whose tags by a source count (when their weight does).
+func TestRetrieval(t *testing.T) {
+	r := DefaultRules()
+	r.Sectors = map[string]passerelle.Bundle{"agrifood": {Keywords: map[string][]string{"fr": {"agroalimentaire"}}}}
+	s, err := NewScorer(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := passerelle.Member{ID: "c", Name: "C", Tier: passerelle.TierPremium, Skills: []string{"services de bus"},
+		Clusters: []string{"iot", "iot", "unknown"}, Sectors: []string{"agrifood"}}
+	q := s.Retrieval(&m)
+	terms, cpv := s.ProfileQuery(&m)
+	if !slices.Equal(terms, q.Terms) || !slices.Equal(cpv, q.CPV) {
+		t.Errorf("ProfileQuery %q %q, Retrieval %+v", terms, cpv, q)
+	}
+	if !slices.Equal(q.Clusters, []string{"iot"}) || !slices.Equal(q.Sectors, []string{"agrifood"}) {
+		t.Errorf("clusters %q, sectors %q", q.Clusters, q.Sectors)
+	}
+	// "bus" is the rare word of the skill; French "buses" is read as it.
+	if !slices.Contains(q.Stems, "bus") || !slices.Contains(analyze("buses", langFR), "bus") {
+		t.Errorf("stems %q lack \"bus\"", q.Stems)
+	}
+	// A signal that counts nothing retrieves nothing.
+	r.Weights.Cluster, r.Weights.Sector = 0, 0
+	s0, err := NewScorer(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := s0.Retrieval(&m); len(q.Clusters)+len(q.Sectors) != 0 {
+		t.Errorf("weights 0: clusters %q, sectors %q", q.Clusters, q.Sectors)
 	}
 }

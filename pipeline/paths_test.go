@@ -6,17 +6,29 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/matcher"
 	"github.com/passerelle/passerelle/source"
 )
 
 // TestTwoPathsOneScore: the nightly batch (reverse index over profiles) and the one-off match
 // of a profile through bleve give the same matches with the same scores. On the whole dev set
-// when ../shared is there, on a 300-notice real sample otherwise.
+// when ../shared is there, on a 300-notice real sample otherwise. One notice in five is made
+// a pole's call: tagged with a cluster by its source and stripped of its CPV codes, so that
+// the cluster tag and the words are all a match can rest on there. With the default
+// threshold, and with a lower one at which a source's cluster tag and the practical signals
+// alone keep a match (which only the cluster clause of the candidate query can retrieve).
 func TestTwoPathsOneScore(t *testing.T) {
+	for _, min := range []float64{30, 20} {
+		t.Run(fmt.Sprint("min score ", min), func(t *testing.T) { twoPathsOneScore(t, min) })
+	}
+}
+
+func twoPathsOneScore(t *testing.T, minScore float64) {
 	notices := "../../shared/data/ted/notices.jsonl"
 	members := "../../shared/data/eval/members.json"
 	if _, err := os.Stat(notices); err != nil || testing.Short() {
@@ -24,18 +36,31 @@ func TestTwoPathsOneScore(t *testing.T) {
 	}
 	p := newPipeline(t)
 	ctx := context.Background()
+	if minScore != matcher.DefaultRules().Thresholds.MinScore {
+		r := matcher.DefaultRules()
+		r.Thresholds.MinScore = minScore
+		if _, err := p.Store.PutRules(ctx, r, now); err != nil {
+			t.Fatal(err)
+		}
+	}
 	res, err := p.Fetcher.Load(ctx, passerelle.Source{ID: "ted", URL: notices, Format: "jsonl", Timezone: "Europe/Brussels"}, source.Validators{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The notices' deadlines are past: move them into the future so that production matching
 	// (which skips closed calls) has something to do. Awards stay closed.
+	tagged := map[string]bool{}
 	for i := range res.Opportunities {
 		o := &res.Opportunities[i]
 		d := now.AddDate(0, 0, 15+i%60)
 		o.Deadline, o.Status = &d, ""
 		pub := now.AddDate(0, 0, -(i % 30))
 		o.Published = &pub
+		if i%5 == 2 {
+			o.CPV = nil
+			o.Clusters = []string{passerelle.Clusters[(i/5)%len(passerelle.Clusters)]}
+			tagged[o.ID] = true
+		}
 	}
 	if _, _, err := p.Save(ctx, res.Opportunities); err != nil {
 		t.Fatal(err)
@@ -57,6 +82,7 @@ func TestTwoPathsOneScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := map[string]float64{}
+	onTag, tagOnly := 0, 0
 	for _, m := range ms {
 		got, err := p.Store.Matches(ctx, m.ID)
 		if err != nil {
@@ -64,10 +90,31 @@ func TestTwoPathsOneScore(t *testing.T) {
 		}
 		for _, mt := range got {
 			batch[m.ID+" "+mt.Opportunity] = mt.Score
+			if !tagged[mt.Opportunity] {
+				continue
+			}
+			topical := map[string]bool{}
+			for _, c := range mt.Explanation.Contributions {
+				switch c.Signal {
+				case "text", "cpv", "cluster", "sector":
+					topical[c.Signal] = true
+					if c.Signal == "cluster" && strings.Contains(c.Evidence, "tagged by the source") {
+						onTag++
+					}
+				}
+			}
+			if topical["cluster"] && len(topical) == 1 {
+				tagOnly++
+			}
 		}
 	}
 	if len(batch) == 0 {
 		t.Fatal("the batch path found no match at all")
+	}
+	// At the lower threshold, the cluster clause of the candidate query is exercised only
+	// if some kept matches rest on a source's tag alone.
+	if minScore < matcher.DefaultRules().Thresholds.MinScore && tagOnly == 0 {
+		t.Error("no kept match rests on a source's cluster tag alone: the tagged notices test nothing")
 	}
 	t0 := time.Now()
 	single := map[string]float64{}
@@ -80,7 +127,8 @@ func TestTwoPathsOneScore(t *testing.T) {
 			single[m.ID+" "+mt.Opportunity] = mt.Score
 		}
 	}
-	t.Logf("%d notices, %d members: %d pairs above threshold (profile path took %v)", len(res.Opportunities), len(ms), len(batch), time.Since(t0))
+	t.Logf("%d notices (%d tagged, without codes), %d members: %d pairs above threshold, %d on a cluster tag, %d on it alone (profile path took %v)",
+		len(res.Opportunities), len(tagged), len(ms), len(batch), onTag, tagOnly, time.Since(t0))
 	diff := 0
 	for k, s := range batch {
 		if o, ok := single[k]; !ok || math.Abs(o-s) > 1e-9 {

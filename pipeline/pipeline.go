@@ -508,8 +508,11 @@ func (p *Pipeline) MatchMember(ctx context.Context, id string) (int, error) {
 	now := p.now()
 	var kept []passerelle.Match
 	if m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
-		terms, cpv := sc.ProfileQuery(&m)
-		ids, err := p.Index.Candidates(ctx, terms, cpv, candidateLimit)
+		// Words (and their stems as the scorer reads them), CPV prefixes, and the
+		// clusters and sectors a source's tag can match on.
+		q := sc.Retrieval(&m)
+		ids, err := p.Index.CandidatesFor(ctx, index.CandidateQuery{Terms: q.Terms, WordPrefixes: q.Stems,
+			CPV: q.CPV, Clusters: q.Clusters, Sectors: q.Sectors, Limit: candidateLimit})
 		if err != nil {
 			return 0, err
 		}
