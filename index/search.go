@@ -440,10 +440,11 @@ type candidateTuning struct {
 // matches flood the candidates); CPV feedback from the 20 best text matches, at group level
 // (3 digits), raised R@1000 from 0.29 to 0.68 and nDCG@10 from 0.41 to 0.49. A notice in a
 // language without a field of its own (Slovak, Polish...) is only in the folded "all"
-// field: there, for those notices only, a multi-word term is looked for as a phrase and
-// with all its words (which cannot flood as any-word matches do), weighed the same. Without
-// it, "nonstop monitoring" missed a Slovak notice holding that very phrase, which each word
-// alone found (a single word always searches "all").
+// field: there, for those notices only, a multi-word term is looked for with all its words
+// (which cannot flood as any-word matches do; a phrase query there too cost the candidates
+// benchmark a fifth more for the same recall). Without it, "nonstop monitoring" missed a
+// Slovak notice holding that very phrase, which each word alone found (a single word
+// always searches "all").
 var candidateTune = candidateTuning{
 	phraseFields:   []string{"text_fr", "text_en", "text_nl", "text_de"},
 	phraseBoost:    3,
@@ -557,16 +558,43 @@ func (c candidateTuning) termQuery(t string) []query.Query {
 	if len(c.anyFields) > 0 && c.anyBoost > 0 {
 		out = append(out, match(c.anyFields, query.MatchQueryOperatorOr, c.anyBoost))
 	}
-	// Notices in the other languages, through the folded field that alone holds them.
-	p := bleve.NewMatchPhraseQuery(t)
-	p.SetField(fieldAll)
-	p.SetBoost(c.phraseBoost)
+	// Notices in the other languages, through the folded field that alone holds them:
+	// every word, anywhere in it.
 	other := bleve.NewBooleanQuery()
-	other.AddMust(bleve.NewDisjunctionQuery(p, match([]string{fieldAll}, query.MatchQueryOperatorAnd, c.allBoost)))
+	other.AddMust(match([]string{fieldAll}, query.MatchQueryOperatorAnd, c.allBoost))
 	for _, l := range sortedLanguages() {
 		other.AddMustNot(filter("language", l))
 	}
 	return append(out, other)
+}
+
+// prefixCover returns the word prefixes (lowercased) that find what all of ps find: a
+// prefix of three letters or more covers the longer ones it begins ("cyber" covers
+// "cybersecur"), and each is one more expansion of the term dictionary. Shorter ones are
+// whole words and cover nothing.
+func prefixCover(ps []string) []string {
+	var all []string
+	for _, p := range ps {
+		if p = lower(p); p != "" {
+			all = append(all, p)
+		}
+	}
+	sort.Strings(all) // a prefix sorts before the words it begins
+	var out []string
+	var cover string // the last kept prefix of three letters or more
+	for _, p := range all {
+		if cover != "" && strings.HasPrefix(p, cover) {
+			continue
+		}
+		if len(out) > 0 && out[len(out)-1] == p {
+			continue
+		}
+		out = append(out, p)
+		if utf8.RuneCountInString(p) >= 3 {
+			cover = p
+		}
+	}
+	return out
 }
 
 // sortedLanguages are the languages with a text field of their own, in a stable order.
@@ -654,11 +682,7 @@ func (ix *Index) CandidatesFor(ctx context.Context, q CandidateQuery) ([]string,
 	// Word prefixes and tags are added after the CPV feedback, which must follow the
 	// words alone.
 	var tags []query.Query
-	for _, w := range q.WordPrefixes {
-		w = lower(w)
-		if w == "" {
-			continue
-		}
+	for _, w := range prefixCover(q.WordPrefixes) {
 		var pq query.Query
 		if utf8.RuneCountInString(w) < 3 {
 			t := bleve.NewTermQuery(w) // "it", "3d": too short to expand
