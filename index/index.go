@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -178,19 +179,45 @@ func (ix *Index) Index(ctx context.Context, ops []passerelle.Opportunity) error 
 		}
 	}
 	return ix.with(func(idx bleve.Index) error {
-		b := idx.NewBatch()
-		for i := range ops {
-			if err := b.Index(ops[i].ID, toDoc(&ops[i])); err != nil {
-				return fmt.Errorf("index: opportunity %s: %w", ops[i].ID, err)
-			}
-			if b.Size() >= batchSize {
-				if err := flush(ctx, idx, b); err != nil {
-					return err
-				}
+		// Building a segment (analysis, then zap's encoding) is mostly one goroutine's work
+		// per batch; writing two halves at once keeps both cores busy. Scorch takes batches
+		// concurrently and introduces them one at a time.
+		workers := min(runtime.GOMAXPROCS(0), 1+len(ops)/minParallelBatch)
+		if workers <= 1 {
+			return ix.write(ctx, idx, ops)
+		}
+		errs := make(chan error, workers)
+		per := (len(ops) + workers - 1) / workers
+		for w := 0; w < workers; w++ {
+			part := ops[min(w*per, len(ops)):min((w+1)*per, len(ops))]
+			go func() { errs <- ix.write(ctx, idx, part) }()
+		}
+		var first error
+		for w := 0; w < workers; w++ {
+			if err := <-errs; err != nil && first == nil {
+				first = err
 			}
 		}
-		return flush(ctx, idx, b)
+		return first
 	})
+}
+
+// minParallelBatch is the smallest share worth a goroutine of its own.
+const minParallelBatch = 200
+
+func (ix *Index) write(ctx context.Context, idx bleve.Index, ops []passerelle.Opportunity) error {
+	b := idx.NewBatch()
+	for i := range ops {
+		if err := b.Index(ops[i].ID, toDoc(&ops[i])); err != nil {
+			return fmt.Errorf("index: opportunity %s: %w", ops[i].ID, err)
+		}
+		if b.Size() >= batchSize {
+			if err := flush(ctx, idx, b); err != nil {
+				return err
+			}
+		}
+	}
+	return flush(ctx, idx, b)
 }
 
 // Delete removes the given ids; unknown ids are ignored.
