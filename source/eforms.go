@@ -17,7 +17,8 @@ import (
 // language first, the others as translations), BT-262/263 CPV codes, BT-5071 NUTS and
 // BT-5141 country of the place of performance, BT-131/1311 submission deadline, BT-27
 // estimated value (the awarded total for results), the buyer's name and country, the
-// notice type (BT-02) as kind, and BT-758 (the notice a change notice changes) as Changes.
+// notice type (BT-02) as kind, BT-758 (the notice a change notice changes) as Changes, and
+// Status cancelled when the notice cancels the procedure or closes it without a winner.
 // The external id is the TED publication number when the notice has one, else its
 // notice identifier (BT-701).
 func ParseEForms(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
@@ -166,7 +167,42 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	if ch := ext.path("Changes", "ChangedNoticeIdentifier").value(); ch != "" {
 		o.Changes = ch
 	}
+	if eformsCancelled(ext) {
+		o.Status = passerelle.StatusCancelled
+	}
 	return o, "", nil
+}
+
+// eformsCancelled tells whether the notice ends the procedure without a contract, in
+// the two ways eForms says it:
+//   - a change notice whose reason (BT-140, codelist change-corrig-justification) is
+//     "cancel" (the procedure is cancelled) or "cancel-intent" (the buyer announces it
+//     will be): either way the call is no longer worth answering;
+//   - a result notice where no result chose a winner and every one says "clos-nw"
+//     (BT-142 winner-selection-status: closed, no winner; BT-144 gives the reason, such as
+//     no tenders received). "open-nw" means the competition goes on, so it is not a
+//     cancellation, and one "selec-w" lot is enough for the procedure to have an outcome.
+func eformsCancelled(ext *node) bool {
+	for _, ch := range ext.children("Changes") {
+		for _, r := range ch.children("ChangeReason") {
+			switch strings.ToLower(r.child("ReasonCode").value()) {
+			case "cancel", "cancel-intent":
+				return true
+			}
+		}
+	}
+	closed := 0
+	for _, res := range ext.path("NoticeResult").children("LotResult") {
+		switch strings.ToLower(res.child("TenderResultCode").value()) {
+		case "clos-nw":
+			closed++
+		case "":
+			// A result without a code says nothing either way.
+		default:
+			return false
+		}
+	}
+	return closed > 0
 }
 
 func lotProjects(lots []*node) []*node {

@@ -11,8 +11,8 @@ import (
 	"github.com/passerelle/passerelle"
 )
 
-// TestTEDCurated parses 36 real notices of diverse forms (TED R2.0.8/R2.0.9 F01–F25, T01/T02,
-// defence; eForms SDK 1.3–1.10, Doffin) and checks each field against what the reference
+// TestTEDCurated parses 37 real notices of diverse forms (TED R2.0.8/R2.0.9 F01–F25, T01/T02,
+// defence; eForms SDK 1.3–1.13, Doffin) and checks each field against what the reference
 // conversion (testdata/ted/expected.jsonl, a copy of the shared notices.jsonl records) says.
 // knownDiff are the reference's choices we don't follow, checked by hand against the XML.
 var knownDiff = map[string]string{
