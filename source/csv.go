@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -106,9 +107,9 @@ func ParseCSV(ctx context.Context, r io.Reader, name string, src passerelle.Sour
 	return out, errs.err()
 }
 
-// csvDelimiter returns the delimiter option, else the most frequent of , ; tab in the
-// first line (outside quotes, roughly: European exports use ';' because ',' is the
-// decimal separator).
+// csvDelimiter returns the delimiter option, else the one sniffCSV finds (the one Detect
+// saw), else the most frequent of , ; tab in the first line (outside quotes, roughly:
+// European exports use ';' because ',' is the decimal separator).
 func csvDelimiter(raw []byte, opt string) rune {
 	switch opt {
 	case "\\t", "tab", "\t":
@@ -117,6 +118,9 @@ func csvDelimiter(raw []byte, opt string) rune {
 	default:
 		r, _ := utf8.DecodeRuneInString(opt)
 		return r
+	}
+	if d, ok := sniffCSV(raw[:min(len(raw), DetectSize)]); ok {
+		return d
 	}
 	line := raw
 	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
@@ -129,4 +133,82 @@ func csvDelimiter(raw []byte, opt string) rune {
 		}
 	}
 	return best
+}
+
+// sniffCSV tells whether head (the start of a document, possibly cut anywhere) is a
+// delimited table, and with which delimiter: for one of , ; tab, a header row of at least
+// two named columns followed by at least one row, every complete row having as many
+// fields as the header (quoted fields may hold delimiters and newlines). Prose and
+// logs rarely keep a constant count of these characters line after line, so they are
+// left for the caller to reject. When several delimiters fit, the one giving the most
+// columns wins (a ";" export whose cells hold decimal commas still has more ";" per row).
+func sniffCSV(head []byte) (rune, bool) {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	for _, c := range head {
+		// Control bytes mean a binary file; CSV holds text (any 8-bit encoding).
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			return 0, false
+		}
+	}
+	// The head may stop in the middle of a record: that record is not judged.
+	cut := len(head) > 0 && head[len(head)-1] != '\n'
+	best, bestCols := rune(0), 1
+	for _, d := range []rune{',', ';', '\t'} {
+		cr := csv.NewReader(bytes.NewReader(head))
+		cr.Comma = d
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true
+		cr.ReuseRecord = false
+		var recs [][]string
+		for {
+			rec, err := cr.Read()
+			if err != nil {
+				break // EOF, or a record the reader gives up on: judge what came before
+			}
+			recs = append(recs, rec)
+		}
+		if cut && len(recs) > 0 {
+			recs = recs[:len(recs)-1]
+		}
+		if len(recs) < 2 || !csvHeader(recs[0]) {
+			continue
+		}
+		cols := len(recs[0])
+		ok := true
+		for _, r := range recs[1:] {
+			if len(r) != cols {
+				ok = false
+				break
+			}
+		}
+		if ok && cols > bestCols {
+			best, bestCols = d, cols
+		}
+	}
+	return best, best != 0
+}
+
+// csvHeader tells whether a record looks like a header row: at least two columns, every
+// name short, at most one left empty, most names holding a letter and none a bare number
+// or date ("#" is a name, "2026" a value: a table of figures without a header cannot be
+// mapped to fields anyway).
+func csvHeader(rec []string) bool {
+	if len(rec) < 2 {
+		return false
+	}
+	empty, named := 0, 0
+	for _, f := range rec {
+		f = strings.TrimSpace(f)
+		switch {
+		case f == "":
+			empty++
+		case utf8.RuneCountInString(f) > 80:
+			return false
+		case strings.IndexFunc(f, unicode.IsLetter) >= 0:
+			named++
+		case strings.IndexFunc(f, unicode.IsDigit) >= 0:
+			return false
+		}
+	}
+	return empty <= 1 && named > 0 && 2*named >= len(rec)-empty
 }

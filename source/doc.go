@@ -16,7 +16,8 @@
 //     shape: ids "<source>:<external id>" (an imported JSONL record keeps its id), source
 //     defaults (pole, language, clusters, sectors, kind), CPV codes as 8 digits.
 //   - Auto-detection goes by content first (XML root element and namespace, JSON shape),
-//     by name second, and never takes an HTML page for a feed.
+//     by name second, by the shape of a table (a header and a constant field count on
+//     , ; or tab) last, and never takes an HTML page for a feed.
 //   - Archives (.zip, .gz, .tar.gz) expand into their files within a cap (zip bombs).
 //   - Date-times written without a zone are read in the source's zone (Europe/Brussels by
 //     default). A deadline given as a bare date means the end of that day: a call that

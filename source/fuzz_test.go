@@ -62,11 +62,16 @@ func FuzzParseRSS(f *testing.F) {
 }
 
 func FuzzDetect(f *testing.F) {
-	seed(f, "testdata/calls.rss", "testdata/calls.atom", "testdata/notices.jsonl", "testdata/error.html")
+	seed(f, "testdata/calls.rss", "testdata/calls.atom", "testdata/notices.jsonl", "testdata/error.html", "testdata/calls.csv")
+	f.Add([]byte("a\tb\n\"x\ty\"\tz\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		format, err := Detect(b, "fuzz")
 		if err == nil && !utf8.ValidString(format) {
 			t.Error("bad format name")
+		}
+		// The CSV guess is a last resort: it never takes markup or JSON.
+		if first := strings.TrimLeft(strings.TrimPrefix(string(b), "\xef\xbb\xbf"), " \t\r\n"); format == "csv" && first != "" && strings.ContainsRune("<{[", rune(first[0])) {
+			t.Errorf("markup or JSON taken for CSV: %.60q", b)
 		}
 	})
 }

@@ -154,6 +154,8 @@ func Parse(ctx context.Context, format string, r io.Reader, name string, src pas
 
 // Detect names the format of a document from its first bytes (see DetectSize) and, when the
 // content does not tell, its name. Content wins: a ".xml" file may be RSS, TED or eForms.
+// When neither markup, JSON nor the name tells, a document whose first lines split into
+// the same number of fields on , ; or tab under a header row is taken for CSV.
 // An HTML page is never taken for a feed: it is what servers send when something went wrong
 // (a login wall, a 503 page), so it is an error unless the source declares format "html".
 func Detect(head []byte, name string) (string, error) {
@@ -185,6 +187,15 @@ func Detect(head []byte, name string) (string, error) {
 	}
 	if len(trimmed) == 0 {
 		return "", passerelle.Errorf(passerelle.EINVALID, "%s: empty document, cannot tell its format", name)
+	}
+	// Last resort: a table under a name that does not say so (".txt", an export URL).
+	// An HTML page that does not start with its markup is still an error page, not a table.
+	lower := asciiLower(trimmed)
+	if bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html")) {
+		return "", htmlError(trimmed, name)
+	}
+	if _, ok := sniffCSV(head); ok { // head, not trimmed: a TSV may start with an empty column
+		return "csv", nil
 	}
 	return "", passerelle.Errorf(passerelle.EINVALID, "%s: unknown format (starts with %q); set the source's format", name, snippet(trimmed, 40))
 }

@@ -1,8 +1,10 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -35,6 +37,20 @@ func TestDetect(t *testing.T) {
 		{name: "pkg.json", head: `{"uri":"x","releases":[{"ocid":"ocds-1"`, want: "ocds"},
 		{name: "list.csv", head: "Intitulé;Date limite\nA;B\n", want: "csv"},
 		{name: "x.ndjson", head: "", want: "jsonl"},
+		// Tables the name does not announce: detected by a constant field count under a header.
+		{name: "export.txt", head: read("testdata/calls.csv"), want: "csv"},
+		{name: "https://x/export?id=3", head: "Reference,Title,Deadline,CPV\r\nA-1,Web site,2026-03-15,72413000\r\nA-2,\"Servers, backups\",2026-04-01,50312000\r\n", want: "csv"},
+		{name: "marches.txt", head: "Référence;Intitulé;Date limite;Montant\n" +
+			"2026-1;\"Entretien; espaces verts\";15/03/2026;1.200,50\n" +
+			"2026-2;\"Nettoyage\nsur deux lignes\";\"30/04/2026\";\"3,5\"\n", want: "csv"},
+		{name: "appels.txt", head: "\tTitle\tDeadline\n1\tA\t2026-03-01\n2\tB\t2026-03-02\n", want: "csv"},
+		{name: "big.txt", head: bigCSV()[:DetectSize], want: "csv"},
+		{name: "readme.txt", head: "Bonjour, voici la liste.\nElle est vide.\n", errHas: "unknown format"},
+		{name: "log.txt", head: "Title,Deadline\nA,2026-01-01\nB,2026-01-02,extra\n", errHas: "unknown format"},
+		{name: "data.txt", head: "1,2,3\n4,5,6\n", errHas: "unknown format"},
+		{name: "header-only.txt", head: "Title;Deadline\n", errHas: "unknown format"},
+		{name: "page", head: "Error 502, bad gateway\n<html><body>oops</body></html>\n", errHas: "HTML page"},
+		{name: "x.txt", head: "Title,Deadline\nA\x00,B\n", errHas: "unknown format"},
 		{name: "https://x/feed", head: read("testdata/error.html"), errHas: `got an HTML page (title "503 Service Temporarily Unavailable")`},
 		{name: "x", head: "<html><body>login</body></html>", errHas: "HTML page"},
 		{name: "x", head: `<?xml version="1.0"?><foo xmlns="urn:x">`, errHas: "unknown XML document (root element <foo>"},
@@ -55,6 +71,16 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// bigCSV is a comma table longer than DetectSize, so that Detect sees a row cut short.
+func bigCSV() string {
+	var b strings.Builder
+	b.WriteString("id,title,deadline,description\n")
+	for i := 0; b.Len() < 2*DetectSize; i++ {
+		fmt.Fprintf(&b, "%d,\"Call %d, lot %d\",2026-05-%02d,\"Line one\nline two\"\n", i, i, i%7, i%28+1)
+	}
+	return b.String()
+}
+
 func TestParseAuto(t *testing.T) {
 	for _, p := range []string{"testdata/calls.rss", "testdata/calls.atom", "testdata/notices.jsonl"} {
 		ops, err := parseFile(t, p, passerelle.Source{ID: "s", Format: "auto"})
@@ -62,7 +88,20 @@ func TestParseAuto(t *testing.T) {
 			t.Errorf("%s: %d records, %v", p, len(ops), err)
 		}
 	}
-	_, err := parseFile(t, "testdata/error.html", passerelle.Source{ID: "s"})
+	// A semicolon table with quoted fields under a name that says nothing.
+	csvBody, err := os.ReadFile("testdata/calls.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Parse(context.Background(), "csv", bytes.NewReader(csvBody), "calls.csv", passerelle.Source{ID: "s"})
+	if len(want) == 0 {
+		t.Fatalf("calls.csv: no records, %v", err)
+	}
+	got, _ := Parse(context.Background(), "auto", bytes.NewReader(csvBody), "calls.txt", passerelle.Source{ID: "s"})
+	if len(got) != len(want) || got[1].Title != "Maintenance des serveurs; sauvegardes" {
+		t.Errorf("calls.txt auto: %d records (want %d), %+v", len(got), len(want), got)
+	}
+	_, err = parseFile(t, "testdata/error.html", passerelle.Source{ID: "s"})
 	if passerelle.ErrorCode(err) != passerelle.EINVALID {
 		t.Errorf("HTML page: err = %v, want an invalid-input error", err)
 	}
