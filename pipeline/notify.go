@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/passerelle/passerelle"
@@ -166,12 +167,9 @@ func channels(m passerelle.Member) []string {
 }
 
 func contactList(m passerelle.Member) string {
-	s := ""
+	emails := make([]string, len(m.Contacts))
 	for i, c := range m.Contacts {
-		if i > 0 {
-			s += ", "
-		}
-		s += c.Email
+		emails[i] = c.Email
 	}
-	return s
+	return strings.Join(emails, ", ")
 }

@@ -118,7 +118,7 @@ func (p *Pipeline) Start(ctx context.Context, trigger string, ids ...string) (pa
 		p.release()
 		return passerelle.Run{}, err
 	}
-	rec, err := p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning})
+	rec, err := p.newRun(ctx, trigger)
 	if err != nil {
 		p.release()
 		return passerelle.Run{}, err
@@ -134,8 +134,12 @@ func (p *Pipeline) Start(ctx context.Context, trigger string, ids ...string) (pa
 	return rec, nil
 }
 
+func (p *Pipeline) newRun(ctx context.Context, trigger string) (passerelle.Run, error) {
+	return p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning})
+}
+
 func (p *Pipeline) run(ctx context.Context, trigger string, sources []passerelle.Source) (passerelle.Run, error) {
-	rec, err := p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning})
+	rec, err := p.newRun(ctx, trigger)
 	if err != nil {
 		return passerelle.Run{}, err
 	}
@@ -253,7 +257,6 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 		return sr, nil
 	}
 	changed, counts, err := p.Save(ctx, res.Opportunities)
-	_ = changed
 	// A copy of a notice already known from another source counts as an update of it.
 	sr.New, sr.Updated, sr.Unchanged = counts[store.PutNew], counts[store.PutUpdated]+counts[store.PutMerged], counts[store.PutUnchanged]
 	if err != nil {
@@ -530,6 +533,15 @@ func (p *Pipeline) MatchMember(ctx context.Context, id string) (int, error) {
 	return len(kept), p.Store.ReplaceMemberMatches(ctx, id, kept, now)
 }
 
+// Repair rebuilds everything derived: the store's secondary indexes from its records, then
+// the search index from the store.
+func (p *Pipeline) Repair(ctx context.Context) (int, error) {
+	if err := p.Store.RebuildIndexes(ctx); err != nil {
+		return 0, err
+	}
+	return p.Reindex(ctx)
+}
+
 // Reindex rebuilds the index from the store, the source of truth.
 func (p *Pipeline) Reindex(ctx context.Context) (int, error) {
 	if err := p.Index.Reset(); err != nil {
@@ -561,6 +573,10 @@ func (p *Pipeline) Reindex(ctx context.Context) (int, error) {
 	})
 	if err == nil {
 		err = flush()
+	}
+	if err == nil && n > 0 {
+		// A bulk load leaves many small segments; one merge now makes searches faster.
+		err = p.Index.Compact(ctx)
 	}
 	return n, err
 }

@@ -496,11 +496,11 @@ func cmdReindex(ctx context.Context, p *Program, args []string) error {
 	if _, err := p.setup(ctx, "reindex", args, nil); err != nil {
 		return err
 	}
-	n, err := p.Pipeline.Reindex(ctx)
+	n, err := p.Pipeline.Repair(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(p.Stdout, "reindexed %d opportunities\n", n)
+	fmt.Fprintf(p.Stdout, "store indexes rebuilt; reindexed %d opportunities\n", n)
 	return nil
 }
 
@@ -558,10 +558,7 @@ func cmdCheck(ctx context.Context, p *Program, args []string) error {
 	for _, pr := range rep.StoreProblems {
 		fmt.Fprintf(p.Stdout, "store: %s\n", pr)
 	}
-	if len(rep.StoreProblems) > 0 {
-		return fmt.Errorf("the store has inconsistencies (restore a backup, or report them)")
-	}
-	return fmt.Errorf("index disagrees with store: run `passerelle reindex`")
+	return fmt.Errorf("store and index disagree: run `passerelle reindex`")
 }
 
 // cmdNotify sends the digests of new matches now; --dry-run prints them instead.

@@ -89,7 +89,7 @@ func commands() []command {
 		{"search", "search QUERY", cmdSearch},
 		{"explain", "explain --member ID --opportunity ID", cmdExplain},
 		{"eval", "eval --opportunities PATH --members FILE [--rules FILE] [--qrels FILE] [--run OUT]", cmdEval},
-		{"reindex", "rebuild the index from the store", cmdReindex},
+		{"reindex", "rebuild what is derived: the store's own indexes, then the search index", cmdReindex},
 		{"backup", "backup FILE: a consistent copy of the store", cmdBackup},
 		{"check", "check that the index agrees with the store", cmdCheck},
 		{"bench", "bench ingest|match|api [--scale N]", cmdBench},
