@@ -480,6 +480,25 @@ func (p *Pipeline) MatchOpportunities(ctx context.Context, ids []string) (int, i
 	return matched, written, nil
 }
 
+// MatchChanged matches the opportunities new or changed since the start of the last run that
+// went through (ok or partial), or every stored one when there is no such run.
+func (p *Pipeline) MatchChanged(ctx context.Context) (int, int, error) {
+	runs, err := p.Store.Runs(ctx, 50)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, r := range runs {
+		if r.Status == passerelle.RunOK || r.Status == passerelle.RunPartial {
+			ids, err := p.Store.UpdatedSince(ctx, r.Started)
+			if err != nil {
+				return 0, 0, err
+			}
+			return p.MatchOpportunities(ctx, ids)
+		}
+	}
+	return p.MatchAll(ctx)
+}
+
 // MatchAll re-matches every stored opportunity (`match --full`, or after a rules change).
 func (p *Pipeline) MatchAll(ctx context.Context) (int, int, error) {
 	var ids []string

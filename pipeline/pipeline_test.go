@@ -257,3 +257,25 @@ func TestCorrigendumUpdatesTheNoticeItChanges(t *testing.T) {
 		t.Errorf("index disagrees after a corrigendum: %+v", rep)
 	}
 }
+
+func TestMatchChangedOnlySinceLastRun(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	d := now.AddDate(0, 0, 10)
+	if _, _, err := p.Save(ctx, []passerelle.Opportunity{{ID: "a", Source: "s", Kind: passerelle.KindCall, Title: "Un", Deadline: &d}}); err != nil {
+		t.Fatal(err)
+	}
+	// No run yet: everything is matched.
+	if n, _, err := p.MatchChanged(ctx); err != nil || n != 1 {
+		t.Fatalf("before any run: matched %d, %v", n, err)
+	}
+	later := now.Add(time.Hour)
+	p.Now = func() time.Time { return later }
+	if _, err := p.Run(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing changed since that run started: nothing to match.
+	if n, _, err := p.MatchChanged(ctx); err != nil || n != 0 {
+		t.Errorf("nothing changed since the last run: matched %d, %v", n, err)
+	}
+}

@@ -149,29 +149,11 @@ func cmdMatch(ctx context.Context, p *Program, args []string) error {
 	}); err != nil {
 		return err
 	}
-	var n, written int
-	var err error
+	match := p.Pipeline.MatchChanged
 	if full {
-		n, written, err = p.Pipeline.MatchAll(ctx)
-	} else {
-		// New and changed since the last successful run's start.
-		runs, rerr := p.DB.Runs(ctx, 50)
-		if rerr != nil {
-			return rerr
-		}
-		var ids []string
-		for _, r := range runs {
-			if r.Status == passerelle.RunOK || r.Status == passerelle.RunPartial {
-				ids, err = p.DB.UpdatedSince(ctx, r.Started)
-				break
-			}
-		}
-		if err == nil && ids == nil {
-			n, written, err = p.Pipeline.MatchAll(ctx)
-		} else if err == nil {
-			n, written, err = p.Pipeline.MatchOpportunities(ctx, ids)
-		}
+		match = p.Pipeline.MatchAll
 	}
+	n, written, err := match(ctx)
 	if err != nil {
 		return err
 	}
