@@ -189,6 +189,7 @@ func TestMatchesRankedAndExplained(t *testing.T) {
 		t.Errorf("paging saw %d matches, want %d", seen, page.Total)
 	}
 	e.do("GET", "/api/v1/members/cyber/matches?cursor=garbage", e.cyber, "", 400, nil)
+	e.do("GET", "/api/v1/members/cyber/matches?limit=lots"+cursor, e.cyber, "", 400, nil)
 	e.do("GET", "/api/v1/members/cyber/matches?min_score=200", e.cyber, "", 400, nil)
 
 	// Feedback.

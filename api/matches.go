@@ -2,11 +2,12 @@ package api
 
 import (
 	"context"
-	"github.com/passerelle/passerelle/store"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/store"
 )
 
 // matchView is a match with the opportunity it points at, so that a member page or a script
@@ -14,7 +15,7 @@ import (
 type matchView struct {
 	passerelle.Match
 	Title    string            `json:"title"`
-	Deadline any               `json:"deadline"`
+	Deadline *time.Time        `json:"deadline"`
 	Status   passerelle.Status `json:"status"`
 	URL      string            `json:"url,omitempty"`
 	Buyer    string            `json:"buyer,omitempty"`
@@ -26,8 +27,8 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	limit, _, err := page(r)
-	if err != nil && r.URL.Query().Get("cursor") == "" {
+	limit, err := pageLimit(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -52,20 +53,15 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	pg := list[passerelle.Match]{Items: res.Matches, Total: res.Total, NextCursor: res.Next}
-	byID, err := s.opportunitiesOf(r.Context(), pg.Items)
+	byID, err := s.opportunitiesOf(r.Context(), res.Matches)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := list[matchView]{Items: make([]matchView, 0, len(pg.Items)), Total: pg.Total, NextCursor: pg.NextCursor}
-	for _, mt := range pg.Items {
+	out := list[matchView]{Items: make([]matchView, 0, len(res.Matches)), Total: res.Total, NextCursor: res.Next}
+	for _, mt := range res.Matches {
 		o := byID[mt.Opportunity]
-		v := matchView{Match: mt, Title: o.Title, Status: o.Status, URL: o.URL, Buyer: o.Buyer}
-		if o.Deadline != nil {
-			v.Deadline = o.Deadline
-		}
-		out.Items = append(out.Items, v)
+		out.Items = append(out.Items, matchView{Match: mt, Title: o.Title, Deadline: o.Deadline, Status: o.Status, URL: o.URL, Buyer: o.Buyer})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -66,12 +65,9 @@ func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	scores := map[string]float64{}
+	scores := make(map[string]float64, len(res.Hits))
 	for _, h := range res.Hits {
-		// A filter-only query has no meaningful score (bleve may give NaN, which JSON cannot hold).
-		if !math.IsNaN(h.Score) && !math.IsInf(h.Score, 0) {
-			scores[h.ID] = h.Score
-		}
+		scores[h.ID] = h.Score // finite: the index promises it (0 for filter-only queries)
 	}
 	out := opportunityList{Items: make([]opportunityHit, 0, len(ops)), Total: res.Total, Facets: res.Facets}
 	for _, o := range ops {

@@ -1,13 +1,13 @@
 package api
 
 import (
-	"net/url"
-
 	"encoding/base64"
-	"github.com/go-chi/chi/v5"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/passerelle/passerelle"
 )
@@ -17,14 +17,10 @@ const (
 	maxLimit     = 200
 )
 
-// page reads limit and cursor. The cursor is opaque to clients; today it carries an offset.
+// page reads limit and cursor. The cursor is opaque to clients; here it carries an offset.
 func page(r *http.Request) (limit, offset int, err error) {
-	limit = defaultLimit
-	if v := r.URL.Query().Get("limit"); v != "" {
-		limit, err = strconv.Atoi(v)
-		if err != nil || limit < 1 || limit > maxLimit {
-			return 0, 0, passerelle.Errorf(passerelle.EINVALID, "limit must be a whole number between 1 and %d", maxLimit)
-		}
+	if limit, err = pageLimit(r); err != nil {
+		return 0, 0, err
 	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(c)
@@ -35,6 +31,19 @@ func page(r *http.Request) (limit, offset int, err error) {
 		offset = n
 	}
 	return limit, offset, nil
+}
+
+// pageLimit reads the limit alone, for lists whose cursor the store makes.
+func pageLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultLimit, nil
+	}
+	limit, err := strconv.Atoi(v)
+	if err != nil || limit < 1 || limit > maxLimit {
+		return 0, passerelle.Errorf(passerelle.EINVALID, "limit must be a whole number between 1 and %d", maxLimit)
+	}
+	return limit, nil
 }
 
 func cursorAt(offset int) string {
