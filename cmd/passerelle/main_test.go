@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -40,16 +41,16 @@ type server struct {
 	cancel context.CancelFunc
 	done   chan int
 	lines  chan string
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 }
 
 func startMain(t *testing.T, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan int, 1), lines: make(chan string, 1000), stderr: &bytes.Buffer{}}
+	s := &server{cancel: cancel, done: make(chan int, 1), lines: make(chan string, 1000), stderr: &syncBuffer{}}
 	go func() {
-		code := Main(ctx, args, pw, &lockedWriter{w: s.stderr}, noEnv)
+		code := Main(ctx, args, pw, s.stderr, noEnv)
 		pw.Close()
 		s.done <- code
 	}()
@@ -79,7 +80,7 @@ func (s *server) want(t *testing.T, prefix string) string {
 		select {
 		case l, ok := <-s.lines:
 			if !ok {
-				t.Fatalf("output ended before a %q line; stderr:\n%s", prefix, s.stderr)
+				t.Fatalf("output ended before a %q line; stderr:\n%s", prefix, s.stderr.String())
 			}
 			if rest, found := strings.CutPrefix(l, prefix); found {
 				return strings.TrimSpace(rest)
@@ -90,11 +91,23 @@ func (s *server) want(t *testing.T, prefix string) string {
 	}
 }
 
-type lockedWriter struct {
-	w io.Writer
+// syncBuffer is a buffer the server goroutine writes while the test may read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) { return l.w.Write(p) }
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 func getJSON(t *testing.T, url, key string, wantStatus int, v any) {
 	t.Helper()
