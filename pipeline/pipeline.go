@@ -515,6 +515,14 @@ func (p *Pipeline) MatchAll(ctx context.Context) (int, int, error) {
 // candidateLimit bounds how many open opportunities bleve hands over for one profile.
 const candidateLimit = 5000
 
+// CandidateQuery asks the index for what a profile's retrieval names: words (and their stems
+// as the scorer reads them), CPV prefixes, and the clusters and sectors a source's tag can
+// match on.
+func CandidateQuery(r matcher.Retrieval, limit int) index.CandidateQuery {
+	return index.CandidateQuery{Terms: r.Terms, WordPrefixes: r.Stems, CPV: r.CPV,
+		Clusters: r.Clusters, Sectors: r.Sectors, Limit: limit}
+}
+
 // MatchMember matches one new or edited profile once against the open opportunities, through
 // bleve candidate retrieval and the same scorer as the batch path. Its matches replace the
 // member's previous ones (those carrying feedback are kept).
@@ -530,11 +538,7 @@ func (p *Pipeline) MatchMember(ctx context.Context, id string) (int, error) {
 	now := p.now()
 	var kept []passerelle.Match
 	if m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
-		// Words (and their stems as the scorer reads them), CPV prefixes, and the
-		// clusters and sectors a source's tag can match on.
-		q := sc.Retrieval(&m)
-		ids, err := p.Index.CandidatesFor(ctx, index.CandidateQuery{Terms: q.Terms, WordPrefixes: q.Stems,
-			CPV: q.CPV, Clusters: q.Clusters, Sectors: q.Sectors, Limit: candidateLimit})
+		ids, err := p.Index.CandidatesFor(ctx, CandidateQuery(sc.Retrieval(&m), candidateLimit))
 		if err != nil {
 			return 0, err
 		}

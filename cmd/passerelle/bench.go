@@ -17,6 +17,7 @@ import (
 	"github.com/passerelle/passerelle/api"
 	"github.com/passerelle/passerelle/index"
 	"github.com/passerelle/passerelle/matcher"
+	"github.com/passerelle/passerelle/pipeline"
 	"github.com/passerelle/passerelle/source"
 )
 
@@ -161,8 +162,8 @@ func (p *Program) benchMatch(ctx context.Context, members, nops, naive int) erro
 	}
 	t2 := time.Now()
 	for i := 0; i < naive; i++ {
-		terms, cpv := sc.ProfileQuery(&ms[i])
-		ids, err := ix.Candidates(ctx, terms, cpv, len(ops))
+		// The same retrieval as a new profile's one-off match, then the same scorer.
+		ids, err := ix.CandidatesFor(ctx, pipeline.CandidateQuery(sc.Retrieval(&ms[i]), len(ops)))
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	if err != nil {
 		return err
 	}
-	ops, err := readOpportunities(ctx, oppsPath)
+	ops, err := p.readOpportunities(ctx, oppsPath)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 
 // readOpportunities reads canonical JSONL (a file or a directory of them) through the same
 // parser as ingestion.
-func readOpportunities(ctx context.Context, path string) ([]passerelle.Opportunity, error) {
+func (p *Program) readOpportunities(ctx context.Context, path string) ([]passerelle.Opportunity, error) {
 	f := &source.Fetcher{MaxBytes: 1 << 30}
 	res, err := f.Load(ctx, passerelle.Source{ID: "eval", URL: path, Format: "jsonl", Timezone: "Europe/Brussels"}, source.Validators{})
 	if err != nil {
@@ -104,7 +104,7 @@ func readOpportunities(ctx context.Context, path string) ([]passerelle.Opportuni
 		if i == 5 {
 			break
 		}
-		fmt.Fprintf(os.Stderr, "warning: %v\n", e)
+		fmt.Fprintf(p.Stderr, "warning: %v\n", e)
 	}
 	return res.Opportunities, nil
 }
