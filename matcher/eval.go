@@ -116,6 +116,81 @@ func Rank(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity, 
 	return rk
 }
 
+// KeptPair is a pair the production rules would deliver.
+type KeptPair struct {
+	Member, Opportunity string
+	Score               float64
+}
+
+// Kept is every pair the production rules would deliver, dates and status aside: each
+// member is taken as premium, the vetoes (exclusions, regions, budget) apply, deadline and
+// freshness give no points, and the score must reach the member's threshold. `eval --kept`
+// measures with it the precision of what members would receive, where the ranking
+// measures its order. Pairs come by member, then score (highest first), then id.
+func Kept(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity) []KeptPair {
+	docs := make([]*doc, len(ops))
+	par(len(ops), func(i int) { docs[i] = s.analyzeDoc(&ops[i]) })
+	profiles := make([]*profile, len(members))
+	for i := range members {
+		profiles[i] = s.compile(&members[i])
+		profiles[i].premium = true
+	}
+	nPhrases := s.phraseCount()
+	out := make([][]KeptPair, len(members))
+	par(len(members), func(i int) {
+		mm := newMemo(nPhrases)
+		p := profiles[i]
+		for j, d := range docs {
+			mm.reset()
+			if r := s.numbers(p, d, false, false, mm); s.kept(p, r) {
+				out[i] = append(out[i], KeptPair{p.id, ops[j].ID, r.score})
+			}
+		}
+		sort.Slice(out[i], func(a, b int) bool {
+			x, y := out[i][a], out[i][b]
+			if x.Score != y.Score {
+				return x.Score > y.Score
+			}
+			return x.Opportunity < y.Opportunity
+		})
+	})
+	var all []KeptPair
+	for _, ps := range out {
+		all = append(all, ps...)
+	}
+	return all
+}
+
+// KeptPrecision is the share of kept pairs judged relevant (grade > 0) and the share of
+// the judged relevant pairs that were kept, over the members the qrels judge.
+func KeptPrecision(kept []KeptPair, q Qrels) (precision, recall float64, n int) {
+	rel, hit := 0, 0
+	for _, m := range q {
+		for _, g := range m {
+			if g > 0 {
+				rel++
+			}
+		}
+	}
+	for _, k := range kept {
+		m, ok := q[k.Member]
+		if !ok {
+			continue
+		}
+		n++
+		if m[k.Opportunity] > 0 {
+			hit++
+		}
+	}
+	if n > 0 {
+		precision = float64(hit) / float64(n)
+	}
+	if rel > 0 {
+		recall = float64(hit) / float64(rel)
+	}
+	return precision, recall, n
+}
+
 func (s *Scorer) phraseCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

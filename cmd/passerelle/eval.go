@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -16,19 +17,22 @@ import (
 // It needs no data directory: everything comes from the given files.
 func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs, cf := p.flags("eval")
-	var oppsPath, membersPath, rulesPath, qrelsPath, runPath string
+	var oppsPath, membersPath, rulesPath, qrelsPath, runPath, keptPath string
 	var depth int
+	var withoutCodes bool
 	fs.StringVar(&oppsPath, "opportunities", "", "canonical JSONL of opportunities (e.g. ../shared/data/ted/notices.jsonl)")
 	fs.StringVar(&membersPath, "members", "", "members JSON (array) or JSONL")
 	fs.StringVar(&rulesPath, "rules", "", "rules JSON (default: the built-in default rules)")
 	fs.StringVar(&qrelsPath, "qrels", "", "TREC qrels: member 0 opportunity grade")
 	fs.StringVar(&runPath, "run", "", "write the TREC run here (default: not written)")
+	fs.StringVar(&keptPath, "kept", "", "write here each pair the production rules would deliver: member opportunity score")
+	fs.BoolVar(&withoutCodes, "without-codes", false, "empty every opportunity's CPV codes before ranking (the case of calls from poles)")
 	fs.IntVar(&depth, "depth", 1000, "opportunities ranked per member")
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
 	}
 	if oppsPath == "" || membersPath == "" {
-		return usageErr("eval --opportunities PATH --members FILE [--rules FILE] [--qrels FILE] [--run OUT]")
+		return usageErr("eval --opportunities PATH --members FILE [--rules FILE] [--qrels FILE] [--run OUT] [--kept OUT] [--without-codes]")
 	}
 	rules := matcher.DefaultRules()
 	if rulesPath != "" {
@@ -45,11 +49,25 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	if err != nil {
 		return err
 	}
+	if withoutCodes {
+		// Before anything reads them: nothing learned below may see the codes removed.
+		for i := range ops {
+			ops[i].CPV = nil
+		}
+	}
 	sc, err := matcher.NewScorer(rules, matcher.DefaultVocabulary())
 	if err != nil {
 		return err
 	}
 	ranking := matcher.Rank(sc, members, ops, depth)
+	var kept []matcher.KeptPair
+	if keptPath != "" {
+		kept = matcher.Kept(sc, members, ops)
+		if err := writeKept(keptPath, kept); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.Stdout, "kept pairs written to %s\n", keptPath)
+	}
 	if runPath != "" {
 		f, err := os.Create(runPath)
 		if err != nil {
@@ -78,17 +96,44 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		return fmt.Errorf("%s: %w", qrelsPath, err)
 	}
 	per, mean := matcher.Evaluate(ranking, qrels)
+	bper, bmean := matcher.Evaluate(matcher.RankBM25(members, ops, depth), qrels)
 	ids := make([]string, 0, len(per))
 	for id := range per {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	fmt.Fprintf(p.Stdout, "%-22s %7s %8s %7s %7s\n", "member", "P@10", "nDCG@10", "R@100", "MAP")
-	for _, id := range ids {
-		m := per[id]
-		fmt.Fprintf(p.Stdout, "%-22s %7.3f %8.3f %7.3f %7.3f\n", id, m.P10, m.NDCG10, m.R100, m.MAP)
+	fmt.Fprintf(p.Stdout, "%-22s %7s %8s %7s %7s | %12s %8s\n", "member", "P@10", "nDCG@10", "R@100", "MAP", "BM25 nDCG@10", "BM25 MAP")
+	row := func(id string, m, b matcher.Metrics) {
+		fmt.Fprintf(p.Stdout, "%-22s %7.3f %8.3f %7.3f %7.3f | %12.3f %8.3f\n", id, m.P10, m.NDCG10, m.R100, m.MAP, b.NDCG10, b.MAP)
 	}
-	fmt.Fprintf(p.Stdout, "%-22s %7.3f %8.3f %7.3f %7.3f\n", "mean", mean.P10, mean.NDCG10, mean.R100, mean.MAP)
+	for _, id := range ids {
+		row(id, per[id], bper[id])
+	}
+	row("mean", mean, bmean)
+	if keptPath != "" {
+		prec, rec, n := matcher.KeptPrecision(kept, qrels)
+		fmt.Fprintf(p.Stdout, "kept pairs: %d, precision %.3f, recall %.3f\n", n, prec, rec)
+	}
+	return nil
+}
+
+// writeKept writes one "member opportunity score" line per kept pair.
+func writeKept(path string, kept []matcher.KeptPair) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for _, k := range kept {
+		fmt.Fprintf(w, "%s %s %.1f\n", k.Member, k.Opportunity, k.Score)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	return nil
 }
 
