@@ -98,7 +98,12 @@ type Opportunity struct {
 	DeadlineUntrusted bool    `json:"deadline_untrusted,omitempty"`
 	Stages            []Stage `json:"stages,omitempty"`
 	Value             *Money  `json:"value,omitempty"`
-	Status            Status  `json:"status"`
+	// Programme and ActionType name the funding instrument ("Horizon Europe", "HORIZON
+	// Research and Innovation Actions", "HORIZON ERC Grants"): the action type says who may
+	// apply, which decides a member's eligibility before any fit.
+	Programme  string `json:"programme,omitempty"`
+	ActionType string `json:"action_type,omitempty"`
+	Status     Status `json:"status"`
 
 	FirstSeen time.Time `json:"first_seen"`
 	Updated   time.Time `json:"updated"`
@@ -170,6 +175,24 @@ const (
 	TierPremium Tier = "premium"
 )
 
+// Organisation is the kind of body a member is.
+type Organisation string
+
+const (
+	OrgSME      Organisation = "sme"
+	OrgLarge    Organisation = "large"
+	OrgResearch Organisation = "research"
+	OrgPublic   Organisation = "public"
+)
+
+// OrganisationOf is m's organisation, sme when unsaid (most members are small companies).
+func (m *Member) OrganisationOf() Organisation {
+	if m.Organisation == "" {
+		return OrgSME
+	}
+	return m.Organisation
+}
+
 // Budget is the contract value range a member can take on.
 type Budget struct {
 	Min float64 `json:"min,omitempty"`
@@ -191,22 +214,25 @@ type NotifySettings struct {
 
 // Member is a company of the association and its declared profile.
 type Member struct {
-	ID        string         `json:"id"`
-	Name      string         `json:"name"`
-	Tier      Tier           `json:"tier"`
-	Clusters  []string       `json:"clusters,omitempty"`
-	Skills    []string       `json:"skills,omitempty"`
-	Sectors   []string       `json:"sectors,omitempty"`
-	CPV       []string       `json:"cpv,omitempty"`     // declared CPV prefixes
-	Regions   []string       `json:"regions,omitempty"` // NUTS prefixes
-	Exclude   []string       `json:"exclude,omitempty"` // words or phrases that veto a match
-	Languages []string       `json:"languages,omitempty"`
-	Budget    *Budget        `json:"budget,omitempty"`
-	Contacts  []Contact      `json:"contacts,omitempty"`
-	Notify    NotifySettings `json:"notify"`
-	MinScore  float64        `json:"min_score,omitempty"`
-	Created   time.Time      `json:"created"`
-	Updated   time.Time      `json:"updated"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Tier Tier   `json:"tier"`
+	// Organisation is the kind of body the member is (sme when unsaid): it decides which
+	// funding instruments it may apply to.
+	Organisation Organisation   `json:"organisation,omitempty"`
+	Clusters     []string       `json:"clusters,omitempty"`
+	Skills       []string       `json:"skills,omitempty"`
+	Sectors      []string       `json:"sectors,omitempty"`
+	CPV          []string       `json:"cpv,omitempty"`     // declared CPV prefixes
+	Regions      []string       `json:"regions,omitempty"` // NUTS prefixes
+	Exclude      []string       `json:"exclude,omitempty"` // words or phrases that veto a match
+	Languages    []string       `json:"languages,omitempty"`
+	Budget       *Budget        `json:"budget,omitempty"`
+	Contacts     []Contact      `json:"contacts,omitempty"`
+	Notify       NotifySettings `json:"notify"`
+	MinScore     float64        `json:"min_score,omitempty"`
+	Created      time.Time      `json:"created"`
+	Updated      time.Time      `json:"updated"`
 }
 
 // EmptyProfile reports whether the member declared nothing to match on.
@@ -228,6 +254,11 @@ func (m *Member) Validate() error {
 	}
 	if m.Tier != TierBasic && m.Tier != TierPremium {
 		v.Add("tier", "must be basic or premium")
+	}
+	switch m.Organisation {
+	case "", OrgSME, OrgLarge, OrgResearch, OrgPublic:
+	default:
+		v.Add("organisation", "must be sme, large, research or public")
 	}
 	for i, c := range m.Clusters {
 		if !KnownCluster(c) {

@@ -22,6 +22,8 @@ type Scorer struct {
 	global   []*phrase // global exclusions
 	synonyms [][]string
 	maxField float64
+	corpus   *Corpus // document frequencies the text signal weighs hits by; nil: none
+	off      ablations
 
 	mu      sync.Mutex
 	phrases map[string]*phrase // interned by kind+text
@@ -78,6 +80,12 @@ func NewScorer(r passerelle.Rules, v *Vocabulary) (*Scorer, error) {
 	}
 	return s, nil
 }
+
+// SetCorpus makes the text signal weigh each skill's hit by the specificity of its words
+// and their frequency in the notice, as learned from c (see Corpus). Call it before the
+// scorer is used; c must not change afterwards. Both paths (Score and the Monitor) read
+// the same corpus, so they still agree.
+func (s *Scorer) SetCorpus(c *Corpus) { s.corpus = c }
 
 // Rules returns the rules the scorer applies.
 func (s *Scorer) Rules() passerelle.Rules { return s.rules }
@@ -159,6 +167,7 @@ type profile struct {
 	sectors  []int     // indexes into Scorer.sectors
 	empty    bool
 	premium  bool
+	org      passerelle.Organisation
 	// noCPV: the profile names no CPV code at all (none declared, none derived from its
 	// skills): the CPV signal has nothing to compare, and its words stand in (see textExtra).
 	noCPV bool
@@ -196,7 +205,7 @@ func (p *profile) maxPhrase() int {
 }
 
 func (s *Scorer) compile(m *passerelle.Member) *profile {
-	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium,
+	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium, org: m.OrganisationOf(),
 		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore), id: m.ID}
 	for _, r := range m.Regions {
 		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
@@ -325,6 +334,7 @@ type doc struct {
 	sectors  []signalHit
 	global   string // veto from a global exclusion, or ""
 	nutsUp   []string
+	instr    instrument // who the funding instrument is for (eligibility)
 
 	// Set by prepare for one clock.
 	now          time.Time
@@ -336,21 +346,17 @@ type doc struct {
 	freshEv      string
 }
 
-// signalHit says how strongly a notice belongs to a bundle, and why.
-type signalHit struct {
-	strength float64
-	why      string
-}
-
-func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
-	d := &doc{o: o}
+// docFields analyses the texts of o: title and description in its own language (guessed
+// when unsaid), then each translation's.
+func docFields(o *passerelle.Opportunity) []*field {
+	var fields []*field
 	l := langOf(o.Language)
 	if o.Language == "" {
 		l = guessLang(o.Title + " " + o.Description)
 	}
-	d.fields = append(d.fields, newField("title", true, l, o.Title))
+	fields = append(fields, newField("title", true, l, o.Title))
 	if o.Description != "" {
-		d.fields = append(d.fields, newField("description", false, l, o.Description))
+		fields = append(fields, newField("description", false, l, o.Description))
 	}
 	for _, code := range sortedKeys(o.Translations) {
 		if strings.EqualFold(code, o.Language) {
@@ -359,12 +365,23 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		t := o.Translations[code]
 		tl := langOf(code)
 		if t.Title != "" {
-			d.fields = append(d.fields, newField("title ("+code+")", true, tl, t.Title))
+			fields = append(fields, newField("title ("+code+")", true, tl, t.Title))
 		}
 		if t.Description != "" {
-			d.fields = append(d.fields, newField("description ("+code+")", false, tl, t.Description))
+			fields = append(fields, newField("description ("+code+")", false, tl, t.Description))
 		}
 	}
+	return fields
+}
+
+// signalHit says how strongly a notice belongs to a bundle, and why.
+type signalHit struct {
+	strength float64
+	why      string
+}
+
+func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
+	d := &doc{o: o, fields: docFields(o), instr: instrumentOf(o.ActionType)}
 	for _, n := range o.NUTS {
 		d.nutsUp = append(d.nutsUp, strings.ToUpper(n))
 	}
@@ -494,7 +511,7 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 			if h.q <= 0 {
 				continue
 			}
-			sc := h.q * fw / s.maxField
+			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, s.off))
 			if sc > best.score {
 				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
 			}
@@ -768,6 +785,13 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 	mm.parts = mm.parts[:0]
 	if p.empty {
 		return veto("empty profile: nothing declared to match on")
+	}
+	// Eligibility is not a matter of dates or subscription: even a topical score (eval)
+	// gives nothing for a call the member may not apply to.
+	if d.instr != instrOpen && !s.off.has(ablateEligibility) {
+		if v := eligibilityVeto(d.instr, o.ActionType, p.org); v != "" {
+			return veto(v)
+		}
 	}
 	if !topicalOnly {
 		if !p.premium {

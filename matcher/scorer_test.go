@@ -363,19 +363,21 @@ func profileQueryReachesCPVMatches(t *testing.T, s *Scorer) {
 // notice codes alone can make a match (the Monitor's depth cut and ancestor index).
 func TestMonitorEqualsScore(t *testing.T) {
 	for _, min := range []float64{30, 20} {
-		t.Run(fmt.Sprint("min score ", min), func(t *testing.T) {
-			r := DefaultRules()
-			r.Thresholds.MinScore = min
-			s, err := NewScorer(r, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			monitorEqualsScore(t, s)
-		})
+		for _, withCorpus := range []bool{false, true} {
+			t.Run(fmt.Sprint("min score ", min, " corpus ", withCorpus), func(t *testing.T) {
+				r := DefaultRules()
+				r.Thresholds.MinScore = min
+				s, err := NewScorer(r, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				monitorEqualsScore(t, s, withCorpus)
+			})
+		}
 	}
 }
 
-func monitorEqualsScore(t *testing.T, s *Scorer) {
+func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	members, ops := Synthetic(7, 300, 200)
 	// Broad notice codes (a group, a division) exercise the Monitor's ancestor index.
 	for i := 0; i < len(ops); i += 5 {
@@ -400,7 +402,19 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 		passerelle.Member{ID: "basic", Name: "B", Tier: passerelle.TierBasic, Skills: []string{"nettoyage"}},
 		passerelle.Member{ID: "cpv-only", Name: "C", Tier: passerelle.TierPremium, CPV: []string{"90"}},
 		passerelle.Member{ID: "cluster-only", Name: "C", Tier: passerelle.TierPremium, Clusters: []string{"web"}},
-		passerelle.Member{ID: "empty", Name: "E", Tier: passerelle.TierPremium})
+		passerelle.Member{ID: "empty", Name: "E", Tier: passerelle.TierPremium},
+		passerelle.Member{ID: "lab", Name: "L", Tier: passerelle.TierPremium, Organisation: passerelle.OrgResearch, Skills: []string{"sécurité réseau"}})
+	// An instrument an SME may not apply to: vetoed in both paths alike.
+	ops = append(ops, passerelle.Opportunity{ID: "fts:erc", Kind: passerelle.KindCall, Language: "fr", Title: "Sécurité réseau et détection d'intrusion",
+		ActionType: "HORIZON ERC Grants", Deadline: &deadline, Status: passerelle.StatusOpen})
+	if withCorpus {
+		// Word frequencies weigh text hits (and move scores across the threshold).
+		c := NewCorpus()
+		for i := range ops {
+			c.Add(&ops[i])
+		}
+		s.SetCorpus(c)
+	}
 	mon := NewMonitor(s, members)
 	now := SyntheticNow()
 	got, err := mon.Match(context.Background(), ops, now)
@@ -442,6 +456,12 @@ func monitorEqualsScore(t *testing.T, s *Scorer) {
 	}
 	if kept < 50 {
 		t.Errorf("only %d kept pairs: the property is barely exercised", kept)
+	}
+	if _, ok := byPair[key{"netsec", "fts:erc"}]; ok {
+		t.Error("an SME was matched with an ERC grant")
+	}
+	if _, ok := byPair[key{"lab", "fts:erc"}]; !ok {
+		t.Error("a research body was not matched with an ERC grant on its own words")
 	}
 	for _, k := range []key{{"netsec", "pole:1"}, {"kube", "pole:2"}} {
 		if _, ok := byPair[k]; !ok {

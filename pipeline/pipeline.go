@@ -41,6 +41,10 @@ type Pipeline struct {
 
 	mu      sync.Mutex
 	running bool
+
+	corpusMu sync.Mutex
+	corpus   *matcher.Corpus
+	corpusN  int // opportunities in the store when corpus was counted
 }
 
 // ErrRunning is returned when a run is asked for while another is in progress.
@@ -430,7 +434,58 @@ func (p *Pipeline) Scorer(ctx context.Context) (*matcher.Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return matcher.NewScorer(r, p.vocab())
+	sc, err := matcher.NewScorer(r, p.vocab())
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.Corpus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc.SetCorpus(c)
+	return sc, nil
+}
+
+// corpusSample is how many stored opportunities the word frequencies are counted on at
+// most: beyond some tens of thousands, frequencies no longer move, and counting costs a
+// text analysis per notice.
+const corpusSample = 20000
+
+// Corpus is what the matcher learns from the store's opportunities (matcher.Corpus),
+// counted again when the store has grown or shrunk by a twentieth since: the store is
+// the truth, and the frequencies follow it without being stored themselves.
+func (p *Pipeline) Corpus(ctx context.Context) (*matcher.Corpus, error) {
+	p.corpusMu.Lock()
+	defer p.corpusMu.Unlock()
+	n, err := p.Store.CountOpportunities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.corpus != nil && abs(n-p.corpusN) <= max(10, p.corpusN/20) {
+		return p.corpus, nil
+	}
+	c := matcher.NewCorpus()
+	stride := max(1, (n+corpusSample-1)/corpusSample)
+	i := 0
+	err = p.Store.ForEachOpportunity(ctx, func(o *passerelle.Opportunity) error {
+		if i%stride == 0 {
+			c.Add(o)
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count word frequencies: %w", err)
+	}
+	p.corpus, p.corpusN = c, n
+	return c, nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func (p *Pipeline) vocab() *matcher.Vocabulary {

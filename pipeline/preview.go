@@ -42,6 +42,12 @@ func (p *Pipeline) PreviewRules(ctx context.Context, r passerelle.Rules) (Previe
 	if err != nil {
 		return rep, err
 	}
+	c, err := p.Corpus(ctx)
+	if err != nil {
+		return rep, err
+	}
+	before.SetCorpus(c) // the same word frequencies on both sides: only the rules differ
+	after.SetCorpus(c)
 	members, err := p.Store.Members(ctx)
 	if err != nil {
 		return rep, err

@@ -31,6 +31,8 @@ type jsonlRecord struct {
 	URL               string                     `json:"url"`
 	Buyer             string                     `json:"buyer"`
 	Pole              string                     `json:"pole"`
+	Programme         string                     `json:"programme"`
+	ActionType        string                     `json:"action_type"`
 	Country           string                     `json:"country"`
 	NUTS              []string                   `json:"nuts"`
 	CPV               []string                   `json:"cpv"`
@@ -161,6 +163,8 @@ func decodeJSONL(line []byte, src passerelle.Source, loc *time.Location) (passer
 		URL:               strings.TrimSpace(rec.URL),
 		Buyer:             oneLine(rec.Buyer),
 		Pole:              rec.Pole,
+		Programme:         oneLine(rec.Programme),
+		ActionType:        oneLine(rec.ActionType),
 		Country:           strings.ToUpper(strings.TrimSpace(rec.Country)),
 		NUTS:              rec.NUTS,
 		CPV:               rec.CPV,

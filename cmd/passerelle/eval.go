@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/matcher"
@@ -19,7 +20,8 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs, cf := p.flags("eval")
 	var oppsPath, membersPath, rulesPath, qrelsPath, runPath, keptPath string
 	var depth int
-	var withoutCodes bool
+	var withoutCodes, noCorpus bool
+	var ablate string
 	fs.StringVar(&oppsPath, "opportunities", "", "canonical JSONL of opportunities (e.g. ../shared/data/ted/notices.jsonl)")
 	fs.StringVar(&membersPath, "members", "", "members JSON (array) or JSONL")
 	fs.StringVar(&rulesPath, "rules", "", "rules JSON (default: the built-in default rules)")
@@ -27,6 +29,8 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs.StringVar(&runPath, "run", "", "write the TREC run here (default: not written)")
 	fs.StringVar(&keptPath, "kept", "", "write here each pair the production rules would deliver: member opportunity score")
 	fs.BoolVar(&withoutCodes, "without-codes", false, "empty every opportunity's CPV codes before ranking (the case of calls from poles)")
+	fs.BoolVar(&noCorpus, "no-corpus", false, "ablation: learn nothing from the given opportunities (no word frequencies, no code inference)")
+	fs.StringVar(&ablate, "ablate", "", "ablation: techniques to turn off, comma-separated ("+strings.Join(matcher.AblationNames(), ", ")+")")
 	fs.IntVar(&depth, "depth", 1000, "opportunities ranked per member")
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
@@ -58,6 +62,19 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	sc, err := matcher.NewScorer(rules, matcher.DefaultVocabulary())
 	if err != nil {
 		return err
+	}
+	if ablate != "" {
+		if err := sc.Ablate(strings.Split(ablate, ",")...); err != nil {
+			return usageErr("eval --ablate: %v", err)
+		}
+	}
+	if !noCorpus {
+		// What the store would have taught: the frequencies of the notices' own words.
+		c := matcher.NewCorpus()
+		for i := range ops {
+			c.Add(&ops[i])
+		}
+		sc.SetCorpus(c)
 	}
 	ranking := matcher.Rank(sc, members, ops, depth)
 	var kept []matcher.KeptPair

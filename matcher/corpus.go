@@ -1,0 +1,154 @@
+package matcher
+
+import (
+	"math"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// Corpus is what the matcher learns about words from the opportunities it holds: in how
+// many notices of each analysis language each analysed term occurs, and how long
+// descriptions are. A word that every French notice uses ("publicité", the legal
+// publication of a tender; "marché"; "services") says nothing about a member's fit, and a
+// skill found once in a long description says less than the same skill found three times
+// in a short one: the text signal weighs each skill's hit by both (see weigh), as BM25
+// does, so that a generic word cannot carry a match.
+//
+// Build it with Add from the store's opportunities (the pipeline does, and eval from the
+// notices it ranks), then hand it to Scorer.SetCorpus; it is not modified afterwards.
+// Without a corpus, or with too few notices in a language to tell, hits are not weighed.
+type Corpus struct {
+	docs    [nLang]float64
+	df      [nLang]map[string]int32
+	descLen [nLang]float64 // terms of descriptions in all
+	descN   [nLang]float64 // descriptions
+}
+
+// Corpus weighting constants. A term in at most corpusSpecificDF of a language's notices
+// is fully specific (its hits count whole); commoner terms count less, down to nothing
+// for a term in every notice. Below corpusMinDocs notices of a language the frequencies
+// are noise and nothing is weighed; up to corpusFullDocs the weighting grows in. BM25's
+// usual k1 and b shape the term-frequency and length factor of description hits.
+const (
+	corpusSpecificDF = 0.02
+	corpusMinDocs    = 30
+	corpusFullDocs   = 300
+	bm25K1           = 1.2
+	bm25B            = 0.75
+)
+
+// idfFull is the inverse document frequency at which a term is fully specific.
+var idfFull = math.Log(1 + (1-corpusSpecificDF)/corpusSpecificDF)
+
+// NewCorpus returns an empty corpus.
+func NewCorpus() *Corpus {
+	c := &Corpus{}
+	for l := range c.df {
+		c.df[l] = map[string]int32{}
+	}
+	return c
+}
+
+// Add counts the terms of o, once per language of its texts.
+func (c *Corpus) Add(o *passerelle.Opportunity) {
+	var seen [nLang]map[string]bool
+	for _, f := range docFields(o) {
+		l := f.lang
+		if seen[l] == nil {
+			seen[l] = map[string]bool{}
+			c.docs[l]++
+		}
+		for t := range f.pos {
+			if !seen[l][t] {
+				seen[l][t] = true
+				c.df[l][t]++
+			}
+		}
+		if !f.title {
+			c.descLen[l] += float64(len(f.terms))
+			c.descN[l]++
+		}
+	}
+}
+
+// Len is the number of notices counted (a notice with texts in two languages counts in
+// both).
+func (c *Corpus) Len() int {
+	n := 0.0
+	for _, d := range c.docs {
+		n += d
+	}
+	return int(n)
+}
+
+// confidence is how far the frequencies of language l are trusted, 0..1.
+func (c *Corpus) confidence(l lang) float64 {
+	n := c.docs[l]
+	if n < corpusMinDocs {
+		return 0
+	}
+	return math.Min(1, n/corpusFullDocs)
+}
+
+// specificity is how much the terms of va found in f say about a notice, 0..1: each
+// found term is specific in proportion to its inverse document frequency (fully at
+// idfFull), and the hit is as specific as the union of its terms — two common words
+// written together ("sécurité des réseaux") say more than either alone.
+func (c *Corpus) specificity(va *variant, f *field) float64 {
+	l := f.lang
+	conf := c.confidence(l)
+	if conf == 0 {
+		return 1
+	}
+	n := c.docs[l]
+	miss := 1.0
+	for _, t := range va.uniq[l] {
+		if len(f.pos[t]) == 0 {
+			continue
+		}
+		df := float64(c.df[l][t])
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		miss *= 1 - math.Min(1, idf/idfFull)
+	}
+	return 1 - conf*miss
+}
+
+// frequency is the BM25 term-frequency and length factor of a description hit, 1 for a
+// term found once in a description of average length: more occurrences raise it (up to
+// k1+1), a longer text lowers it. Titles are not weighed by it. The count is the
+// variant's least frequent found term: a phrase occurs as often as its rarest word.
+func (c *Corpus) frequency(va *variant, f *field) float64 {
+	l := f.lang
+	if f.title || c.confidence(l) == 0 || c.descN[l] == 0 {
+		return 1
+	}
+	tf := 0
+	for _, t := range va.uniq[l] {
+		if n := len(f.pos[t]); n > 0 && (tf == 0 || n < tf) {
+			tf = n
+		}
+	}
+	if tf == 0 {
+		return 1
+	}
+	avg := c.descLen[l] / c.descN[l]
+	ratio := float64(len(f.terms)) / math.Max(1, avg)
+	x := float64(tf)
+	return x * (bm25K1 + 1) / (x + bm25K1*(1-bm25B+bm25B*ratio))
+}
+
+// weigh is the factor of a hit of va in f; off holds the techniques an evaluation
+// turned off (Scorer.Ablate).
+func (c *Corpus) weigh(va *variant, f *field, off ablations) float64 {
+	if c == nil {
+		return 1
+	}
+	x := 1.0
+	if !off.has(ablateSpecificity) {
+		x *= c.specificity(va, f)
+	}
+	if !off.has(ablateFrequency) {
+		x *= c.frequency(va, f)
+	}
+	return x
+}
