@@ -631,6 +631,10 @@ type CandidateQuery struct {
 	// (Opportunity.Clusters, Opportunity.Sectors; any case): a pole's call often has no
 	// CPV code and may not use the cluster's words, yet the scorer counts the tag.
 	Clusters, Sectors []string
+	// Uncoded also finds every open opportunity without CPV codes (weighed as a tag): the
+	// matcher infers such a notice's codes from its coded neighbours, so it may fit a
+	// profile whose words it does not use.
+	Uncoded bool
 	// Limit ≤ 0 means DefaultCandidates; it is capped at MaxCandidates.
 	Limit int
 }
@@ -709,6 +713,16 @@ func (ix *Index) CandidatesFor(ctx context.Context, q CandidateQuery) ([]string,
 				tags = append(tags, t)
 			}
 		}
+	}
+	if q.Uncoded {
+		coded := bleve.NewWildcardQuery("*")
+		coded.SetField("cpv_division")
+		all := bleve.NewMatchAllQuery()
+		all.SetBoost(candidateTune.tagBoost / 100) // after every notice something else points at
+		uncoded := bleve.NewBooleanQuery()
+		uncoded.AddMust(all)
+		uncoded.AddMustNot(coded)
+		tags = append(tags, uncoded)
 	}
 	if len(any)+len(tags) == 0 {
 		return nil, nil

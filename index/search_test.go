@@ -610,3 +610,35 @@ func TestPrefixCover(t *testing.T) {
 		}
 	}
 }
+
+// Uncoded adds every open notice without codes, whatever its words, and no coded or
+// closed one; the words still find theirs.
+func TestCandidatesUncoded(t *testing.T) {
+	op := func(id, title string, st passerelle.Status, cpv ...string) passerelle.Opportunity {
+		return passerelle.Opportunity{ID: id, Title: title, Language: "en", CPV: cpv, Status: st}
+	}
+	ix := openIndexed(t, []passerelle.Opportunity{
+		op("call-1", "Trustworthy AI for industry", passerelle.StatusOpen),
+		op("call-2", "Secure quantum networks", passerelle.StatusUnknown),
+		op("call-old", "Smart farming pilots", passerelle.StatusClosed),
+		op("tender-1", "Road works", passerelle.StatusOpen, "45233000"),
+		op("tender-2", "Software for cryptography", passerelle.StatusOpen, "48730000"),
+	})
+	got, err := ix.CandidatesFor(context.Background(), CandidateQuery{Terms: []string{"cryptography"}, Uncoded: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(got, []string{"tender-2", "call-1", "call-2"}) {
+		t.Errorf("candidates %v, want the text match and the open notices without codes", got)
+	}
+	if len(got) > 0 && got[0] != "tender-2" {
+		t.Errorf("candidates %v: the text match should come first", got)
+	}
+	got, err = ix.CandidatesFor(context.Background(), CandidateQuery{Terms: []string{"cryptography"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(got, []string{"tender-2"}) {
+		t.Errorf("without Uncoded: %v", got)
+	}
+}

@@ -22,6 +22,9 @@ type Corpus struct {
 	df      [nLang]map[string]int32
 	descLen [nLang]float64 // terms of descriptions in all
 	descN   [nLang]float64 // descriptions
+	// ex are the coded notices (the bridge's, then the store's) that notices without
+	// codes borrow codes from.
+	ex examples
 }
 
 // Corpus weighting constants. A term in at most corpusSpecificDF of a language's notices
@@ -40,19 +43,26 @@ const (
 // idfFull is the inverse document frequency at which a term is fully specific.
 var idfFull = math.Log(1 + (1-corpusSpecificDF)/corpusSpecificDF)
 
-// NewCorpus returns an empty corpus.
-func NewCorpus() *Corpus {
+// NewCorpus returns an empty corpus that starts from bridge b's coded examples (none
+// when b is nil).
+func NewCorpus(b *Bridge) *Corpus {
 	c := &Corpus{}
 	for l := range c.df {
 		c.df[l] = map[string]int32{}
 	}
+	if b != nil {
+		c.ex.raw = append(c.ex.raw, b.ex...)
+	}
 	return c
 }
 
-// Add counts the terms of o, once per language of its texts.
+// Add counts the terms of o, once per language of its texts; a coded o also becomes an
+// example that notices without codes may borrow codes from.
 func (c *Corpus) Add(o *passerelle.Opportunity) {
 	var seen [nLang]map[string]bool
-	for _, f := range docFields(o) {
+	fields := docFields(o)
+	c.ex.add(normalizedCodes(o.CPV), fields)
+	for _, f := range fields {
 		l := f.lang
 		if seen[l] == nil {
 			seen[l] = map[string]bool{}
@@ -70,6 +80,9 @@ func (c *Corpus) Add(o *passerelle.Opportunity) {
 		}
 	}
 }
+
+// Examples is the number of coded examples the corpus borrows codes from.
+func (c *Corpus) Examples() int { return len(c.ex.raw) + len(c.ex.codes) }
 
 // Len is the number of notices counted (a notice with texts in two languages counts in
 // both).

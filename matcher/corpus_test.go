@@ -25,7 +25,7 @@ func TestCorpusWeighsWords(t *testing.T) {
 		}
 		ops = append(ops, o)
 	}
-	c := NewCorpus()
+	c := NewCorpus(nil)
 	for i := range ops {
 		c.Add(&ops[i])
 	}
@@ -45,7 +45,7 @@ func TestCorpusWeighsWords(t *testing.T) {
 	if thrice := hit(s, "cybersécurité", &ops[1]); !(thrice > rare) {
 		t.Errorf("named three times %.3f, once %.3f", thrice, rare)
 	}
-	small := NewCorpus()
+	small := NewCorpus(nil)
 	for i := 0; i < corpusMinDocs-1; i++ {
 		small.Add(&ops[i])
 	}

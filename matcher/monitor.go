@@ -354,7 +354,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			addMember(i)
 		}
 	}
-	for ci, code := range d.cpv {
+	byCode := func(code, pre string) {
 		for n := 1; n <= mon.bounds.depth && n <= len(code); n++ {
 			k := code[:n]
 			for _, id := range mon.skillCPV[k] {
@@ -365,14 +365,21 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 		// A broad notice code (a group, say) fits the concepts under it.
-		if cp := d.cpvPre[ci]; mon.bounds.ancestors && len(cp) < mon.bounds.depth {
-			for _, id := range mon.skillAnc[cp] {
+		if mon.bounds.ancestors && len(pre) < mon.bounds.depth {
+			for _, id := range mon.skillAnc[pre] {
 				addSkillMembers(id)
 			}
-			for _, i := range mon.memberAnc[cp] {
+			for _, i := range mon.memberAnc[pre] {
 				addMember(i)
 			}
 		}
+	}
+	for ci, code := range d.cpv {
+		byCode(code, d.cpvPre[ci])
+	}
+	// The codes inferred for a notice without codes fit as its own would (by confidence).
+	for _, x := range d.inferred {
+		byCode(x.code, x.pre)
 	}
 	for ci, h := range d.clusters {
 		if h.strength > 0 {
@@ -545,7 +552,7 @@ func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 	if text > 0 {
 		ub += mon.textWeight(h.noCPV, d) * (1 - math.Exp(-text/textSaturation))
 	}
-	if len(d.cpv) > 0 {
+	if len(d.cpv) > 0 || len(d.inferred) > 0 { // inferred codes: divs holds their divisions
 		best := float64(h.wildW)
 		for k := 0; k < int(h.nDiv); k++ {
 			if x := float64(h.w[k]); x > best && d.divs.has(int(h.div[k])) {
@@ -588,7 +595,7 @@ func (mon *Monitor) slowBound(p *profile, d *doc, text float64) float64 {
 	if text > 0 {
 		ub += mon.textWeight(p.noCPV, d) * (1 - math.Exp(-text/textSaturation))
 	}
-	if len(d.cpv) > 0 {
+	if len(d.cpv) > 0 || len(d.inferred) > 0 { // inferred codes: divs holds their divisions
 		best := p.wildW
 		for _, dw := range p.divW {
 			if dw.w > best && d.divs.has(dw.div) {

@@ -335,6 +335,9 @@ type doc struct {
 	global   string // veto from a global exclusion, or ""
 	nutsUp   []string
 	instr    instrument // who the funding instrument is for (eligibility)
+	// inferred are the codes a notice without codes borrows from its nearest coded
+	// neighbours (Corpus), best first; their divisions are in divs.
+	inferred []inferred
 
 	// Set by prepare for one clock.
 	now          time.Time
@@ -390,6 +393,12 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 			d.cpv = append(d.cpv, n)
 			d.cpvPre = append(d.cpvPre, s.voc.Prefix(n))
 			d.divs.add(division(n))
+		}
+	}
+	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) {
+		d.inferred = s.corpus.ex.infer(d.fields, s.voc)
+		for _, x := range d.inferred {
+			d.divs.add(division(x.code))
 		}
 	}
 	d.clusters = make([]signalHit, len(s.clusters))
@@ -540,6 +549,7 @@ type memo struct {
 	cpvBest  cpvFit
 	cpvFrom  int // skill index, or -1 for the profile's own concepts
 	cpvAlone bool
+	cpvInfer bool // cpvBest fits an inferred code
 	// conceptEv is the evidence of profiles' own concepts in this notice.
 	conceptEv map[conceptEvKey]string
 	// arena, when set, is where explanations are carved from (one allocation for many
@@ -554,6 +564,7 @@ type memo struct {
 // best when nothing else corroborates it (lone: broad fits discounted, see loneBroadCPV).
 type cpvMemo struct {
 	cpv, lone cpvFit
+	inf, infLone cpvFit // with the codes inferred for a notice without codes (i into doc.inferred)
 }
 
 // coldMemo is what only explanations and exclusions need.
@@ -622,6 +633,7 @@ func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *cpvMemo {
 		mm.cstamp[sk.id] = mm.epoch
 		e := &mm.cpv[sk.id]
 		e.cpv, e.lone = bestConcept(sk.concepts, d)
+		e.inf, e.infLone = bestInferred(sk.concepts, d)
 	}
 	return &mm.cpv[sk.id]
 }
@@ -689,12 +701,38 @@ func bestConcept(cs []concept, d *doc) (full, lone cpvFit) {
 	return full, lone
 }
 
+// bestInferred is the best fit between concepts and the codes inferred for a notice
+// without codes, each fit weighed by the confidence of its code: full beside other
+// evidence, lone when nothing else agrees — where only a specific fit counts (a guessed
+// code that is also a broad fit is no evidence at all).
+func bestInferred(cs []concept, d *doc) (full, lone cpvFit) {
+	full, lone = cpvFit{i: -1, c: -1}, cpvFit{i: -1, c: -1}
+	for ci := range cs {
+		c := &cs[ci]
+		if c.div >= 0 && !d.divs.has(c.div) {
+			continue
+		}
+		for i := range d.inferred {
+			x := &d.inferred[i]
+			v := c.weight * x.conf * cpvSim(x.code, x.pre, c.prefix)
+			if v > full.v {
+				full = cpvFit{v, int32(i), int32(ci)}
+			}
+			if v > lone.v && specificFit(x.code, c) {
+				lone = cpvFit{v, int32(i), int32(ci)}
+			}
+		}
+	}
+	return full, lone
+}
+
 // Why skills found whole earned the CPV weight too: the CPV signal had nothing to
 // compare on one side.
 const (
 	noteNone uint8 = iota
 	noteNoticeNoCPV
 	noteProfileNoCPV
+	noteNoticeInferred
 )
 
 // textExtra is the CPV weight that the text signal may earn on top of its own for profile
@@ -717,6 +755,10 @@ func (s *Scorer) textExtra(p *profile, d *doc) (float64, uint8) {
 		return 0, noteNone
 	}
 	switch {
+	case len(d.cpv) == 0 && len(d.inferred) > 0:
+		// Codes inferred from the nearest coded notices compare in the CPV signal by
+		// their confidence; the words keep the part of the weight they leave.
+		return w.CPV * (1 - d.inferred[0].conf), noteNoticeInferred
 	case len(d.cpv) == 0:
 		return w.CPV, noteNoticeNoCPV
 	case p.noCPV:
@@ -729,6 +771,14 @@ func (s *Scorer) textExtra(p *profile, d *doc) (float64, uint8) {
 var textNotes = [...]string{
 	noteNoticeNoCPV:  "notice without CPV codes: its words also earn the CPV weight",
 	noteProfileNoCPV: "profile naming no CPV code: its words also earn the CPV weight",
+}
+
+// textNote is the note of textExtra's reason on d.
+func textNote(note uint8, d *doc) string {
+	if note == noteNoticeInferred {
+		return fmt.Sprintf("notice without CPV codes: its words also earn the part of the CPV weight its inferred codes leave, ×%.2f", 1-d.inferred[0].conf)
+	}
+	return textNotes[note]
 }
 
 // textSaturation: the text signal gives 1-exp(-Σ/k) of its weight, so one skill in the
@@ -918,6 +968,36 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
 	}
+	// Inferred codes of a notice without codes: borrowed from its nearest coded notices,
+	// they weigh by their confidence; alone, only a specific fit counts (bestInferred).
+	mm.cpvInfer = false
+	if r.Weights.CPV > 0 && len(d.cpv) == 0 && len(d.inferred) > 0 {
+		alone := textSum <= 0 && cluster < 0 && sector < 0
+		best, from := cpvFit{i: -1, c: -1}, -1
+		for i, sk := range p.skills {
+			e := s.skillCPV(sk, d, mm)
+			f := e.inf
+			if alone {
+				f = e.infLone
+			}
+			if f.v > best.v {
+				best, from = f, i
+			}
+		}
+		if len(p.concepts) > 0 && p.divs.meets(d.divs) {
+			pf, pl := bestInferred(p.concepts, d)
+			if alone {
+				pf = pl
+			}
+			if pf.v > best.v {
+				best, from = pf, -1
+			}
+		}
+		if best.v > 0 {
+			mm.cpvBest, mm.cpvFrom, mm.cpvAlone, mm.cpvInfer = best, from, alone, true
+			add(sigCPV, from, r.Weights.CPV*best.v)
+		}
+	}
 	if cluster >= 0 {
 		add(sigCluster, cluster, r.Weights.Cluster*d.clusters[cluster].strength)
 	}
@@ -996,7 +1076,7 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 				// One note per notice: its own reason when it has no codes, else the
 				// profile's (see textExtra).
 				if e.flags&hasTextNoteEv == 0 {
-					e.textEv[1] = e.textEv[0] + " (" + textNotes[mm.textNote] + ")"
+					e.textEv[1] = e.textEv[0] + " (" + textNote(mm.textNote, d) + ")"
 					e.flags |= hasTextNoteEv
 				}
 				c.Evidence = e.textEv[1]
@@ -1112,6 +1192,10 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
 // cpvEvidence says which notice code fits which concept; alone, a broad fit says it
 // counted at loneBroadCPV.
 func (s *Scorer) cpvEvidence(d *doc, f cpvFit, c *concept, alone bool) string {
+	if len(d.cpv) == 0 {
+		// A notice without codes fits only by the codes inferred for it.
+		return s.inferredEvidence(d, f, c)
+	}
 	code := d.cpv[f.i]
 	main := ""
 	if f.i == 0 {
@@ -1134,6 +1218,23 @@ func (s *Scorer) cpvEvidence(d *doc, f cpvFit, c *concept, alone bool) string {
 
 // nextDeadline is the next date the member must meet: the earliest stage deadline still
 // ahead, else the opportunity's deadline. Untrusted (placeholder) deadlines count as unknown.
+// inferredEvidence says which inferred code fits which concept, how sure the inference
+// is and what it rests on: "CPV 72212000 inferred (6 of the 10 closest coded notices carry
+// group 722, confidence 0.58) ⊂ 722 'IT services' (skill 'software')".
+func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
+	x := d.inferred[f.i]
+	label := s.voc.Label(c.code, "en")
+	if label == "" {
+		label = s.voc.Label(x.code, "en")
+	}
+	rel := "⊂"
+	if !strings.HasPrefix(x.code, c.prefix) {
+		rel = "near"
+	}
+	return fmt.Sprintf("CPV %s inferred (%d of the %d closest coded notices carry group %s, confidence %.2f) %s %s %s (%s)",
+		x.code, x.of, x.k, x.code[:3], x.conf, rel, c.prefix, quoteS(label), c.why)
+}
+
 func nextDeadline(o *passerelle.Opportunity, now time.Time) *time.Time {
 	var next *time.Time
 	for _, st := range o.Stages {
@@ -1333,6 +1434,10 @@ type Retrieval struct {
 	CPV      []string `json:"cpv"`
 	Clusters []string `json:"clusters,omitempty"`
 	Sectors  []string `json:"sectors,omitempty"`
+	// Uncoded: the notices without codes are candidates too, whatever their words — the
+	// scorer infers their codes from their nearest coded notices, and those may fit the
+	// profile's concepts. Set when the scorer infers codes and the profile has concepts.
+	Uncoded bool `json:"uncoded,omitempty"`
 }
 
 // Retrieval is what to retrieve candidate opportunities with for a new or edited profile
@@ -1455,6 +1560,7 @@ func (s *Scorer) Retrieval(m *passerelle.Member) Retrieval {
 	}
 	r.Clusters = tags(s.rules.Weights.Cluster, p.clusters, s.clusters)
 	r.Sectors = tags(s.rules.Weights.Sector, p.sectors, s.sectors)
+	r.Uncoded = len(cpvPrefixes) > 0 && s.corpus != nil && !s.off.has(ablateInference) && s.rules.Weights.CPV > 0
 	return r
 }
 

@@ -409,7 +409,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 		ActionType: "HORIZON ERC Grants", Deadline: &deadline, Status: passerelle.StatusOpen})
 	if withCorpus {
 		// Word frequencies weigh text hits (and move scores across the threshold).
-		c := NewCorpus()
+		c := NewCorpus(nil)
 		for i := range ops {
 			c.Add(&ops[i])
 		}
@@ -429,7 +429,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	if len(byPair) != len(got) {
 		t.Errorf("duplicate matches")
 	}
-	kept, noCodes := 0, 0
+	kept, noCodes, inferredKept := 0, 0, 0
 	for i := range members {
 		for j := range ops {
 			want, ok := s.Score(&members[i], &ops[j], now)
@@ -443,6 +443,11 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 			kept++
 			if len(ops[j].CPV) == 0 {
 				noCodes++
+			}
+			for _, c := range want.Explanation.Contributions {
+				if c.Signal == "cpv" && strings.Contains(c.Evidence, "inferred") {
+					inferredKept++
+				}
 			}
 			if g.Score != want.Score || len(g.Explanation.Contributions) != len(want.Explanation.Contributions) {
 				t.Fatalf("%s × %s: Monitor %v, Score %v", members[i].ID, ops[j].ID, g, want)
@@ -468,7 +473,10 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 			t.Errorf("%s × %s not kept: words alone must carry a match where codes are missing", k.m, k.o)
 		}
 	}
-	t.Logf("%d kept pairs of %d (%d on notices without codes)", kept, len(members)*len(ops), noCodes)
+	t.Logf("%d kept pairs of %d (%d on notices without codes, %d with an inferred code)", kept, len(members)*len(ops), noCodes, inferredKept)
+	if withCorpus && inferredKept == 0 {
+		t.Error("no kept pair rests on an inferred code: the Monitor's retrieval by inferred codes is not exercised")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := mon.Match(ctx, ops, now); err == nil {

@@ -464,7 +464,7 @@ func (p *Pipeline) Corpus(ctx context.Context) (*matcher.Corpus, error) {
 	if p.corpus != nil && abs(n-p.corpusN) <= max(10, p.corpusN/20) {
 		return p.corpus, nil
 	}
-	c := matcher.NewCorpus()
+	c := matcher.NewCorpus(matcher.DefaultBridge())
 	stride := max(1, (n+corpusSample-1)/corpusSample)
 	i := 0
 	err = p.Store.ForEachOpportunity(ctx, func(o *passerelle.Opportunity) error {
@@ -575,7 +575,7 @@ const candidateLimit = 5000
 // match on.
 func CandidateQuery(r matcher.Retrieval, limit int) index.CandidateQuery {
 	return index.CandidateQuery{Terms: r.Terms, WordPrefixes: r.Stems, CPV: r.CPV,
-		Clusters: r.Clusters, Sectors: r.Sectors, Limit: limit}
+		Clusters: r.Clusters, Sectors: r.Sectors, Uncoded: r.Uncoded, Limit: limit}
 }
 
 // MatchMember matches one new or edited profile once against the open opportunities, through

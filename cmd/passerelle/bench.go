@@ -120,7 +120,7 @@ func (p *Program) benchMatch(ctx context.Context, members, nops, naive int) erro
 	}
 	// As the pipeline does, the text signal weighs words by their frequencies in the notices.
 	t0 := time.Now()
-	corpus := matcher.NewCorpus()
+	corpus := matcher.NewCorpus(matcher.DefaultBridge())
 	for i := range ops {
 		corpus.Add(&ops[i])
 	}

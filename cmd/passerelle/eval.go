@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -21,7 +23,7 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	var oppsPath, membersPath, rulesPath, qrelsPath, runPath, keptPath string
 	var depth int
 	var withoutCodes, noCorpus bool
-	var ablate string
+	var ablate, bridgePath string
 	fs.StringVar(&oppsPath, "opportunities", "", "canonical JSONL of opportunities (e.g. ../shared/data/ted/notices.jsonl)")
 	fs.StringVar(&membersPath, "members", "", "members JSON (array) or JSONL")
 	fs.StringVar(&rulesPath, "rules", "", "rules JSON (default: the built-in default rules)")
@@ -30,6 +32,7 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs.StringVar(&keptPath, "kept", "", "write here each pair the production rules would deliver: member opportunity score")
 	fs.BoolVar(&withoutCodes, "without-codes", false, "empty every opportunity's CPV codes before ranking (the case of calls from poles)")
 	fs.BoolVar(&noCorpus, "no-corpus", false, "ablation: learn nothing from the given opportunities (no word frequencies, no code inference)")
+	fs.StringVar(&bridgePath, "bridge", "", "coded examples to borrow codes from before the given opportunities' own: a bridge file (gzip or plain), \"none\", or empty for the built-in bridge")
 	fs.StringVar(&ablate, "ablate", "", "ablation: techniques to turn off, comma-separated ("+strings.Join(matcher.AblationNames(), ", ")+")")
 	fs.IntVar(&depth, "depth", 1000, "opportunities ranked per member")
 	if err := p.parse(fs, cf, args); err != nil {
@@ -70,7 +73,11 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	}
 	if !noCorpus {
 		// What the store would have taught: the frequencies of the notices' own words.
-		c := matcher.NewCorpus()
+		b, err := loadBridge(bridgePath)
+		if err != nil {
+			return err
+		}
+		c := matcher.NewCorpus(b)
 		for i := range ops {
 			c.Add(&ops[i])
 		}
@@ -112,6 +119,24 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", qrelsPath, err)
 	}
+	// Judgements of notices not given cannot be ranked: leave them out, so that a part of
+	// a judged set (a fold the bridge has not learned from) is measured on its own.
+	present := make(map[string]bool, len(ops))
+	for i := range ops {
+		present[ops[i].ID] = true
+	}
+	dropped := 0
+	for _, judged := range qrels {
+		for id := range judged {
+			if !present[id] {
+				delete(judged, id)
+				dropped++
+			}
+		}
+	}
+	if dropped > 0 {
+		fmt.Fprintf(p.Stdout, "%d judgements of notices not given left out\n", dropped)
+	}
 	per, mean := matcher.Evaluate(ranking, qrels)
 	bper, bmean := matcher.Evaluate(matcher.RankBM25(members, ops, depth), qrels)
 	ids := make([]string, 0, len(per))
@@ -132,6 +157,36 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		fmt.Fprintf(p.Stdout, "kept pairs: %d, precision %.3f, recall %.3f\n", n, prec, rec)
 	}
 	return nil
+}
+
+// loadBridge reads the bridge eval starts from: the built-in one by default, none, or a
+// file written by matcher/internal/mkbridge (to measure on notices the bridge has not
+// learned from).
+func loadBridge(path string) (*matcher.Bridge, error) {
+	switch path {
+	case "":
+		return matcher.DefaultBridge(), nil
+	case "none":
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		r = zr
+	}
+	b, err := matcher.ReadBridge(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
 }
 
 // writeKept writes one "member opportunity score" line per kept pair.

@@ -1,0 +1,355 @@
+package matcher
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// examples are coded notices kept as weighted term vectors, so that a notice without
+// codes — a pole's call, an EU topic — can borrow the codes of its nearest coded
+// neighbours (infer). Every coded notice is a labelled example in its own language: the
+// store's (counted by Corpus.Add) and those of a bridge learned beforehand from public
+// coded notices that ships in the binary (see bridge_examples.go).
+type examples struct {
+	raw   []example // as added, until finish
+	once  sync.Once
+	codes [][]string // per example: its codes, main first
+	post  map[string][]posting
+	df    map[string]int32
+	n     float64
+}
+
+// example is one coded notice before weighting: its codes and how often each of its
+// (language-keyed) terms occurs, a title's counting double.
+type example struct {
+	codes []string
+	tf    map[string]float32
+}
+
+type posting struct {
+	ex int32
+	w  float32
+}
+
+// Neighbour search limits: a notice is compared on its maxQueryTerms heaviest terms;
+// the k nearest examples at cosine similarity of at least minSimilarity vote; a code
+// group is inferred when it gets at least minConfidence of their votes, at most
+// maxInferred groups; an example keeps its maxExampleTerms heaviest terms.
+const (
+	maxQueryTerms   = 40
+	nearestK        = 10
+	minSimilarity   = 0.08
+	minConfidence   = 0.3
+	maxInferred     = 3
+	maxExampleTerms = 40
+)
+
+// termKey keys a term by its analysis language: the same letters mean different words
+// in different languages.
+func termKey(l lang, t string) string { return string(rune('0'+l)) + t }
+
+// termCounts is the bag of terms of fields, titles counting double.
+func termCounts(fields []*field) map[string]float32 {
+	tf := map[string]float32{}
+	for _, f := range fields {
+		w := float32(1)
+		if f.title {
+			w = 2
+		}
+		for _, t := range f.terms {
+			if len([]rune(t)) < 3 || isNumber(t) {
+				continue // reference numbers and initials say nothing of the subject
+			}
+			tf[termKey(f.lang, t)] += w
+		}
+	}
+	return tf
+}
+
+func isNumber(t string) bool {
+	return strings.Trim(t, "0123456789.,-/") == ""
+}
+
+// add keeps a coded notice as an example; codes are normalized, main first.
+func (e *examples) add(codes []string, fields []*field) {
+	if len(codes) == 0 {
+		return
+	}
+	tf := termCounts(fields)
+	if len(tf) == 0 {
+		return
+	}
+	e.raw = append(e.raw, example{codes: codes, tf: tf})
+}
+
+// finish weighs every example (tf-idf over the examples, unit length, heaviest terms
+// kept) and builds the postings. It runs once, on first use.
+func (e *examples) finish() {
+	e.once.Do(func() {
+		e.df = map[string]int32{}
+		for _, x := range e.raw {
+			for k := range x.tf {
+				e.df[k]++
+			}
+		}
+		e.n = float64(len(e.raw))
+		e.post = map[string][]posting{}
+		e.codes = make([][]string, len(e.raw))
+		for i, x := range e.raw {
+			e.codes[i] = x.codes
+			for _, tw := range e.weigh(x.tf, maxExampleTerms) {
+				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
+			}
+		}
+		e.raw = nil
+	})
+}
+
+type termWeight struct {
+	k string
+	w float32
+}
+
+func (e *examples) idf(k string) float64 {
+	return math.Log(1 + e.n/(float64(e.df[k])+1))
+}
+
+// weigh is the unit tf-idf vector of tf over its n heaviest known terms.
+func (e *examples) weigh(tf map[string]float32, n int) []termWeight {
+	out := make([]termWeight, 0, len(tf))
+	for k, c := range tf {
+		if e.df[k] == 0 {
+			continue
+		}
+		out = append(out, termWeight{k, float32((1 + math.Log(float64(c))) * e.idf(k))})
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].w != out[b].w {
+			return out[a].w > out[b].w
+		}
+		return out[a].k < out[b].k
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	norm := 0.0
+	for _, tw := range out {
+		norm += float64(tw.w) * float64(tw.w)
+	}
+	norm = math.Sqrt(norm)
+	for i := range out {
+		out[i].w = float32(float64(out[i].w) / norm)
+	}
+	return out
+}
+
+// inferred is a CPV code a notice without codes most likely carries.
+type inferred struct {
+	code string  // the neighbours' commonest code in the group
+	pre  string  // its significant prefix, as for a notice's own codes
+	conf float64 // share of the neighbours' similarity that votes for the group
+	of   int     // neighbours that carry the group
+	k    int     // neighbours that voted
+}
+
+// infer returns the code groups (three digits) that the nearest examples of fields
+// carry, best first, each with its confidence: a neighbour votes with its similarity,
+// in full for its main code's group and half for its other codes' groups.
+func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
+	if e == nil {
+		return nil
+	}
+	e.finish()
+	if len(e.codes) == 0 {
+		return nil
+	}
+	q := e.weigh(termCounts(fields), maxQueryTerms)
+	sims := map[int32]float64{}
+	for _, tw := range q {
+		for _, p := range e.post[tw.k] {
+			sims[p.ex] += float64(tw.w) * float64(p.w)
+		}
+	}
+	type nb struct {
+		ex  int32
+		sim float64
+	}
+	var nbs []nb
+	for ex, s := range sims {
+		if s >= minSimilarity {
+			nbs = append(nbs, nb{ex, s})
+		}
+	}
+	sort.Slice(nbs, func(a, b int) bool {
+		if nbs[a].sim != nbs[b].sim {
+			return nbs[a].sim > nbs[b].sim
+		}
+		return nbs[a].ex < nbs[b].ex
+	})
+	if len(nbs) > nearestK {
+		nbs = nbs[:nearestK]
+	}
+	if len(nbs) == 0 {
+		return nil
+	}
+	type vote struct {
+		v     float64
+		of    int
+		codes map[string]float64
+	}
+	votes := map[string]*vote{}
+	total := 0.0
+	for _, n := range nbs {
+		total += n.sim
+		seen := map[string]bool{}
+		for i, c := range e.codes[n.ex] {
+			g := c[:3]
+			w := n.sim
+			if i > 0 {
+				w *= 0.5
+			}
+			x := votes[g]
+			if x == nil {
+				x = &vote{codes: map[string]float64{}}
+				votes[g] = x
+			}
+			x.codes[c] += w
+			if !seen[g] {
+				seen[g] = true
+				x.v += w
+				x.of++
+			}
+		}
+	}
+	var out []inferred
+	for _, x := range votes {
+		conf := x.v / total
+		if conf < minConfidence {
+			continue
+		}
+		best, bw := "", -1.0
+		for c, w := range x.codes {
+			if w > bw || (w == bw && c < best) {
+				best, bw = c, w
+			}
+		}
+		out = append(out, inferred{code: best, pre: voc.Prefix(best), conf: conf, of: x.of, k: len(nbs)})
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].conf != out[b].conf {
+			return out[a].conf > out[b].conf
+		}
+		return out[a].code < out[b].code
+	})
+	if len(out) > maxInferred {
+		out = out[:maxInferred]
+	}
+	return out
+}
+
+// The bridge file is one example a line: its codes (comma-separated, main first), a tab,
+// then its terms as key:count, space-separated. Terms are the matcher's own analysis
+// (language-keyed stems), so a bridge is read back without analysing any text.
+
+// WriteBridge writes the coded opportunities of ops as a bridge file that NewCorpus can
+// start from (ReadBridge): a word-to-code bridge learned beforehand from public coded
+// notices. Opportunities without codes are skipped.
+func WriteBridge(w io.Writer, ops []passerelle.Opportunity) (int, error) {
+	bw := bufio.NewWriter(w)
+	n := 0
+	for i := range ops {
+		codes := normalizedCodes(ops[i].CPV)
+		if len(codes) == 0 {
+			continue
+		}
+		tf := termCounts(docFields(&ops[i]))
+		if len(tf) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(tf))
+		for k := range tf {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		bw.WriteString(strings.Join(codes, ","))
+		bw.WriteByte('\t')
+		for j, k := range keys {
+			if j > 0 {
+				bw.WriteByte(' ')
+			}
+			bw.WriteString(k)
+			bw.WriteByte(':')
+			bw.WriteString(strconv.FormatFloat(float64(tf[k]), 'g', -1, 32))
+		}
+		bw.WriteByte('\n')
+		n++
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("write bridge: %w", err)
+	}
+	return n, nil
+}
+
+// Bridge is a set of coded examples read from a bridge file, the starting point a Corpus
+// borrows codes from before the store adds its own.
+type Bridge struct{ ex []example }
+
+// Len is the number of examples.
+func (b *Bridge) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.ex)
+}
+
+// ReadBridge reads a bridge file written by WriteBridge, naming the line of any error.
+func ReadBridge(r io.Reader) (*Bridge, error) {
+	b := &Bridge{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		codesPart, terms, ok := strings.Cut(sc.Text(), "\t")
+		if !ok {
+			return nil, fmt.Errorf("bridge line %d: want codes, a tab, then terms", line)
+		}
+		codes := normalizedCodes(strings.Split(codesPart, ","))
+		if len(codes) == 0 {
+			return nil, fmt.Errorf("bridge line %d: no valid CPV code in %q", line, codesPart)
+		}
+		tf := map[string]float32{}
+		for _, kv := range strings.Fields(terms) {
+			i := strings.LastIndexByte(kv, ':')
+			if i <= 0 {
+				return nil, fmt.Errorf("bridge line %d: term %q is not key:count", line, kv)
+			}
+			c, err := strconv.ParseFloat(kv[i+1:], 32)
+			if err != nil || c <= 0 {
+				return nil, fmt.Errorf("bridge line %d: term %q: bad count", line, kv)
+			}
+			tf[kv[:i]] = float32(c)
+		}
+		b.ex = append(b.ex, example{codes: codes, tf: tf})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read bridge: %w", err)
+	}
+	return b, nil
+}
+
+func normalizedCodes(cs []string) []string {
+	var out []string
+	for _, c := range cs {
+		if n := passerelle.NormalizeCPV(c); n != "" && !contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
