@@ -563,7 +563,7 @@ type memo struct {
 // cpvMemo is the best fit of a phrase's concepts with the notice's codes (cpv), and the
 // best when nothing else corroborates it (lone: broad fits discounted, see loneBroadCPV).
 type cpvMemo struct {
-	cpv, lone cpvFit
+	cpv, lone    cpvFit
 	inf, infLone cpvFit // with the codes inferred for a notice without codes (i into doc.inferred)
 }
 
