@@ -86,10 +86,12 @@ func tokenize(s string) []string {
 	return out
 }
 
-// span is a token and where it was in the text (byte offsets).
+// span is a token and where it was in the text (byte offsets); upper: written in
+// capitals, two to five letters ("IT", "AI", "ICT"), which may be an acronym.
 type span struct {
 	tok        string
 	start, end int32
+	upper      bool
 }
 
 func tokenizeSpans(s string) []span {
@@ -102,7 +104,13 @@ func tokenizeSpans(s string) []span {
 	}
 	offs = append(offs, int32(len(s)))
 	n := len(runes)
-	emit := func(tok string, i, j int) { out = append(out, span{tok, offs[i], offs[j]}) }
+	emit := func(tok string, i, j int) {
+		up := j-i >= 2 && j-i <= 5
+		for k := i; k < j && up; k++ {
+			up = unicode.IsUpper(runes[k])
+		}
+		out = append(out, span{tok, offs[i], offs[j], up})
+	}
 	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
 	for i := 0; i < n; {
 		r := runes[i]
@@ -229,16 +237,43 @@ func stem(w string, l lang) string {
 // stop words removed, stemmed. Folding comes first so that a word written without its
 // accents (capitals, damaged sources) stems like the accented one.
 func analyze(s string, l lang) []string {
-	toks := tokenize(s)
-	out := toks[:0]
-	for _, t := range toks {
-		f := fold(t)
-		if stopWords[f] || (utf8.RuneCountInString(f) < 2 && !strings.ContainsAny(f, "+#")) {
-			continue
+	var out []string
+	for _, sp := range tokenizeSpans(s) {
+		if t, ok := term(sp, l, true); ok {
+			out = append(out, t)
 		}
-		out = append(out, stem(f, l))
 	}
 	return out
+}
+
+// term is the index term of a token in language l, and whether it is one: stop words and
+// single letters are not — but a stop word written in capitals where capitals are not the
+// rule (acronyms allowed) is an acronym and stays, unstemmed: "IT security" is about IT,
+// not about any security, and the English pronoun "it" still says nothing.
+func term(sp span, l lang, acronyms bool) (string, bool) {
+	f := fold(sp.tok)
+	if stopWords[f] {
+		if acronyms && sp.upper {
+			return f, true
+		}
+		return "", false
+	}
+	if utf8.RuneCountInString(f) < 2 && !strings.ContainsAny(f, "+#") {
+		return "", false
+	}
+	return stem(f, l), true
+}
+
+// mostlyCapitals reports whether most tokens of spans are in capitals (a title written
+// in capitals, as many tenders are): capitals are no sign of an acronym there.
+func mostlyCapitals(spans []span) bool {
+	n := 0
+	for _, sp := range spans {
+		if sp.upper {
+			n++
+		}
+	}
+	return n*2 > len(spans)
 }
 
 // guessLang picks fr, en, nl or de for an untagged text by counting their most common

@@ -51,7 +51,9 @@ func NewCorpus(b *Bridge) *Corpus {
 		c.df[l] = map[string]int32{}
 	}
 	if b != nil {
-		c.ex.raw = append(c.ex.raw, b.ex...)
+		for _, x := range b.ex {
+			c.ex.add(x)
+		}
 	}
 	return c
 }
@@ -61,7 +63,7 @@ func NewCorpus(b *Bridge) *Corpus {
 func (c *Corpus) Add(o *passerelle.Opportunity) {
 	var seen [nLang]map[string]bool
 	fields := docFields(o)
-	c.ex.add(normalizedCodes(o.CPV), fields)
+	c.ex.add(example{id: o.ID, codes: normalizedCodes(o.CPV), tf: termCounts(fields)})
 	for _, f := range fields {
 		l := f.lang
 		if seen[l] == nil {

@@ -20,6 +20,8 @@ import (
 // coded notices that ships in the binary (see bridge_examples.go).
 type examples struct {
 	raw   []example // as added, until finish
+	byID  map[string]int // index in raw
+
 	once  sync.Once
 	codes [][]string // per example: its codes, main first
 	post  map[string][]posting
@@ -30,6 +32,7 @@ type examples struct {
 // example is one coded notice before weighting: its codes and how often each of its
 // (language-keyed) terms occurs, a title's counting double.
 type example struct {
+	id    string // the notice's, so that a notice is one example however often it is added
 	codes []string
 	tf    map[string]float32
 }
@@ -42,7 +45,10 @@ type posting struct {
 // Neighbour search limits: a notice is compared on its maxQueryTerms heaviest terms;
 // the k nearest examples at cosine similarity of at least minSimilarity vote; a code
 // group is inferred when it gets at least minConfidence of their votes, at most
-// maxInferred groups; an example keeps its maxExampleTerms heaviest terms.
+// maxInferred groups; an example keeps its maxExampleTerms heaviest terms; a neighbourhood
+// vouches fully only when its notices are alike at simFull on average (on the dev sets, a
+// TED notice's nearest TED notices are mostly above it, an EU research call's nearest
+// tenders mostly below: their codes would be guesses).
 const (
 	maxQueryTerms   = 40
 	nearestK        = 10
@@ -50,6 +56,7 @@ const (
 	minConfidence   = 0.3
 	maxInferred     = 3
 	maxExampleTerms = 40
+	simFull         = 0.2
 )
 
 // termKey keys a term by its analysis language: the same letters mean different words
@@ -78,16 +85,23 @@ func isNumber(t string) bool {
 	return strings.Trim(t, "0123456789.,-/") == ""
 }
 
-// add keeps a coded notice as an example; codes are normalized, main first.
-func (e *examples) add(codes []string, fields []*field) {
-	if len(codes) == 0 {
+// add keeps a coded notice as an example (codes normalized, main first); a notice already
+// there (the bridge's copy of a notice the store also holds) is replaced.
+func (e *examples) add(x example) {
+	if len(x.codes) == 0 || len(x.tf) == 0 {
 		return
 	}
-	tf := termCounts(fields)
-	if len(tf) == 0 {
+	if e.byID == nil {
+		e.byID = map[string]int{}
+	}
+	if i, ok := e.byID[x.id]; ok && x.id != "" {
+		e.raw[i] = x
 		return
 	}
-	e.raw = append(e.raw, example{codes: codes, tf: tf})
+	if x.id != "" {
+		e.byID[x.id] = len(e.raw)
+	}
+	e.raw = append(e.raw, x)
 }
 
 // finish weighs every example (tf-idf over the examples, unit length, heaviest terms
@@ -109,7 +123,7 @@ func (e *examples) finish() {
 				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
 			}
 		}
-		e.raw = nil
+		e.raw, e.byID = nil, nil
 	})
 }
 
@@ -229,9 +243,12 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 			}
 		}
 	}
+	// Neighbours that are barely alike vouch for little: the confidence is the share of
+	// the votes a neighbourhood of close notices (each at simFull) would cast.
+	denom := math.Max(total, simFull*float64(nearestK))
 	var out []inferred
 	for _, x := range votes {
-		conf := x.v / total
+		conf := x.v / denom
 		if conf < minConfidence {
 			continue
 		}
@@ -255,8 +272,8 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 	return out
 }
 
-// The bridge file is one example a line: its codes (comma-separated, main first), a tab,
-// then its terms as key:count, space-separated. Terms are the matcher's own analysis
+// The bridge file is one example a line: the notice's id, a tab, its codes
+// (comma-separated, main first), a tab, then its terms as key:count, space-separated. Terms are the matcher's own analysis
 // (language-keyed stems), so a bridge is read back without analysing any text.
 
 // WriteBridge writes the coded opportunities of ops as a bridge file that NewCorpus can
@@ -279,6 +296,8 @@ func WriteBridge(w io.Writer, ops []passerelle.Opportunity) (int, error) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
+		bw.WriteString(strings.ReplaceAll(ops[i].ID, "\t", " "))
+		bw.WriteByte('\t')
 		bw.WriteString(strings.Join(codes, ","))
 		bw.WriteByte('\t')
 		for j, k := range keys {
@@ -310,16 +329,32 @@ func (b *Bridge) Len() int {
 	return len(b.ex)
 }
 
+// Without is b without the examples of the given notices: an evaluation that removed the
+// codes of its notices must not find them again in the bridge.
+func (b *Bridge) Without(ids map[string]bool) *Bridge {
+	if b == nil {
+		return nil
+	}
+	out := &Bridge{}
+	for _, x := range b.ex {
+		if !ids[x.id] {
+			out.ex = append(out.ex, x)
+		}
+	}
+	return out
+}
+
 // ReadBridge reads a bridge file written by WriteBridge, naming the line of any error.
 func ReadBridge(r io.Reader) (*Bridge, error) {
 	b := &Bridge{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for line := 1; sc.Scan(); line++ {
-		codesPart, terms, ok := strings.Cut(sc.Text(), "\t")
-		if !ok {
-			return nil, fmt.Errorf("bridge line %d: want codes, a tab, then terms", line)
+		parts := strings.SplitN(sc.Text(), "\t", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("bridge line %d: want an id, codes and terms, tab-separated", line)
 		}
+		id, codesPart, terms := parts[0], parts[1], parts[2]
 		codes := normalizedCodes(strings.Split(codesPart, ","))
 		if len(codes) == 0 {
 			return nil, fmt.Errorf("bridge line %d: no valid CPV code in %q", line, codesPart)
@@ -336,7 +371,7 @@ func ReadBridge(r io.Reader) (*Bridge, error) {
 			}
 			tf[kv[:i]] = float32(c)
 		}
-		b.ex = append(b.ex, example{codes: codes, tf: tf})
+		b.ex = append(b.ex, example{id: id, codes: codes, tf: tf})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read bridge: %w", err)

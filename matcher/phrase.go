@@ -22,6 +22,8 @@ type phrase struct {
 type variant struct {
 	text  string
 	norm  string           // normPhrase(text)
+	via   string           // how this wording came, for an alternative: "synonym 'x'", "translation 'y', EuroVoc: …"
+	trust float64          // how far a hit of this wording counts: 1 but for translations (see translationTrust)
 	terms [nLang][]string  // analysed terms in order (for phrase matching)
 	uniq  [nLang][]string  // the same, deduplicated
 	idf   [nLang][]float64 // rarity of uniq[l][i]
@@ -74,7 +76,7 @@ func near(terms []string, f *field) bool {
 const minCoverage = 0.5
 
 func newVariant(text string, v *Vocabulary) *variant {
-	va := &variant{text: text, norm: normPhrase(text)}
+	va := &variant{text: text, norm: normPhrase(text), trust: 1}
 	for l := lang(0); l < nLang; l++ {
 		ts := analyze(text, l)
 		va.terms[l] = ts
@@ -117,12 +119,13 @@ type field struct {
 
 func newField(name string, title bool, l lang, text string) *field {
 	f := &field{name: name, title: title, lang: l, text: text, pos: map[string][]int32{}}
-	for _, sp := range tokenizeSpans(text) {
-		ft := fold(sp.tok)
-		if stopWords[ft] || (len([]rune(ft)) < 2 && !strings.ContainsAny(ft, "+#")) {
+	spans := tokenizeSpans(text)
+	acronyms := !mostlyCapitals(spans)
+	for _, sp := range spans {
+		t, ok := term(sp, l, acronyms)
+		if !ok {
 			continue
 		}
-		t := stem(ft, l)
 		f.pos[t] = append(f.pos[t], int32(len(f.terms)))
 		f.terms = append(f.terms, t)
 		f.spans = append(f.spans, [2]int32{sp.start, sp.end})

@@ -20,7 +20,8 @@ type Scorer struct {
 	clusters []bundle // sorted by name
 	sectors  []bundle
 	global   []*phrase // global exclusions
-	synonyms [][]string
+	synonyms [][]string // normalized, to find them
+	spelt    [][]string // as the rules write them ("IT security"), to say them
 	maxField float64
 	corpus   *Corpus // document frequencies the text signal weighs hits by; nil: none
 	off      ablations
@@ -49,11 +50,13 @@ func NewScorer(r passerelle.Rules, v *Vocabulary) (*Scorer, error) {
 	s := &Scorer{rules: r, voc: v, phrases: map[string]*phrase{}}
 	s.maxField = math.Max(r.Fields.Title, r.Fields.Description)
 	for _, g := range r.Synonyms {
-		var norm []string
+		var norm, spelt []string
 		for _, w := range g {
 			norm = append(norm, normPhrase(w))
+			spelt = append(spelt, strings.Join(strings.Fields(w), " "))
 		}
 		s.synonyms = append(s.synonyms, norm)
+		s.spelt = append(s.spelt, spelt)
 	}
 	compile := func(m map[string]passerelle.Bundle) []bundle {
 		var out []bundle
@@ -93,6 +96,22 @@ func (s *Scorer) Rules() passerelle.Rules { return s.rules }
 // Vocabulary returns the CPV vocabulary the scorer uses.
 func (s *Scorer) Vocabulary() *Vocabulary { return s.voc }
 
+// translationTrust is how far a hit of a skill's translation counts against a hit of the
+// skill's own words: a term a thesaurus aligns whole is surer than words translated one
+// by one, which may each be right and together miss the sense ("expérience utilisateur"
+// → "user experiment").
+func translationTrust(tr translation) float64 {
+	if strings.HasPrefix(tr.via, "word by word") {
+		return wordByWordTrust
+	}
+	return termTrust
+}
+
+const (
+	termTrust       = 0.8
+	wordByWordTrust = 0.6
+)
+
 // normPhrase is the spelling-insensitive form of a phrase, used to intern it and to find
 // synonyms: lowercase, folded, single spaces.
 func normPhrase(p string) string {
@@ -113,11 +132,28 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	p.alts = []*variant{newVariant(text, s.voc)}
 	if kind != "x" {
 		for _, alt := range s.synonymsOf(text) {
-			p.alts = append(p.alts, newVariant(alt, s.voc))
+			va := newVariant(alt, s.voc)
+			va.via = "synonym " + quoteS(alt)
+			p.alts = append(p.alts, va)
 		}
 	}
 	if kind == "s" {
+		// The CPV labels are in four languages already: concepts come from the skill's
+		// own wordings, not from a translation's (which would add its own misreadings).
 		p.concepts = conceptsOf(p, s.voc)
+	}
+	if kind == "s" && !s.off.has(ablateTranslation) {
+		// Members write French, EU calls are in English (and the other way round): the
+		// skill's translation is one more wording, its evidence naming the bridge.
+		for _, tr := range defaultTranslator().translate(text) {
+			if n := normPhrase(tr.text); n == "" || n == p.alts[0].norm {
+				continue
+			}
+			va := newVariant(tr.text, s.voc)
+			va.via = "translation " + quoteS(tr.text) + ", " + tr.via
+			va.trust = translationTrust(tr)
+			p.alts = append(p.alts, va)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,16 +173,18 @@ func (s *Scorer) synonymsOf(text string) []string {
 	n := " " + normPhrase(text) + " "
 	var out []string
 	seen := map[string]bool{strings.TrimSpace(n): true}
-	for _, g := range s.synonyms {
+	for gi, g := range s.synonyms {
 		for _, e := range g {
 			if e == "" || !strings.Contains(n, " "+e+" ") {
 				continue
 			}
-			for _, other := range g {
+			for k, other := range g {
 				if other == e {
 					continue
 				}
-				alt := strings.TrimSpace(strings.Replace(n, " "+e+" ", " "+other+" ", 1))
+				// The other entry as the rules spell it: its capitals may make an
+				// acronym ("IT security": not any security).
+				alt := strings.TrimSpace(strings.Replace(n, " "+e+" ", " "+s.spelt[gi][k]+" ", 1))
 				if !seen[alt] {
 					seen[alt] = true
 					out = append(out, alt)
@@ -467,7 +505,13 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 					st = 0.8
 				}
 				if st > best.strength {
-					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s in %s", kind, b.name, quoteS(k.text), f.name)}
+					// Name what the notice says: the keyword's words as they occur there.
+					via := ""
+					if va != k.alts[0] {
+						via = " (" + va.via + ")"
+					}
+					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s%s in %s %s", kind, b.name, quoteS(k.text), via, f.name,
+						quoteS(va.match(f, true).surfaceText(f, va)))}
 				}
 			}
 		}
@@ -516,11 +560,20 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 			if ai > math.MaxInt16 {
 				break
 			}
-			h := va.match(f, false)
-			if h.q <= 0 {
+			if va.trust < 1 && len(d.cpv) > 0 {
+				// A notice's codes already bridge its language and the member's (the
+				// CPV labels are in four languages): a translation, a guess, serves
+				// only the notices without codes.
 				continue
 			}
-			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, s.off))
+			h := va.match(f, false)
+			if h.q <= 0 || (va.trust < 1 && !h.whole) {
+				// A part of a translation's words is no evidence: they were one guess
+				// together, and a part of them is mostly a word the skill's own
+				// wordings find anyway.
+				continue
+			}
+			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, s.off)) * va.trust
 			if sc > best.score {
 				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
 			}
@@ -1184,7 +1237,7 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
 	}
 	via := ""
 	if h.alt > 0 {
-		via = " (synonym " + quoteS(va.text) + ")"
+		via = " (" + va.via + ")"
 	}
 	return fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(hh.surfaceText(f, va)))
 }

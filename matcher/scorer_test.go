@@ -214,7 +214,7 @@ func TestScoreMultilingual(t *testing.T) {
 	en := passerelle.Member{ID: "sec", Name: "Sec", Tier: passerelle.TierPremium, Skills: []string{"cybersécurité"}}
 	o := passerelle.Opportunity{ID: "en", Language: "en", Title: "IT security audit of the ministry", Deadline: days(40)}
 	x, e := s.Topical(&en, &o)
-	if x <= 0 || !strings.Contains(e.Contributions[0].Evidence, "synonym 'it security'") {
+	if x <= 0 || !strings.Contains(e.Contributions[0].Evidence, "synonym 'IT security'") {
 		t.Errorf("synonym not used: %v %+v", x, e)
 	}
 }
@@ -579,8 +579,8 @@ func TestTextWithoutCPV(t *testing.T) {
 		{"no cluster: the words alone", s, member(nil, netsec...), secCall, true, "notice without CPV codes", w.Text},
 		{"part of a skill earns nothing more", s, member(nil, "détection d'intrusion réseau"), call("Détection d'intrusion", ""), false, "", 0},
 		{"unrelated profile", s, member(nil, "xylophone"), secCall, false, "", 0},
-		// The profile names codes through "cybersécurité"; the notice's say road works.
-		{"codes of another trade", s, member(security, "cybersécurité", "sécurité réseau", "détection d'intrusion"), call("Plateforme de sécurité réseau", "Pare-feu et détection d'intrusion.", "45233140"), false, "", 0},
+		// The profile names codes through "logiciels antivirus"; the notice's say road works.
+		{"codes of another trade", s, member(security, "logiciels antivirus", "sécurité réseau", "détection d'intrusion"), call("Plateforme de sécurité réseau", "Pare-feu et détection d'intrusion.", "45233140"), false, "", 0},
 		{"profile naming no code", s, member(nil, "Kubernetes"), call("Exploitation de grappes Kubernetes", "", "72000000"), true, "profile naming no CPV code", w.Text},
 		{"CPV weight 0", sz, member(nil, netsec...), secCall, false, "", 0},
 	} {

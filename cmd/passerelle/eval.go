@@ -21,7 +21,7 @@ import (
 func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs, cf := p.flags("eval")
 	var oppsPath, membersPath, rulesPath, qrelsPath, runPath, keptPath string
-	var depth int
+	var depth, explainTop int
 	var withoutCodes, noCorpus bool
 	var ablate, bridgePath string
 	fs.StringVar(&oppsPath, "opportunities", "", "canonical JSONL of opportunities (e.g. ../shared/data/ted/notices.jsonl)")
@@ -35,6 +35,7 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 	fs.StringVar(&bridgePath, "bridge", "", "coded examples to borrow codes from before the given opportunities' own: a bridge file (gzip or plain), \"none\", or empty for the built-in bridge")
 	fs.StringVar(&ablate, "ablate", "", "ablation: techniques to turn off, comma-separated ("+strings.Join(matcher.AblationNames(), ", ")+")")
 	fs.IntVar(&depth, "depth", 1000, "opportunities ranked per member")
+	fs.IntVar(&explainTop, "explain", 0, "print the evidence of each member's N best opportunities")
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
 	}
@@ -77,6 +78,17 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		if err != nil {
 			return err
 		}
+		if withoutCodes && b != nil {
+			// The bridge learned from public coded notices, maybe these very ones: the
+			// codes removed must not come back through it.
+			ids := make(map[string]bool, len(ops))
+			for i := range ops {
+				ids[ops[i].ID] = true
+			}
+			n := b.Len()
+			b = b.Without(ids)
+			fmt.Fprintf(p.Stderr, "bridge: %d coded examples (%d of the notices evaluated left out)\n", b.Len(), n-b.Len())
+		}
 		c := matcher.NewCorpus(b)
 		for i := range ops {
 			c.Add(&ops[i])
@@ -84,6 +96,9 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		sc.SetCorpus(c)
 	}
 	ranking := matcher.Rank(sc, members, ops, depth)
+	if explainTop > 0 {
+		printExplained(p, sc, members, ops, ranking, explainTop)
+	}
 	var kept []matcher.KeptPair
 	if keptPath != "" {
 		kept = matcher.Kept(sc, members, ops)
@@ -157,6 +172,30 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		fmt.Fprintf(p.Stdout, "kept pairs: %d, precision %.3f, recall %.3f\n", n, prec, rec)
 	}
 	return nil
+}
+
+// printExplained prints each member's n best opportunities with their evidence, to read
+// what the scores rest on.
+func printExplained(p *Program, sc *matcher.Scorer, members []passerelle.Member, ops []passerelle.Opportunity, rk matcher.Ranking, n int) {
+	byID := make(map[string]*passerelle.Opportunity, len(ops))
+	for i := range ops {
+		byID[ops[i].ID] = &ops[i]
+	}
+	for i := range members {
+		m := &members[i]
+		fmt.Fprintf(p.Stdout, "## %s\n", m.ID)
+		for k, d := range rk[m.ID] {
+			if k == n {
+				break
+			}
+			o := byID[d.ID]
+			_, ex := sc.Topical(m, o)
+			fmt.Fprintf(p.Stdout, "%2d %6.2f %s %q\n", k+1, d.Score, o.ID, o.Title)
+			for _, c := range ex.Contributions {
+				fmt.Fprintf(p.Stdout, "      %-8s %6.2f %s\n", c.Signal, c.Points, c.Evidence)
+			}
+		}
+	}
 }
 
 // loadBridge reads the bridge eval starts from: the built-in one by default, none, or a
