@@ -19,8 +19,8 @@ import (
 // store's (counted by Corpus.Add) and those of a bridge learned beforehand from public
 // coded notices that ships in the binary (see bridge_examples.go).
 type examples struct {
-	raw   []example // as added, until finish
-	byID  map[string]int // index in raw
+	raw  []example      // as added, until finish
+	byID map[string]int // index in raw
 
 	once  sync.Once
 	codes [][]string // per example: its codes, main first

@@ -19,7 +19,7 @@ type Scorer struct {
 	voc      *Vocabulary
 	clusters []bundle // sorted by name
 	sectors  []bundle
-	global   []*phrase // global exclusions
+	global   []*phrase  // global exclusions
 	synonyms [][]string // normalized, to find them
 	spelt    [][]string // as the rules write them ("IT security"), to say them
 	maxField float64
