@@ -16,6 +16,7 @@ const (
 	ablateEligibility                       // the instrument's eligibility veto
 	ablateTranslation                       // French ↔ English translations of skills
 	ablateInference                         // CPV codes inferred for uncoded notices
+	ablateLearned                           // skill concepts learned from coded notices
 )
 
 var ablationNames = map[string]ablations{
@@ -24,6 +25,7 @@ var ablationNames = map[string]ablations{
 	"eligibility": ablateEligibility,
 	"translation": ablateTranslation,
 	"inference":   ablateInference,
+	"learned":     ablateLearned,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

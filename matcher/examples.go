@@ -25,6 +25,8 @@ type examples struct {
 	once  sync.Once
 	codes [][]string // per example: its codes, main first
 	post  map[string][]posting
+	inv   map[string][]int32 // every term → the examples using it, in order
+	group map[string]int     // examples per main-code group (three digits)
 	df    map[string]int32
 	n     float64
 }
@@ -116,9 +118,15 @@ func (e *examples) finish() {
 		}
 		e.n = float64(len(e.raw))
 		e.post = map[string][]posting{}
+		e.inv = map[string][]int32{}
+		e.group = map[string]int{}
 		e.codes = make([][]string, len(e.raw))
 		for i, x := range e.raw {
 			e.codes[i] = x.codes
+			e.group[x.codes[0][:3]]++
+			for k := range x.tf {
+				e.inv[k] = append(e.inv[k], int32(i))
+			}
 			for _, tw := range e.weigh(x.tf, maxExampleTerms) {
 				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
 			}

@@ -141,6 +141,9 @@ func (s *Scorer) intern(kind, text string) *phrase {
 		// The CPV labels are in four languages already: concepts come from the skill's
 		// own wordings, not from a translation's (which would add its own misreadings).
 		p.concepts = conceptsOf(p, s.voc)
+		if s.corpus != nil && !s.off.has(ablateLearned) {
+			p.concepts = s.corpus.ex.learnConcepts(p, p.concepts)
+		}
 	}
 	if kind == "s" && !s.off.has(ablateTranslation) {
 		// Members write French, EU calls are in English (and the other way round): the
