@@ -237,13 +237,34 @@ func stem(w string, l lang) string {
 // stop words removed, stemmed. Folding comes first so that a word written without its
 // accents (capitals, damaged sources) stems like the accented one.
 func analyze(s string, l lang) []string {
-	var out []string
+	out, _ := analyzeLight(s, l)
+	return out
+}
+
+// analyzeLight is analyze with each term's light form (see lightForm), for the
+// languages that have one.
+func analyzeLight(s string, l lang) (terms, light []string) {
 	for _, sp := range tokenizeSpans(s) {
 		if t, ok := term(sp, l, true); ok {
-			out = append(out, t)
+			terms = append(terms, t)
+			if side, ok := lightSide(l); ok {
+				light = append(light, lightStem(fold(sp.tok), side))
+			}
 		}
 	}
-	return out
+	return terms, light
+}
+
+// lightSide is the side of lightStem for l: French and English words are compared by
+// their light forms as well as by their stems.
+func lightSide(l lang) (int, bool) {
+	switch l {
+	case langFR:
+		return 0, true
+	case langEN:
+		return 1, true
+	}
+	return 0, false
 }
 
 // term is the index term of a token in language l, and whether it is one: stop words and

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -26,6 +27,7 @@ type variant struct {
 	trust float64          // how far a hit of this wording counts: 1 but for translations (see translationTrust)
 	terms [nLang][]string  // analysed terms in order (for phrase matching)
 	uniq  [nLang][]string  // the same, deduplicated
+	light [nLang][]string  // light form of each of uniq (fr, en; nil elsewhere)
 	idf   [nLang][]float64 // rarity of uniq[l][i]
 	total [nLang]float64   // sum of idf[l]
 	// keys are the rarest terms: a text that contains none of them cannot cover half of
@@ -43,6 +45,20 @@ const (
 	partialDescription = 0.5
 	nearWindow         = 8
 )
+
+// looseShare is what a word found only through its stem (not through its light form)
+// counts of its weight.
+const looseShare = 0.5
+
+// lightAt reports whether the word at one of positions ps has light form w.
+func lightAt(ps []int32, light []string, w string) bool {
+	for _, p := range ps {
+		if light[p] == w {
+			return true
+		}
+	}
+	return false
+}
 
 // near reports whether every term occurs within one window of nearWindow positions.
 func near(terms []string, f *field) bool {
@@ -78,9 +94,14 @@ const minCoverage = 0.5
 func newVariant(text string, v *Vocabulary) *variant {
 	va := &variant{text: text, norm: normPhrase(text), trust: 1}
 	for l := lang(0); l < nLang; l++ {
-		ts := analyze(text, l)
+		ts, lights := analyzeLight(text, l)
 		va.terms[l] = ts
 		va.uniq[l] = dedupe(append([]string(nil), ts...))
+		if lights != nil {
+			for _, u := range va.uniq[l] {
+				va.light[l] = append(va.light[l], lights[slices.Index(ts, u)])
+			}
+		}
 		va.idf[l] = make([]float64, len(va.uniq[l]))
 		for i, t := range va.uniq[l] {
 			x := v.termIDF(t, l)
@@ -115,6 +136,7 @@ type field struct {
 	text  string
 	spans [][2]int32 // where each term's token is in text, for explanations
 	pos   map[string][]int32
+	light []string // each term's light form (fr, en; nil elsewhere)
 }
 
 func newField(name string, title bool, l lang, text string) *field {
@@ -125,6 +147,9 @@ func newField(name string, title bool, l lang, text string) *field {
 		t, ok := term(sp, l, acronyms)
 		if !ok {
 			continue
+		}
+		if side, ok := lightSide(l); ok {
+			f.light = append(f.light, lightStem(fold(sp.tok), side))
 		}
 		f.pos[t] = append(f.pos[t], int32(len(f.terms)))
 		f.terms = append(f.terms, t)
@@ -153,10 +178,18 @@ func (va *variant) match(f *field, withFound bool) hit {
 	var got float64
 	all := true
 	for i, t := range uniq {
-		if len(f.pos[t]) > 0 {
-			got += va.idf[l][i]
-		} else {
+		ps := f.pos[t]
+		switch {
+		case len(ps) == 0:
 			all = false
+		case va.light[l] != nil && f.light != nil && !lightAt(ps, f.light, va.light[l][i]):
+			// The stemmer merged different words ("natural" and "nature",
+			// "technologies" and "technological"): a loose hit, worth less, and the
+			// skill is not found whole.
+			got += looseShare * va.idf[l][i]
+			all = false
+		default:
+			got += va.idf[l][i]
 		}
 	}
 	if va.total[l] <= 0 {
