@@ -25,6 +25,15 @@ func BenchmarkMonitor(b *testing.B) {
 		b.Fatal(err)
 	}
 	members, ops := Synthetic(1, 100_000, 3_000)
+	if os.Getenv("PASSERELLE_BENCH_NOCORPUS") == "" {
+		// As the pipeline scores: word frequencies, learned concepts and inferred codes
+		// from a corpus of the notices over the built-in bridge.
+		c := NewCorpus(DefaultBridge())
+		for i := range ops {
+			c.Add(&ops[i])
+		}
+		s.SetCorpus(c)
+	}
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

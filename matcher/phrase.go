@@ -217,9 +217,19 @@ func (va *variant) match(f *field, withFound bool) hit {
 		}
 	}
 	if withFound && h.start < 0 {
-		for _, t := range uniq {
-			if p := f.pos[t]; len(p) > 0 {
-				sp := f.spans[p[0]]
+		for i, t := range uniq {
+			if ps := f.pos[t]; len(ps) > 0 {
+				// Quote the word as the skill writes it where the text has it so.
+				at := ps[0]
+				if va.light[l] != nil && f.light != nil {
+					for _, p := range ps {
+						if f.light[p] == va.light[l][i] {
+							at = p
+							break
+						}
+					}
+				}
+				sp := f.spans[at]
 				h.found = append(h.found, f.text[sp[0]:sp[1]])
 			}
 		}

@@ -1231,10 +1231,12 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
 	f := d.fields[h.field]
 	va := sk.alts[h.alt]
 	hh := va.match(f, true)
-	how := "~"
+	how := "~" // every word, close together
 	switch {
 	case hh.q >= 1:
-		how = "="
+		how = "=" // the phrase as written
+	case hh.whole:
+		how = "~ words apart in" // every word, far apart in a long text
 	case hh.q < 0.8:
 		how = "≈ part of"
 	}
