@@ -1,0 +1,161 @@
+package matcher
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// explainLast writes the evidence of the parts the last numbers call found: one
+// contribution each, rounded as the score was (unrounded for a topical score).
+func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribution {
+	n := len(mm.parts)
+	var cs []passerelle.Contribution
+	if mm.arena != nil {
+		if len(mm.arena)+n > cap(mm.arena) {
+			mm.arena = make([]passerelle.Contribution, 0, max(4096, n))
+		}
+		l := len(mm.arena)
+		cs = mm.arena[l : l+n : l+n]
+		mm.arena = mm.arena[:l+n]
+	} else {
+		cs = make([]passerelle.Contribution, n)
+	}
+	o := d.o
+	for k, pt := range mm.parts {
+		c := &cs[k]
+		c.Signal = signalNames[pt.sig]
+		c.Points = pt.x
+		if mm.scale > 0 {
+			c.Points = float64(int(math.Round(pt.x*mm.scale*10))) / 10
+		}
+		switch pt.sig {
+		case sigText:
+			sk := p.skills[pt.who]
+			e := mm.coldOf(sk.id)
+			if e.flags&hasTextEv == 0 {
+				e.textEv[0] = s.skillEvidence(sk, d, *s.skill(sk, d, mm))
+				e.flags |= hasTextEv
+			}
+			c.Evidence = e.textEv[0]
+			if mm.textNote != noteNone && s.skill(sk, d, mm).whole {
+				// One note per notice: its own reason when it has no codes, else the
+				// profile's (see textExtra).
+				if e.flags&hasTextNoteEv == 0 {
+					e.textEv[1] = e.textEv[0] + " (" + textNote(mm.textNote, d) + ")"
+					e.flags |= hasTextNoteEv
+				}
+				c.Evidence = e.textEv[1]
+			}
+		case sigCPV:
+			if pt.who >= 0 {
+				sk := p.skills[pt.who]
+				e := mm.coldOf(sk.id)
+				k, flag := 0, hasCPVEv
+				if mm.cpvAlone {
+					k, flag = 1, hasLoneEv
+				}
+				if e.flags&flag == 0 {
+					e.cpvEv[k] = s.cpvEvidence(d, mm.cpvBest, &sk.concepts[mm.cpvBest.c], mm.cpvAlone)
+					e.flags |= flag
+				}
+				c.Evidence = e.cpvEv[k]
+			} else {
+				// Profiles' own concepts are not shared phrases, but many profiles declare
+				// the same prefixes: their evidence is kept per notice too.
+				pc := &p.concepts[mm.cpvBest.c]
+				k := conceptEvKey{at: mm.cpvBest.i, alone: mm.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
+				ev, ok := mm.conceptEv[k]
+				if !ok {
+					ev = s.cpvEvidence(d, mm.cpvBest, pc, mm.cpvAlone)
+					if mm.conceptEv == nil {
+						mm.conceptEv = map[conceptEvKey]string{}
+					}
+					mm.conceptEv[k] = ev
+				}
+				c.Evidence = ev
+			}
+		case sigCluster:
+			c.Evidence = d.clusters[pt.who].why
+		case sigSector:
+			c.Evidence = d.sectors[pt.who].why
+		case sigDeadline:
+			c.Evidence = d.deadlineEv
+		case sigFreshness:
+			c.Evidence = d.freshEv
+		case sigRegion:
+			c.Evidence = regionHit(p.regions, o, true)
+		case sigBudget:
+			c.Evidence = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
+		}
+	}
+	return cs
+}
+
+func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
+	f := d.fields[h.field]
+	va := sk.alts[h.alt]
+	hh := va.match(f, true)
+	how := "~" // every word, close together
+	switch {
+	case hh.q >= 1:
+		how = "=" // the phrase as written
+	case hh.whole:
+		how = "~ words apart in" // every word, far apart in a long text
+	case hh.q < 0.8:
+		how = "≈ part of"
+	}
+	via := ""
+	if h.alt > 0 {
+		via = " (" + va.via + ")"
+	}
+	return fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(hh.surfaceText(f, va)))
+}
+
+// cpvEvidence says which notice code fits which concept; alone, a broad fit says it
+// counted at loneBroadCPV.
+func (s *Scorer) cpvEvidence(d *doc, f cpvFit, c *concept, alone bool) string {
+	if len(d.cpv) == 0 {
+		// A notice without codes fits only by the codes inferred for it.
+		return s.inferredEvidence(d, f, c)
+	}
+	code := d.cpv[f.i]
+	main := ""
+	if f.i == 0 {
+		main = "main "
+	}
+	label := s.voc.Label(c.code, "en")
+	if label == "" {
+		label = s.voc.Label(code, "en")
+	}
+	rel := "⊂"
+	if !strings.HasPrefix(code, c.prefix) {
+		rel = "near"
+	}
+	ev := main + "CPV " + code + " " + rel + " " + c.prefix + " " + quoteS(label) + " (" + c.why + ")"
+	if alone && !specificFit(code, c) {
+		ev += fmt.Sprintf(" — broad fit, no other evidence: ×%g", loneBroadCPV)
+	}
+	return ev
+}
+
+// nextDeadline is the next date the member must meet: the earliest stage deadline still
+// ahead, else the opportunity's deadline. Untrusted (placeholder) deadlines count as unknown.
+// inferredEvidence says which inferred code fits which concept, how sure the inference
+// is and what it rests on: "CPV 72212000 inferred (6 of the 10 closest coded notices carry
+// group 722, confidence 0.58) ⊂ 722 'IT services' (skill 'software')".
+func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
+	x := d.inferred[f.i]
+	label := s.voc.Label(c.code, "en")
+	if label == "" {
+		label = s.voc.Label(x.code, "en")
+	}
+	rel := "⊂"
+	if !strings.HasPrefix(x.code, c.prefix) {
+		rel = "near"
+	}
+	return fmt.Sprintf("CPV %s inferred (%d of the %d closest coded notices carry group %s, confidence %.2f) %s %s %s (%s)",
+		x.code, x.of, x.k, x.code[:3], x.conf, rel, c.prefix, quoteS(label), c.why)
+}

@@ -1,0 +1,128 @@
+package matcher
+
+import (
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// memo caches per-notice work shared by the profiles scored against one notice — each
+// skill's text match and CPV fit, their evidence, each exclusion's verdict — indexed by
+// phrase id. Reset it (a new epoch) for each notice. The numbers scoring reads (text, CPV)
+// are kept apart from the evidence, in small entries: 100,000 profiles hold hundreds of
+// thousands of phrases, and the numbers are read for every candidate.
+type memo struct {
+	epoch  uint32
+	tstamp []uint32 // epoch of text[id]
+	text   []skillHit
+	cstamp []uint32 // epoch of cpv[id]
+	cpv    []cpvMemo
+	xstamp []uint32 // epoch of cold[id]
+	cold   []coldMemo
+	// What the last numbers call found, for explainLast.
+	parts    []part
+	scale    float64 // 0: topical (unrounded)
+	textNote uint8   // why skills found whole earned more (see textExtra), or noteNone
+	cpvBest  cpvFit
+	cpvFrom  int // skill index, or -1 for the profile's own concepts
+	cpvAlone bool
+	cpvInfer bool // cpvBest fits an inferred code
+	// conceptEv is the evidence of profiles' own concepts in this notice.
+	conceptEv map[conceptEvKey]string
+	// arena, when set, is where explanations are carved from (one allocation for many
+	// matches in the batch).
+	arena []passerelle.Contribution
+	// keysDone: the Monitor has already matched every skill having a key term in the
+	// notice, so any other skill provably has no text match (see variant.keys).
+	keysDone bool
+}
+
+// cpvMemo is the best fit of a phrase's concepts with the notice's codes (cpv), and the
+// best when nothing else corroborates it (lone: broad fits discounted, see loneBroadCPV).
+type cpvMemo struct {
+	cpv, lone    cpvFit
+	inf, infLone cpvFit // with the codes inferred for a notice without codes (i into doc.inferred)
+}
+
+// coldMemo is what only explanations and exclusions need.
+type coldMemo struct {
+	flags  uint8
+	textEv [2]string // without and with the note of textExtra
+	cpvEv  [2]string // evidence of cpv and of lone
+	ex     string
+}
+
+// cpvFit is a fit between a notice code (i, into doc.cpv) and a concept (c); v is 0 and
+// i, c are -1 when there is none.
+type cpvFit struct {
+	v    float64
+	i, c int32
+}
+
+const (
+	hasEx uint8 = 1 << iota
+	hasTextEv
+	hasCPVEv
+	hasLoneEv
+	hasTextNoteEv
+)
+
+func newMemo(n int) *memo {
+	return &memo{epoch: 1,
+		tstamp: make([]uint32, n), text: make([]skillHit, n),
+		cstamp: make([]uint32, n), cpv: make([]cpvMemo, n),
+		xstamp: make([]uint32, n), cold: make([]coldMemo, n)}
+}
+
+func (mm *memo) reset() { mm.epoch++; mm.keysDone = false; clear(mm.conceptEv) }
+
+// conceptEvKey identifies the evidence of a concept's fit in the current notice.
+type conceptEvKey struct {
+	at                int32 // index of the notice code
+	alone             bool
+	prefix, code, why string
+}
+
+// skill is the text match of sk in d.
+func (s *Scorer) skill(sk *phrase, d *doc, mm *memo) *skillHit {
+	if mm.tstamp[sk.id] != mm.epoch {
+		if mm.keysDone {
+			return &noText
+		}
+		mm.tstamp[sk.id] = mm.epoch
+		mm.text[sk.id] = s.matchSkill(sk, d)
+	}
+	return &mm.text[sk.id]
+}
+
+// setSkill records the text match of a skill (the Monitor matches skills by their keys).
+func (s *Scorer) setSkill(sk *phrase, d *doc, mm *memo) *skillHit {
+	mm.tstamp[sk.id] = mm.epoch
+	mm.text[sk.id] = s.matchSkill(sk, d)
+	return &mm.text[sk.id]
+}
+
+func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *cpvMemo {
+	if mm.cstamp[sk.id] != mm.epoch {
+		mm.cstamp[sk.id] = mm.epoch
+		e := &mm.cpv[sk.id]
+		e.cpv, e.lone = bestConcept(sk.concepts, d)
+		e.inf, e.infLone = bestInferred(sk.concepts, d)
+	}
+	return &mm.cpv[sk.id]
+}
+
+func (mm *memo) coldOf(id int) *coldMemo {
+	if mm.xstamp[id] != mm.epoch {
+		mm.xstamp[id] = mm.epoch
+		mm.cold[id] = coldMemo{}
+	}
+	return &mm.cold[id]
+}
+
+func (s *Scorer) exclusion(x *phrase, d *doc, mm *memo) string {
+	e := mm.coldOf(x.id)
+	if e.flags&hasEx == 0 {
+		e.ex = s.excluded(x, d)
+		e.flags |= hasEx
+	}
+	return e.ex
+}

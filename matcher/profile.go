@@ -1,0 +1,196 @@
+package matcher
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// profile is a member compiled for scoring.
+type profile struct {
+	m        *passerelle.Member
+	skills   []*phrase
+	excludes []*phrase
+	concepts []concept // declared CPV prefixes and roll-ups across skills
+	clusters []int     // indexes into Scorer.clusters
+	sectors  []int     // indexes into Scorer.sectors
+	empty    bool
+	premium  bool
+	org      passerelle.Organisation
+	// noCPV: the profile names no CPV code at all (none declared, none derived from its
+	// skills): the CPV signal has nothing to compare, and its words stand in (see textExtra).
+	noCPV bool
+	// Copies of the member fields the hot path reads, so that scoring a candidate touches
+	// its compact profile and not the larger Member.
+	regions  []string
+	regUp    []string // regions trimmed, upper-cased, without empty ones
+	id       string
+	budget   *passerelle.Budget
+	minScore float64
+	// For the Monitor's upper bound: the heaviest concept (skills' and the profile's) in
+	// each CPV division, and among concepts of no division (one-digit prefixes).
+	divW  []divWeight
+	wildW float64
+	divs  divSet // divisions of concepts (declared, rolled up), all if one has none
+}
+
+// divWeight is the heaviest concept weight of a profile in one CPV division.
+type divWeight struct {
+	div int
+	w   float64
+}
+
+// maxPhrase is the highest id among the phrases p scores with, -1 if none: a memo for p
+// alone needs no more entries, however many phrases the scorer holds.
+func (p *profile) maxPhrase() int {
+	n := -1
+	for _, sk := range p.skills {
+		n = max(n, sk.id)
+	}
+	for _, x := range p.excludes {
+		n = max(n, x.id)
+	}
+	return n
+}
+
+func (s *Scorer) compile(m *passerelle.Member) *profile {
+	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium, org: m.OrganisationOf(),
+		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore), id: m.ID}
+	for _, r := range m.Regions {
+		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
+			p.regUp = append(p.regUp, r)
+		}
+	}
+	seen := map[string]bool{}
+	for _, sk := range m.Skills {
+		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
+			continue
+		}
+		seen[normPhrase(sk)] = true
+		p.skills = append(p.skills, s.intern("s", sk))
+	}
+	for _, x := range m.Exclude {
+		if strings.TrimSpace(x) != "" {
+			p.excludes = append(p.excludes, s.intern("x", x))
+		}
+	}
+	for _, c := range m.CPV {
+		c = strings.TrimSpace(c)
+		if c == "" || strings.Trim(c, "0123456789") != "" || len(c) > 8 {
+			continue
+		}
+		code := c + strings.Repeat("0", 8-len(c))
+		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c)})
+	}
+	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
+	for _, c := range m.Clusters {
+		for i, b := range s.clusters {
+			if b.name == c {
+				p.clusters = append(p.clusters, i)
+			}
+		}
+	}
+	for _, c := range m.Sectors {
+		for i, b := range s.sectors {
+			if b.name == c {
+				p.sectors = append(p.sectors, i)
+			}
+		}
+	}
+	note := func(c concept) {
+		if c.div < 0 {
+			p.wildW = math.Max(p.wildW, c.weight)
+			return
+		}
+		for i := range p.divW {
+			if p.divW[i].div == c.div {
+				p.divW[i].w = math.Max(p.divW[i].w, c.weight)
+				return
+			}
+		}
+		p.divW = append(p.divW, divWeight{c.div, c.weight})
+	}
+	p.noCPV = len(p.concepts) == 0
+	for _, sk := range p.skills {
+		p.noCPV = p.noCPV && len(sk.concepts) == 0
+	}
+	for _, c := range p.concepts {
+		note(c)
+		if c.div < 0 {
+			p.divs = divSet{^uint64(0), ^uint64(0)}
+		}
+		p.divs.add(c.div)
+	}
+	for _, sk := range p.skills {
+		for _, c := range sk.concepts {
+			note(c)
+		}
+	}
+	return p
+}
+
+// rollUpSkills adds group (3 digits) concepts named by at least two different skills and
+// division (2 digits) concepts named by at least three: a profile whose skills converge
+// on a part of the CPV tree is about that part as a whole.
+func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
+	var out []concept
+	for _, lv := range []struct {
+		n, min int
+		factor float64
+	}{{3, 2, 0.75}, {2, 3, 0.65}} {
+		type agg struct {
+			skills map[int]bool
+			w      float64
+		}
+		groups := map[string]*agg{}
+		var order []string
+		for _, sk := range skills {
+			for _, c := range sk.concepts {
+				if len(c.prefix) < lv.n {
+					continue
+				}
+				k := c.prefix[:lv.n]
+				a := groups[k]
+				if a == nil {
+					a = &agg{skills: map[int]bool{}}
+					groups[k] = a
+					order = append(order, k)
+				}
+				a.skills[sk.id] = true
+				a.w = math.Max(a.w, c.weight)
+			}
+		}
+		for _, k := range order {
+			a := groups[k]
+			if len(a.skills) < lv.min || covered(out, k) {
+				continue
+			}
+			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
+				why: fmt.Sprintf("%d skills", len(a.skills)), div: division(k), rolled: true})
+		}
+	}
+	return out
+}
+
+// divSet is a set of CPV divisions (the first two digits, 0-99).
+type divSet [2]uint64
+
+func (s *divSet) add(d int) {
+	if d >= 0 {
+		s[d/64] |= 1 << (d % 64)
+	}
+}
+
+func (s divSet) has(d int) bool { return s[d/64]&(1<<(d%64)) != 0 }
+
+func (s divSet) meets(t divSet) bool { return s[0]&t[0] != 0 || s[1]&t[1] != 0 }
+
+// division returns the first two digits of a code or prefix, or -1 when it has fewer.
+func division(code string) int {
+	if len(code) < 2 || code[0] < '0' || code[0] > '9' || code[1] < '0' || code[1] > '9' {
+		return -1
+	}
+	return int(code[0]-'0')*10 + int(code[1]-'0')
+}

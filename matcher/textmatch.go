@@ -1,0 +1,86 @@
+package matcher
+
+import (
+	"math"
+	"strings"
+)
+
+// translationTrust is how far a hit of a skill's translation counts against a hit of the
+// skill's own words: a term a thesaurus aligns whole is surer than words translated one
+// by one, which may each be right and together miss the sense ("expérience utilisateur"
+// → "user experiment").
+func translationTrust(tr translation) float64 {
+	if strings.HasPrefix(tr.via, "word by word") {
+		return wordByWordTrust
+	}
+	return termTrust
+}
+
+const (
+	termTrust       = 0.8
+	wordByWordTrust = 0.6
+)
+
+// skillHit is the best match of one skill in one notice.
+type skillHit struct {
+	score float64 // 0..1, field-weighted
+	field int16
+	alt   int16
+	whole bool // every word of the skill found (as a phrase or scattered), not a part
+}
+
+func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
+	best := skillHit{field: -1}
+	for fi, f := range d.fields {
+		if fi > math.MaxInt16 {
+			break // tens of thousands of translations: the rest is not read
+		}
+		fw := s.rules.Fields.Description
+		if f.title {
+			fw = s.rules.Fields.Title
+		}
+		if fw <= 0 {
+			continue
+		}
+		for ai, va := range sk.alts {
+			if ai > math.MaxInt16 {
+				break
+			}
+			if va.trust < 1 && len(d.cpv) > 0 {
+				// A notice's codes already bridge its language and the member's (the
+				// CPV labels are in four languages): a translation, a guess, serves
+				// only the notices without codes.
+				continue
+			}
+			h := va.match(f, false)
+			if h.q <= 0 || (va.trust < 1 && !h.whole) {
+				// A part of a translation's words is no evidence: they were one guess
+				// together, and a part of them is mostly a word the skill's own
+				// wordings find anyway.
+				continue
+			}
+			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, s.off)) * va.trust
+			if sc > best.score {
+				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
+			}
+		}
+	}
+	return best
+}
+
+// noText is a skill without text match.
+var noText = skillHit{field: -1}
+
+// sameWording reports whether an earlier skill of p matched the notice through the same
+// wording as skill i.
+func (s *Scorer) sameWording(p *profile, i int, d *doc, mm *memo) bool {
+	e := s.skill(p.skills[i], d, mm)
+	w := p.skills[i].alts[e.alt].norm
+	for j := 0; j < i; j++ {
+		ej := s.skill(p.skills[j], d, mm)
+		if ej.score > 0 && p.skills[j].alts[ej.alt].norm == w {
+			return true
+		}
+	}
+	return false
+}
