@@ -106,42 +106,64 @@ func conceptsOf(p *phrase, v *Vocabulary) []concept {
 	}
 	// Roll up: several codes of this skill in one class or group mean the skill is about
 	// the whole class or group, not only the codes whose labels happen to use its words.
-	out = append(out, rollUp(out, []int{4, 3}, 2, 0.85, "skill "+quoteS(p.text))...)
+	items := make([]rollItem, len(out))
+	for i, c := range out {
+		items[i] = rollItem{c.prefix, c.weight, i}
+	}
+	why := "skill " + quoteS(p.text)
+	out = append(out, rollUp(items, []rollLevel{{4, 2, 0.85}, {3, 2, 0.85}}, out, func(int) string { return why }, false)...)
 	return out
 }
 
-// rollUp adds, for each prefix of the given lengths shared by at least minCount concepts,
-// a concept at that prefix weighing factor × the best concept below it.
-func rollUp(cs []concept, lengths []int, minCount int, factor float64, why string) []concept {
+// rollLevel is one level of a roll-up: prefixes of n digits named by at least min
+// different sources become a concept weighing factor × the heaviest below.
+type rollLevel struct {
+	n, min int
+	factor float64
+}
+
+// rollItem is a concept a roll-up counts, and its source (a skill, or the concept itself).
+type rollItem struct {
+	prefix string
+	weight float64
+	from   int
+}
+
+// rollUp adds, level by level, a concept for each prefix that enough different sources
+// name below it — several codes of one skill in a class mean the skill is about the
+// class; several skills in a group mean the profile is about the group —, unless a
+// concept of exclude or an earlier roll-up already covers it. why says how many sources
+// agreed; rolled marks concepts merely inferred from a convergence (see specificFit).
+func rollUp(items []rollItem, levels []rollLevel, exclude []concept, why func(n int) string, rolled bool) []concept {
 	var out []concept
-	for _, n := range lengths {
+	for _, lv := range levels {
 		type agg struct {
-			count int
-			w     float64
+			from map[int]bool
+			w    float64
 		}
 		groups := map[string]*agg{}
 		var order []string
-		for _, c := range cs {
-			if len(c.prefix) <= n {
+		for _, it := range items {
+			if len(it.prefix) < lv.n {
 				continue
 			}
-			k := c.prefix[:n]
+			k := it.prefix[:lv.n]
 			a := groups[k]
 			if a == nil {
-				a = &agg{}
+				a = &agg{from: map[int]bool{}}
 				groups[k] = a
 				order = append(order, k)
 			}
-			a.count++
-			a.w = math.Max(a.w, c.weight)
+			a.from[it.from] = true
+			a.w = math.Max(a.w, it.weight)
 		}
 		for _, k := range order {
 			a := groups[k]
-			if a.count < minCount || covered(cs, k) || covered(out, k) {
+			if len(a.from) < lv.min || covered(exclude, k) || covered(out, k) {
 				continue
 			}
-			code := k + strings.Repeat("0", 8-len(k))
-			out = append(out, concept{prefix: k, code: code, weight: factor * a.w, why: why, div: division(k)})
+			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
+				why: why(len(a.from)), div: division(k), rolled: rolled})
 		}
 	}
 	return out

@@ -135,43 +135,13 @@ func (s *Scorer) compile(m *passerelle.Member) *profile {
 // division (2 digits) concepts named by at least three: a profile whose skills converge
 // on a part of the CPV tree is about that part as a whole.
 func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
-	var out []concept
-	for _, lv := range []struct {
-		n, min int
-		factor float64
-	}{{3, 2, 0.75}, {2, 3, 0.65}} {
-		type agg struct {
-			skills map[int]bool
-			w      float64
-		}
-		groups := map[string]*agg{}
-		var order []string
-		for _, sk := range skills {
-			for _, c := range sk.concepts {
-				if len(c.prefix) < lv.n {
-					continue
-				}
-				k := c.prefix[:lv.n]
-				a := groups[k]
-				if a == nil {
-					a = &agg{skills: map[int]bool{}}
-					groups[k] = a
-					order = append(order, k)
-				}
-				a.skills[sk.id] = true
-				a.w = math.Max(a.w, c.weight)
-			}
-		}
-		for _, k := range order {
-			a := groups[k]
-			if len(a.skills) < lv.min || covered(out, k) {
-				continue
-			}
-			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
-				why: fmt.Sprintf("%d skills", len(a.skills)), div: division(k), rolled: true})
+	var items []rollItem
+	for _, sk := range skills {
+		for _, c := range sk.concepts {
+			items = append(items, rollItem{c.prefix, c.weight, sk.id})
 		}
 	}
-	return out
+	return rollUp(items, []rollLevel{{3, 2, 0.75}, {2, 3, 0.65}}, nil, func(n int) string { return fmt.Sprintf("%d skills", n) }, true)
 }
 
 // divSet is a set of CPV divisions (the first two digits, 0-99).
