@@ -523,15 +523,17 @@ func (mon *Monitor) pack(p *profile) hotProfile {
 	return h
 }
 
-// bound is an upper bound of the score of member i on notice d, 0 when the member's
-// regions veto it, cheap enough to skip most
-// candidates that fall short without scoring them: text is the sum of the text scores of
-// its skills in d (the Monitor has matched every skill with a key in d; the score counts
-// each wording once, so it may sum less); the CPV fit is at most its heaviest concept in
-// a division of d's codes (and nothing when d has no codes, where the text weight takes
-// the CPV weight instead, as it does for a profile naming no code); cluster and sector are exact; the practical signals at their
-// best for the member; plus what rounding each contribution to 0.1 can add. Weights are
-// rounded up to float32, which only loosens the bound.
+// bound is an upper bound of the score of profile i on d, or 0 when its regions veto it,
+// cheap enough to skip most candidates that fall short without scoring them: text is the
+// sum of the text scores of its skills in d (the Monitor has matched every skill with a
+// key in d; the score counts each wording once, so it may sum less); the CPV fit is at
+// most its heaviest concept in a division of d's codes, its own or inferred (and nothing
+// when d has no codes, where the text weight takes the CPV weight instead, as it does for
+// a profile naming no code); cluster and sector are exact; the practical signals at their
+// best for the member; plus what rounding each contribution to 0.1 can add. Most
+// profiles are read from their packed copy (hotProfile, weights rounded up to float32,
+// which only loosens the bound), the few that do not fit in it from the profile itself:
+// one computation over either view.
 func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 	h, text := &mon.hot[i], wk.text[i]
 	if h.regMode == regPacked && wk.located {
@@ -545,36 +547,34 @@ func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 		}
 	}
 	if h.slow {
-		return mon.slowBound(mon.profiles[i], d, text)
+		return mon.boundOf(mon.profiles[i], d, text)
 	}
+	return mon.boundOf(h, d, text)
+}
+
+// boundView is what bound reads of a profile.
+type boundView interface {
+	boundNoCPV() bool        // names no CPV code (Scorer.textExtra)
+	boundCPV(d *doc) float64 // heaviest concept in a division of d's codes
+	boundBundles(d *doc) (cluster, sector float64)
+	boundRest(w *passerelle.Weights) float64 // practical points at best, and rounding slack
+}
+
+func (mon *Monitor) boundOf(v boundView, d *doc, text float64) float64 {
 	w := &mon.s.rules.Weights
 	ub := 0.0
 	if text > 0 {
-		ub += mon.textWeight(h.noCPV, d) * (1 - math.Exp(-text/textSaturation))
+		ub += mon.textWeight(v.boundNoCPV(), d) * (1 - math.Exp(-text/textSaturation))
 	}
 	if len(d.cpv) > 0 || len(d.inferred) > 0 { // inferred codes: divs holds their divisions
-		best := float64(h.wildW)
-		for k := 0; k < int(h.nDiv); k++ {
-			if x := float64(h.w[k]); x > best && d.divs.has(int(h.div[k])) {
-				best = x
-			}
-		}
-		ub += w.CPV * best
+		ub += w.CPV * v.boundCPV(d)
 	}
-	cl := 0.0
-	for m := h.clusters; m != 0; m &= m - 1 {
-		cl = math.Max(cl, d.clusters[bits.TrailingZeros32(m)].strength)
-	}
-	ub += w.Cluster * cl
-	se := 0.0
-	for m := h.sectors; m != 0; m &= m - 1 {
-		se = math.Max(se, d.sectors[bits.TrailingZeros32(m)].strength)
-	}
-	ub += w.Sector * se
+	cl, se := v.boundBundles(d)
+	ub += w.Cluster*cl + w.Sector*se
 	if ub <= 0 {
 		return 0 // no topical evidence: never kept
 	}
-	return ub + d.deadlinePts + d.freshPts + float64(h.practical) + 0.05*48
+	return ub + d.deadlinePts + d.freshPts + v.boundRest(w)
 }
 
 // textWeight is the most the text signal can give per unit of saturation: its weight, and
@@ -588,41 +588,60 @@ func (mon *Monitor) textWeight(noCPV bool, d *doc) float64 {
 	return w.Text
 }
 
-// slowBound is bound read from the profile itself.
-func (mon *Monitor) slowBound(p *profile, d *doc, text float64) float64 {
-	w := &mon.s.rules.Weights
-	ub := 0.0
-	if text > 0 {
-		ub += mon.textWeight(p.noCPV, d) * (1 - math.Exp(-text/textSaturation))
-	}
-	if len(d.cpv) > 0 || len(d.inferred) > 0 { // inferred codes: divs holds their divisions
-		best := p.wildW
-		for _, dw := range p.divW {
-			if dw.w > best && d.divs.has(dw.div) {
-				best = dw.w
-			}
+func (h *hotProfile) boundNoCPV() bool { return h.noCPV }
+
+func (h *hotProfile) boundCPV(d *doc) float64 {
+	best := float64(h.wildW)
+	for k := 0; k < int(h.nDiv); k++ {
+		if x := float64(h.w[k]); x > best && d.divs.has(int(h.div[k])) {
+			best = x
 		}
-		ub += w.CPV * best
 	}
-	cl := 0.0
+	return best
+}
+
+func (h *hotProfile) boundBundles(d *doc) (cl, se float64) {
+	for m := h.clusters; m != 0; m &= m - 1 {
+		cl = math.Max(cl, d.clusters[bits.TrailingZeros32(m)].strength)
+	}
+	for m := h.sectors; m != 0; m &= m - 1 {
+		se = math.Max(se, d.sectors[bits.TrailingZeros32(m)].strength)
+	}
+	return cl, se
+}
+
+// boundRest: the packed profile has at most 41 skills, so at most 48 contributions.
+func (h *hotProfile) boundRest(*passerelle.Weights) float64 { return float64(h.practical) + 0.05*48 }
+
+func (p *profile) boundNoCPV() bool { return p.noCPV }
+
+func (p *profile) boundCPV(d *doc) float64 {
+	best := p.wildW
+	for _, dw := range p.divW {
+		if dw.w > best && d.divs.has(dw.div) {
+			best = dw.w
+		}
+	}
+	return best
+}
+
+func (p *profile) boundBundles(d *doc) (cl, se float64) {
 	for _, ci := range p.clusters {
 		cl = math.Max(cl, d.clusters[ci].strength)
 	}
-	ub += w.Cluster * cl
-	se := 0.0
 	for _, si := range p.sectors {
 		se = math.Max(se, d.sectors[si].strength)
 	}
-	ub += w.Sector * se
-	if ub <= 0 {
-		return 0
-	}
-	ub += d.deadlinePts + d.freshPts
+	return cl, se
+}
+
+func (p *profile) boundRest(w *passerelle.Weights) float64 {
+	x := 0.0
 	if len(p.regions) > 0 {
-		ub += w.Region
+		x += w.Region
 	}
 	if p.budget != nil {
-		ub += w.Budget
+		x += w.Budget
 	}
-	return ub + 0.05*float64(len(p.skills)+8)
+	return x + 0.05*float64(len(p.skills)+8)
 }
