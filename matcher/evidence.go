@@ -8,10 +8,10 @@ import (
 	passerelle "github.com/passerelle/passerelle"
 )
 
-// explainLast writes the evidence of the parts the last numbers call found: one
-// contribution each, rounded as the score was (unrounded for a topical score).
-func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribution {
-	n := len(mm.parts)
+// explain writes the evidence of a breakdown's parts: one contribution each, rounded as
+// the score was (unrounded for a topical score).
+func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle.Contribution {
+	n := len(b.parts)
 	var cs []passerelle.Contribution
 	if mm.arena != nil {
 		if len(mm.arena)+n > cap(mm.arena) {
@@ -24,12 +24,12 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 		cs = make([]passerelle.Contribution, n)
 	}
 	o := d.o
-	for k, pt := range mm.parts {
+	for k, pt := range b.parts {
 		c := &cs[k]
 		c.Signal = signalNames[pt.sig]
 		c.Points = pt.x
-		if mm.scale > 0 {
-			c.Points = float64(int(math.Round(pt.x*mm.scale*10))) / 10
+		if b.scale > 0 {
+			c.Points = float64(int(math.Round(pt.x*b.scale*10))) / 10
 		}
 		switch pt.sig {
 		case sigText:
@@ -40,11 +40,11 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 				e.flags |= hasTextEv
 			}
 			c.Evidence = e.textEv[0]
-			if mm.textNote != noteNone && s.skill(sk, d, mm).whole {
+			if b.textNote != noteNone && s.skill(sk, d, mm).whole {
 				// One note per notice: its own reason when it has no codes, else the
 				// profile's (see textExtra).
 				if e.flags&hasTextNoteEv == 0 {
-					e.textEv[1] = e.textEv[0] + " (" + textNote(mm.textNote, d) + ")"
+					e.textEv[1] = e.textEv[0] + " (" + textNote(b.textNote, d) + ")"
 					e.flags |= hasTextNoteEv
 				}
 				c.Evidence = e.textEv[1]
@@ -54,22 +54,22 @@ func (s *Scorer) explainLast(p *profile, d *doc, mm *memo) []passerelle.Contribu
 				sk := p.skills[pt.who]
 				e := mm.coldOf(sk.id)
 				k, flag := 0, hasCPVEv
-				if mm.cpvAlone {
+				if b.cpvAlone {
 					k, flag = 1, hasLoneEv
 				}
 				if e.flags&flag == 0 {
-					e.cpvEv[k] = s.cpvEvidence(d, mm.cpvBest, &sk.concepts[mm.cpvBest.c], mm.cpvAlone)
+					e.cpvEv[k] = s.cpvEvidence(d, b.cpv, &sk.concepts[b.cpv.c], b.cpvAlone)
 					e.flags |= flag
 				}
 				c.Evidence = e.cpvEv[k]
 			} else {
 				// Profiles' own concepts are not shared phrases, but many profiles declare
 				// the same prefixes: their evidence is kept per notice too.
-				pc := &p.concepts[mm.cpvBest.c]
-				k := conceptEvKey{at: mm.cpvBest.i, alone: mm.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
+				pc := &p.concepts[b.cpv.c]
+				k := conceptEvKey{at: b.cpv.i, alone: b.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
 				ev, ok := mm.conceptEv[k]
 				if !ok {
-					ev = s.cpvEvidence(d, mm.cpvBest, pc, mm.cpvAlone)
+					ev = s.cpvEvidence(d, b.cpv, pc, b.cpvAlone)
 					if mm.conceptEv == nil {
 						mm.conceptEv = map[conceptEvKey]string{}
 					}

@@ -17,14 +17,9 @@ type memo struct {
 	cpv    []cpvMemo
 	xstamp []uint32 // epoch of cold[id]
 	cold   []coldMemo
-	// What the last numbers call found, for explainLast.
-	parts    []part
-	scale    float64 // 0: topical (unrounded)
-	textNote uint8   // why skills found whole earned more (see textExtra), or noteNone
-	cpvBest  cpvFit
-	cpvFrom  int // skill index, or -1 for the profile's own concepts
-	cpvAlone bool
-	cpvInfer bool // cpvBest fits an inferred code
+	// parts is the buffer numbers writes a breakdown's parts in, reused notice after
+	// notice.
+	parts []part
 	// conceptEv is the evidence of profiles' own concepts in this notice.
 	conceptEv map[conceptEvKey]string
 	// arena, when set, is where explanations are carved from (one allocation for many

@@ -425,7 +425,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		wk.scanned++
 		r := s.numbers(p, d, false, false, wk.mm)
 		if s.kept(p, r) {
-			r.contrib = s.explainLast(p, d, wk.mm)
+			r.contrib = s.explain(p, d, r.parts, wk.mm)
 			kept = append(kept, keptMatch{p.id, r})
 		}
 	}

@@ -72,6 +72,19 @@ type scored struct {
 	topical float64
 	veto    string
 	contrib []passerelle.Contribution
+	parts   breakdown
+}
+
+// breakdown is what a score is made of, as numbers: the parts it adds, how they were
+// scaled (0: a topical score, unrounded), and the choices its evidence must name — why
+// skills found whole earned more (textExtra), which CPV fit counted and whether alone.
+// parts lives in the memo's buffer: it is valid until the next numbers call with it.
+type breakdown struct {
+	parts    []part
+	scale    float64
+	textNote uint8
+	cpv      cpvFit
+	cpvAlone bool
 }
 
 // Signals of a part, in the order a score adds them.
@@ -97,24 +110,22 @@ type part struct {
 }
 
 // score is the one scoring function both paths (Score and the Monitor) run. With explain
-// false it computes the same numbers without building the evidence; explainLast then
-// builds it from what the last call left in mm.
+// false it computes the same numbers without building the evidence; explain then builds
+// it from the breakdown.
 func (s *Scorer) score(p *profile, d *doc, now time.Time, topicalOnly, explain bool, mm *memo) scored {
 	out := s.numbers(p, d, topicalOnly, explain, mm)
 	if explain && out.veto == "" {
-		out.contrib = s.explainLast(p, d, mm)
+		out.contrib = s.explain(p, d, out.parts, mm)
 	}
 	return out
 }
 
-// numbers computes the score of p on d without any evidence text. The parts it found stay
-// in mm (parts, the CPV fit), for explainLast. Without why, a veto is only marked
-// (vetoed), not explained.
+// numbers computes the score of p on d and its breakdown, without any evidence text.
+// Without why, a veto is only marked (vetoed), not explained.
 func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) scored {
 	var out scored
 	veto := func(v string) scored { return scored{veto: v} }
 	o, r := d.o, &s.rules
-	mm.parts = mm.parts[:0]
 	if p.empty {
 		return veto("empty profile: nothing declared to match on")
 	}
@@ -158,7 +169,8 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 			return veto(budgetVeto(p.budget, o.Value))
 		}
 	}
-	parts := mm.parts
+	parts := mm.parts[:0]
+	var b breakdown
 	add := func(sig uint8, who int, x float64) {
 		if x > 0 {
 			parts = append(parts, part{sig, int32(who), x})
@@ -201,7 +213,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 		if wholeSum <= 0 {
 			extra, note = 0, noteNone
 		}
-		mm.textNote = note
+		b.textNote = note
 		total := r.Weights.Text * (1 - math.Exp(-textSum/textSaturation))
 		more := extra * (1 - math.Exp(-wholeSum/textSaturation))
 		k := 0
@@ -222,7 +234,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 	}
 	// CPV: the best fit between the notice's codes (main code first) and the profile's;
 	// alone (nothing else in the notice agrees), a broad fit counts less.
-	mm.cpvFrom, mm.cpvBest = -1, cpvFit{i: -1, c: -1}
+	b.cpv = cpvFit{i: -1, c: -1}
 	if r.Weights.CPV > 0 && len(d.cpv) > 0 {
 		alone := textSum <= 0 && cluster < 0 && sector < 0
 		best, from := cpvFit{i: -1, c: -1}, -1
@@ -246,13 +258,12 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 			}
 		}
 		if best.v > 0 {
-			mm.cpvBest, mm.cpvFrom, mm.cpvAlone = best, from, alone
+			b.cpv, b.cpvAlone = best, alone
 			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
 	}
 	// Inferred codes of a notice without codes: borrowed from its nearest coded notices,
 	// they weigh by their confidence; alone, only a specific fit counts (bestInferred).
-	mm.cpvInfer = false
 	if r.Weights.CPV > 0 && len(d.cpv) == 0 && len(d.inferred) > 0 {
 		alone := textSum <= 0 && cluster < 0 && sector < 0
 		best, from := cpvFit{i: -1, c: -1}, -1
@@ -276,7 +287,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 			}
 		}
 		if best.v > 0 {
-			mm.cpvBest, mm.cpvFrom, mm.cpvAlone, mm.cpvInfer = best, from, alone, true
+			b.cpv, b.cpvAlone = best, alone
 			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
 	}
@@ -291,7 +302,8 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 	}
 	if topicalOnly || out.topical <= 0 {
 		out.score = out.topical
-		mm.parts, mm.scale = parts, 0
+		mm.parts, b.parts = parts, parts
+		out.parts = b
 		return out
 	}
 	// Practical signals order what fits; they never make a match on their own.
@@ -318,6 +330,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 		tenths += int(math.Round(pt.x * scale * 10))
 	}
 	out.score = float64(tenths) / 10
-	mm.parts, mm.scale = parts, scale
+	mm.parts, b.parts, b.scale = parts, parts, scale
+	out.parts = b
 	return out
 }
