@@ -4,7 +4,16 @@
 // (DefaultVocabulary, embedded), the Scorer — pure and explainable: the same member,
 // opportunity, rules and clock give the same score and the same evidence —, the Monitor
 // that runs the nightly batch over a reverse index of member profiles, and the
-// evaluation of ranking quality (Rank, WriteRun, Evaluate over TREC qrels).
+// evaluation of ranking quality (Rank, WriteRun, Evaluate over TREC qrels, Kept, and
+// RankBM25 as the baseline beside them).
+//
+// What it learns, it learns from the opportunities it is given (a Corpus, counted from
+// the store by the pipeline, from the notices ranked by eval), starting from a bridge of
+// public coded notices that ships in the binary (DefaultBridge): how rare each word is
+// (a word every notice uses weighs nothing), which CPV codes a skill's words go with
+// (learned.go), and the likely codes of a notice without codes, borrowed from its nearest
+// coded notices (examples.go). Skills are translated between French and English through
+// EuroVoc and the CPV labels (translate.go). Nothing is downloaded.
 //
 // What it promises:
 //   - Hard filters come first: only premium members, open opportunities whose (next)
@@ -26,6 +35,12 @@
 //     pole's RSS or Atom call) or the profile names none, the skills found whole in the
 //     notice's words earn the CPV weight on top of the text weight, and say so; text
 //     alone can then carry a match.
+//   - Eligibility is a veto, not a score: a call's type of action says who may apply,
+//     a member's organisation decides (eligibility.go).
+//   - Evidence is what is really there: a word as the notice writes it, a code it
+//     carries, or a code inferred for it, shown as inferred with its confidence; a
+//     translation names its bridge; a word merged with another only by the stemmer
+//     ("natural", "nature") is a loose hit, never a skill found whole.
 //   - An empty profile matches nothing: missing data is never agreement.
 //   - Score and Monitor.Match give identical scores for the same pair: they run one
 //     scoring function, and the Monitor skips only profiles it can prove fall short.
