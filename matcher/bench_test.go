@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,12 @@ func BenchmarkMonitor(b *testing.B) {
 		b.Fatal(err)
 	}
 	members, ops := Synthetic(1, 100_000, 3_000)
+	if x := os.Getenv("PASSERELLE_BENCH_ABLATE"); x != "" {
+		// To measure what a technique costs (names as eval --ablate takes them).
+		if err := s.Ablate(strings.Split(x, ",")...); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if os.Getenv("PASSERELLE_BENCH_NOCORPUS") == "" {
 		// As the pipeline scores: word frequencies, learned concepts and inferred codes
 		// from a corpus of the notices over the built-in bridge.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
-	"sync"
 )
 
 // bridgeData is the word-to-code bridge learned beforehand from public coded notices
@@ -16,24 +15,19 @@ import (
 //go:embed bridge.tsv.gz
 var bridgeData []byte
 
-var (
-	defaultBridgeOnce sync.Once
-	defaultBridge     *Bridge
-)
-
-// DefaultBridge is the bridge that ships in the binary, the starting point a store's
-// corpus refines with its own coded notices (NewCorpus(DefaultBridge())).
+// DefaultBridge parses the bridge that ships in the binary, the starting point a store's
+// corpus refines with its own coded notices (NewCorpus(DefaultBridge())). It is parsed
+// anew on each call and not kept: a corpus keeps only the weighted vectors it builds from
+// it, and the parsed examples (tens of MiB of term counts) would otherwise stay in memory
+// for the life of the process.
 func DefaultBridge() *Bridge {
-	defaultBridgeOnce.Do(func() {
-		zr, err := gzip.NewReader(bytes.NewReader(bridgeData))
-		if err != nil {
-			panic("matcher: embedded bridge: " + err.Error())
-		}
-		b, err := ReadBridge(zr)
-		if err != nil {
-			panic("matcher: embedded bridge: " + err.Error())
-		}
-		defaultBridge = b
-	})
-	return defaultBridge
+	zr, err := gzip.NewReader(bytes.NewReader(bridgeData))
+	if err != nil {
+		panic("matcher: embedded bridge: " + err.Error())
+	}
+	b, err := ReadBridge(zr)
+	if err != nil {
+		panic("matcher: embedded bridge: " + err.Error())
+	}
+	return b
 }

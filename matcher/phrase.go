@@ -91,9 +91,16 @@ func near(terms []string, f *field) bool {
 // contain for the phrase to count at all: one generic word of a three-word skill is noise.
 const minCoverage = 0.5
 
-func newVariant(text string, v *Vocabulary) *variant {
+func newVariant(text string, v *Vocabulary) *variant { return newVariantIn(text, v, nLang) }
+
+// newVariantIn analyses text in language only (in every language when only is nLang):
+// a translation into English is a wording for English texts alone.
+func newVariantIn(text string, v *Vocabulary, only lang) *variant {
 	va := &variant{text: text, norm: normPhrase(text), trust: 1}
 	for l := lang(0); l < nLang; l++ {
+		if only != nLang && l != only {
+			continue
+		}
 		ts, lights := analyzeLight(text, l)
 		va.terms[l] = ts
 		va.uniq[l] = dedupe(append([]string(nil), ts...))

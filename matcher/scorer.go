@@ -133,7 +133,7 @@ func (s *Scorer) intern(kind, text string) *phrase {
 			if n := normPhrase(tr.text); n == "" || n == p.alts[0].norm {
 				continue
 			}
-			va := newVariant(tr.text, s.voc)
+			va := newVariantIn(tr.text, s.voc, tr.lang)
 			va.via = "translation " + quoteS(tr.text) + ", " + tr.via
 			va.trust = translationTrust(tr)
 			p.alts = append(p.alts, va)
