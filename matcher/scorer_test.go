@@ -407,6 +407,14 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	// An instrument an SME may not apply to: vetoed in both paths alike.
 	ops = append(ops, passerelle.Opportunity{ID: "fts:erc", Kind: passerelle.KindCall, Language: "fr", Title: "Sécurité réseau et détection d'intrusion",
 		ActionType: "HORIZON ERC Grants", Deadline: &deadline, Status: passerelle.StatusOpen})
+	// Coded notices alike, and one without codes that borrows theirs (inferred codes).
+	for i := 0; i < 6; i++ {
+		ops = append(ops, passerelle.Opportunity{ID: fmt.Sprint("av:", i), Kind: passerelle.KindTender, Language: "fr",
+			Title: "Licences de logiciels antivirus pour les postes de travail", CPV: []string{"48761000"}, Deadline: &deadline, Status: passerelle.StatusOpen})
+	}
+	ops = append(ops, passerelle.Opportunity{ID: "av:uncoded", Kind: passerelle.KindTender, Language: "fr",
+		Title: "Renouvellement des licences antivirus des postes de travail", Deadline: &deadline, Status: passerelle.StatusOpen})
+	members = append(members, passerelle.Member{ID: "av", Name: "AV", Tier: passerelle.TierPremium, Skills: []string{"logiciels antivirus"}})
 	if withCorpus {
 		// Word frequencies weigh text hits (and move scores across the threshold).
 		c := NewCorpus(nil)

@@ -1,0 +1,122 @@
+package matcher
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+func coded(id, title, code string) passerelle.Opportunity {
+	return passerelle.Opportunity{ID: id, Language: "fr", Title: title, CPV: []string{code}}
+}
+
+// A notice without codes borrows the code group its nearest coded notices agree on, with
+// a confidence and the count that says how many of them carry it; a notice like none of
+// them borrows nothing.
+func TestInferCodes(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < 8; i++ {
+		o := coded(fmt.Sprint("sec", i), fmt.Sprintf("Audit de cybersécurité et tests d'intrusion du système d'information %d", i), "72212730")
+		c.Add(&o)
+	}
+	for i := 0; i < 8; i++ {
+		o := coded(fmt.Sprint("clean", i), fmt.Sprintf("Nettoyage des locaux et des vitres de la mairie %d", i), "90919200")
+		c.Add(&o)
+	}
+	voc := DefaultVocabulary()
+	q := passerelle.Opportunity{Language: "fr", Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
+	got := c.ex.infer(docFields(&q), voc)
+	if len(got) == 0 || got[0].code[:3] != "722" || got[0].conf < 0.5 || got[0].of < 5 || got[0].k < got[0].of {
+		t.Fatalf("inferred %+v, want group 722 first, confidently, from most neighbours", got)
+	}
+	for _, x := range got {
+		if x.code[:3] == "909" {
+			t.Errorf("cleaning inferred for a security audit: %+v", got)
+		}
+	}
+	far := passerelle.Opportunity{Language: "fr", Title: "Fourniture de carburant pour la flotte de bus"}
+	if got := c.ex.infer(docFields(&far), voc); len(got) != 0 {
+		t.Errorf("a notice like none of the examples borrowed %+v", got)
+	}
+}
+
+// The examples overrule a skill's labels where they clearly disagree (construction works
+// for "entretien et réparation", when the notices using the words are repair services);
+// and where no label says it, they add the group they agree on, saying how many notices
+// it rests on.
+func TestLearnedConcepts(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < 15; i++ {
+		o := coded(fmt.Sprint("rep", i), fmt.Sprintf("Entretien et réparation des ascenseurs du bâtiment %d", i), "50750000")
+		c.Add(&o)
+	}
+	for i := 0; i < 30; i++ {
+		o := coded(fmt.Sprint("other", i), fmt.Sprintf("Fourniture de mobilier de bureau lot %d", i), "39130000")
+		c.Add(&o)
+	}
+	plain := newTestScorer(t)
+	labels := plain.intern("s", "entretien et réparation").concepts
+	s := newTestScorer(t)
+	s.SetCorpus(c) // before the skill is interned: phrases are compiled once per scorer
+	learned := s.intern("s", "entretien et réparation").concepts
+	var got []string
+	found := false
+	for _, x := range learned {
+		got = append(got, x.prefix)
+		if strings.HasPrefix(x.prefix, "45") {
+			t.Errorf("construction concept %s kept though no notice using these words is a construction notice", x.prefix)
+		}
+		if strings.HasPrefix("50750000", x.prefix) {
+			found = true // the labels' repair division, or the group learned
+		}
+	}
+	if !found {
+		t.Errorf("concepts %v: nothing covers the repair services the notices are coded with", got)
+	}
+	t.Logf("labels %d concepts, learned %v", len(labels), got)
+
+	// A word no label knows: the examples alone give its group.
+	c2 := NewCorpus(nil)
+	for i := 0; i < 10; i++ {
+		o := coded(fmt.Sprint("k", i), fmt.Sprintf("Exploitation de grappes Kubernetes et supervision %d", i), "72514000")
+		c2.Add(&o)
+	}
+	for i := 0; i < 40; i++ {
+		o := coded(fmt.Sprint("m", i), fmt.Sprintf("Fourniture de mobilier de bureau lot %d", i), "39130000")
+		c2.Add(&o)
+	}
+	s2 := newTestScorer(t)
+	s2.SetCorpus(c2)
+	k := s2.intern("s", "Kubernetes").concepts
+	if len(k) == 0 || !strings.HasPrefix("72514000", k[0].prefix) || !strings.Contains(k[0].why, "learned: 10 of the 10 coded notices") {
+		t.Errorf("Kubernetes concepts %+v, want the group of its notices, learned", k)
+	}
+}
+
+// A bridge file written is read back the same; bad lines are refused with their number;
+// Without leaves out the notices named.
+func TestBridgeFile(t *testing.T) {
+	ops := []passerelle.Opportunity{coded("a", "Audit de cybersécurité", "72212730"), coded("b", "Nettoyage des vitres", "90911300"),
+		{ID: "c", Language: "fr", Title: "Sans code"}}
+	var buf bytes.Buffer
+	n, err := WriteBridge(&buf, ops)
+	if err != nil || n != 2 {
+		t.Fatalf("wrote %d examples (%v), want 2: the one without codes is no example", n, err)
+	}
+	b, err := ReadBridge(bytes.NewReader(buf.Bytes()))
+	if err != nil || b.Len() != 2 {
+		t.Fatalf("read %d examples: %v", b.Len(), err)
+	}
+	if w := b.Without(map[string]bool{"a": true}); w.Len() != 1 || w.ex[0].id != "b" {
+		t.Errorf("Without(a) holds %d examples", w.Len())
+	}
+	for _, bad := range []string{"a\t72212730", "a\tnot-a-code\t1fr:audit:1", "a\t72212730\t1fraudit"} {
+		input := buf.String() + bad + "\n"
+		if _, err := ReadBridge(strings.NewReader(input)); err == nil || !strings.Contains(err.Error(), "line 3") {
+			t.Errorf("bad line %q: error %v, want one naming line 3", bad, err)
+		}
+	}
+}
