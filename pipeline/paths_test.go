@@ -21,7 +21,8 @@ import (
 // a pole's call: tagged with a cluster by its source and stripped of its CPV codes, so that
 // the cluster tag and the words are all a match can rest on there. With the default
 // threshold, and with a lower one at which a source's cluster tag and the practical signals
-// alone keep a match (which only the cluster clause of the candidate query can retrieve).
+// alone keep a match (which only the cluster clause of the candidate query can retrieve),
+// and so do codes inferred for a notice without codes (only its uncoded clause can).
 func TestTwoPathsOneScore(t *testing.T) {
 	for _, min := range []float64{30, 20} {
 		t.Run(fmt.Sprint("min score ", min), func(t *testing.T) { twoPathsOneScore(t, min) })
@@ -83,7 +84,7 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 		t.Fatal(err)
 	}
 	batch := map[string]float64{}
-	onTag, tagOnly := 0, 0
+	onTag, tagOnly, inferredOnly := 0, 0, 0
 	for _, m := range ms {
 		got, err := p.Store.Matches(ctx, m.ID)
 		if err != nil {
@@ -95,10 +96,12 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 				continue
 			}
 			topical := map[string]bool{}
+			inferred := false
 			for _, c := range mt.Explanation.Contributions {
 				switch c.Signal {
 				case "text", "cpv", "cluster", "sector":
 					topical[c.Signal] = true
+					inferred = inferred || (c.Signal == "cpv" && strings.Contains(c.Evidence, "inferred"))
 					if c.Signal == "cluster" && strings.Contains(c.Evidence, "tagged by the source") {
 						onTag++
 					}
@@ -106,6 +109,9 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 			}
 			if topical["cluster"] && len(topical) == 1 {
 				tagOnly++
+			}
+			if inferred && topical["cpv"] && len(topical) == 1 {
+				inferredOnly++ // only the candidate query's clause for notices without codes finds these
 			}
 		}
 	}
@@ -116,6 +122,9 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 	// if some kept matches rest on a source's tag alone.
 	if minScore < matcher.DefaultRules().Thresholds.MinScore && tagOnly == 0 {
 		t.Error("no kept match rests on a source's cluster tag alone: the tagged notices test nothing")
+	}
+	if minScore < matcher.DefaultRules().Thresholds.MinScore && inferredOnly == 0 {
+		t.Error("no kept match rests on an inferred code alone: the retrieval of notices without codes is not exercised")
 	}
 	t0 := time.Now()
 	single := map[string]float64{}
@@ -128,8 +137,8 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 			single[m.ID+" "+mt.Opportunity] = mt.Score
 		}
 	}
-	t.Logf("%d notices (%d tagged, without codes), %d members: %d pairs above threshold, %d on a cluster tag, %d on it alone (profile path took %v)",
-		len(res.Opportunities), len(tagged), len(ms), len(batch), onTag, tagOnly, time.Since(t0))
+	t.Logf("%d notices (%d tagged, without codes), %d members: %d pairs above threshold, %d on a cluster tag, %d on it alone, %d on an inferred code alone (profile path took %v)",
+		len(res.Opportunities), len(tagged), len(ms), len(batch), onTag, tagOnly, inferredOnly, time.Since(t0))
 	diff := 0
 	for k, s := range batch {
 		if o, ok := single[k]; !ok || math.Abs(o-s) > 1e-9 {
