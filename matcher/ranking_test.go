@@ -40,6 +40,10 @@ var rankingSets = []rankingSet{
 	// call plus a fixed pick of the others.
 	{name: "calls", notices: "calls.jsonl.gz", members: "calls-members.json", qrels: "calls-qrels.tsv",
 		golden: "ranking-calls.golden", wantNotices: 118},
+	// The same calls for the same members keeping only their French skills: members
+	// write French, EU calls are English; the translations are what bridges them.
+	{name: "calls-fr", notices: "calls.jsonl.gz", members: "calls-members-fr.json", qrels: "calls-qrels.tsv",
+		golden: "ranking-calls-fr.golden", wantNotices: 118},
 }
 
 // TestRankingGolden ranks each evaluation set with the production scorer set up as
