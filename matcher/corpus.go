@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"math"
+	"strings"
 
 	passerelle "github.com/passerelle/passerelle"
 )
@@ -166,4 +167,17 @@ func (c *Corpus) weigh(va *variant, f *field, off ablations) float64 {
 		x *= c.frequency(va, f)
 	}
 	return x
+}
+
+// known says whether notices of the corpus in French (side 0) or English (side 1) use a
+// word, in at least two of them: what a cognate must be to be believed. Nil without a
+// corpus.
+func (c *Corpus) known() func(w string, side int) bool {
+	if c == nil {
+		return nil
+	}
+	return func(w string, side int) bool {
+		l := sideLang[side]
+		return c.docs[l] >= corpusMinDocs && c.df[l][stem(fold(strings.ToLower(w)), l)] >= 2
+	}
 }

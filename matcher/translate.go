@@ -328,15 +328,23 @@ func (t *translator) sourceSide(text string) int {
 // or CPV term equal to the whole text first, else word by word when every content word
 // has a translation. It returns nil rather than a partial, mixed-language phrase. When
 // the likelier source language gives nothing, the other is tried: a skill may be either.
-func (t *translator) translate(text string) []translation {
+func (t *translator) translate(text string) []translation { return t.translateKnown(text, nil) }
+
+// translateKnown is translate where a word neither dictionary knows may also be rendered
+// by its cognate (cognate.go), when known(word, side) says texts of that side use it.
+func (t *translator) translateKnown(text string, known func(w string, side int) bool) []translation {
 	src := t.sourceSide(text)
-	if out := t.translateFrom(text, src); out != nil {
+	if out := t.translateFrom(text, src, known); out != nil {
 		return out
 	}
-	return t.translateFrom(text, 1-src)
+	return t.translateFrom(text, 1-src, known)
 }
 
-func (t *translator) translateFrom(text string, src int) []translation {
+func (t *translator) translateFrom(text string, src int, known func(w string, side int) bool) []translation {
+	var knownThere func(string) bool
+	if known != nil {
+		knownThere = func(w string) bool { return known(w, 1-src) }
+	}
 	var out []translation
 	add := func(s, via string) {
 		for _, o := range out {
@@ -360,6 +368,16 @@ func (t *translator) translateFrom(text string, src int) []translation {
 			ss, translated = []sense{{f, [2]string{a, a}, 1}}, true
 		} else if t.sameInBoth(f, raw, src) {
 			ss = []sense{{f, [2]string{raw, raw}, 1}}
+		} else if cs := cognatesOf(singular(f, src), src, knownThere); len(ss) == 0 && len(cs) > 0 {
+			for _, c := range cs[:1] {
+				pl := c + "s"
+				if strings.HasSuffix(c, "s") {
+					pl = c
+				}
+				ss = []sense{{c, [2]string{c, pl}, 0.5}}
+			}
+			translated = true
+			raw += " (cognate)"
 		} else if len(ss) == 0 || utf8.RuneCountInString(f) <= 3 { // a short word of one language is too ambiguous
 			if parts := contentWords(raw, false); len(parts) > 1 && strings.Contains(raw, "-") { // unknown compound: its parts
 				for i := range parts {

@@ -1,0 +1,39 @@
+package matcher
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	passerelle "github.com/passerelle/passerelle"
+)
+
+// A French word neither dictionary knows is rendered by its English cognate only when
+// the corpus's English notices use that word; the evidence says it is a cognate.
+func TestCognates(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < corpusMinDocs+5; i++ {
+		o := passerelle.Opportunity{ID: fmt.Sprint(i), Language: "en", Title: fmt.Sprintf("Bioinformatics pipelines for genomic data, topic %d", i)}
+		c.Add(&o)
+	}
+	tr := defaultTranslator()
+	if got := tr.translateKnown("bioinformatique", nil); len(got) != 0 {
+		t.Errorf("without a corpus, cognates guessed: %+v", got)
+	}
+	got := tr.translateKnown("bioinformatique", c.known())
+	if len(got) == 0 || !strings.HasPrefix(got[0].text, "bioinformatic") || !strings.Contains(got[0].via, "cognate") || got[0].lang != langEN {
+		t.Fatalf("bioinformatique → %+v, want its English cognate, said so", got)
+	}
+	if got := tr.translateKnown("xylophonique", c.known()); len(got) != 0 {
+		t.Errorf("a cognate the corpus never uses was believed: %+v", got)
+	}
+	// The skill's translation is a wording of its own, for English notices.
+	s := newTestScorer(t)
+	s.SetCorpus(c)
+	m := passerelle.Member{ID: "bio", Name: "B", Tier: passerelle.TierPremium, Skills: []string{"bioinformatique"}}
+	o := passerelle.Opportunity{ID: "call", Language: "en", Title: "Bioinformatics for rare diseases"}
+	score, ex := s.Topical(&m, &o)
+	if score <= 0 || len(ex.Contributions) == 0 || !strings.Contains(ex.Contributions[0].Evidence, "cognate") {
+		t.Errorf("French skill on an English call: %.1f %+v", score, ex)
+	}
+}
