@@ -14,7 +14,8 @@ var cognateRules = [][2]string{
 	{"isation", "ization"}, {"isation", "isation"}, {"ique", "ic"}, {"ique", "ics"}, {"ique", "ical"},
 	{"ite", "ity"}, {"aire", "ary"}, {"ie", "y"}, {"if", "ive"}, {"ive", "ive"}, {"elle", "al"},
 	{"el", "al"}, {"eur", "or"}, {"eur", "er"}, {"iste", "ist"}, {"ise", "ize"}, {"tion", "tion"},
-	{"ment", "ment"}, {"ance", "ance"}, {"ence", "ence"}, {"al", "al"},
+	{"ment", "ment"}, {"ance", "ance"}, {"ence", "ence"}, {"al", "al"}, {"icule", "icle"},
+	{"e", "ed"}, // past participles: connecté connected
 }
 
 // cognatesOf are the words of the other language that the word f of side src (0 French,

@@ -364,6 +364,15 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 		sp := queue[0]
 		f, raw := fold(sp.tok), text[sp.start:sp.end]
 		ss := t.words[src][lightStem(f, src)]
+		if one := singular(f, src); len(ss) == 1 && ss[0].forms[0] != one && len(one) >= 6 && knownThere != nil && knownThere(one) {
+			// The word itself, written alike in the other language and used there, is
+			// one more sense ("expérience" is also an experience, not only an experiment).
+			pl := one + "s"
+			if strings.HasSuffix(one, "s") {
+				pl = one
+			}
+			ss = append(ss[:1:1], sense{one, [2]string{one, pl}, 0.5})
+		}
 		if a := acronyms[src][f]; a != "" && raw != strings.ToLower(raw) {
 			ss, translated = []sense{{f, [2]string{a, a}, 1}}, true
 		} else if t.sameInBoth(f, raw, src) {
