@@ -17,6 +17,7 @@ const (
 	ablateTranslation                       // French ↔ English translations of skills
 	ablateInference                         // CPV codes inferred for uncoded notices
 	ablateLearned                           // skill concepts learned from coded notices
+	ablateLabels                            // CPV labels of a skill's concepts as wordings
 )
 
 var ablationNames = map[string]ablations{
@@ -26,6 +27,7 @@ var ablationNames = map[string]ablations{
 	"translation": ablateTranslation,
 	"inference":   ablateInference,
 	"learned":     ablateLearned,
+	"labels":      ablateLabels,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

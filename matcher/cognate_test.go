@@ -37,3 +37,33 @@ func TestCognates(t *testing.T) {
 		t.Errorf("French skill on an English call: %.1f %+v", score, ex)
 	}
 }
+
+// A French skill finds a German notice without codes through the German CPV label of the
+// skill's concept, and says so; with the technique off, nothing does.
+func TestLabelWordings(t *testing.T) {
+	s := newTestScorer(t)
+	sk := s.intern("s", "nettoyage de bureaux")
+	var label, code string
+	for _, c := range sk.concepts {
+		if !c.rolled && c.weight >= labelMinWeight && len(c.prefix) >= labelMinDigits {
+			code, label = c.code, s.voc.Label(c.code, "de")
+			break
+		}
+	}
+	if label == "" {
+		t.Fatalf("no sure, specific concept for the skill: %+v", sk.concepts)
+	}
+	m := passerelle.Member{ID: "clean", Name: "C", Tier: passerelle.TierPremium, Skills: []string{"nettoyage de bureaux"}}
+	o := passerelle.Opportunity{ID: "de", Language: "de", Title: label + " für das Rathaus"}
+	score, ex := s.Topical(&m, &o)
+	if score <= 0 || len(ex.Contributions) == 0 || !strings.Contains(ex.Contributions[0].Evidence, "CPV "+code+" label in de") {
+		t.Errorf("German notice %q: %.1f %+v", o.Title, score, ex)
+	}
+	off := newTestScorer(t)
+	if err := off.Ablate("labels"); err != nil {
+		t.Fatal(err)
+	}
+	if score, ex := off.Topical(&m, &o); score != 0 {
+		t.Errorf("without label wordings the German notice still scores %.1f: %+v", score, ex)
+	}
+}

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -139,6 +140,9 @@ func (s *Scorer) intern(kind, text string) *phrase {
 			p.alts = append(p.alts, va)
 		}
 	}
+	if kind == "s" && !s.off.has(ablateLabels) {
+		p.alts = append(p.alts, s.labelWordings(p)...)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.phrases[key]; q != nil { // compiled concurrently by another caller
@@ -148,6 +152,44 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	s.byID = append(s.byID, p)
 	s.phrases[key] = p
 	return p
+}
+
+// Label wordings: the CPV labels of a skill's surest concepts, in the vocabulary's other
+// languages, are wordings of the skill for notices in those languages ("nettoyage de
+// bureaux" is "Büroreinigung" in a German call without codes). Like translations they
+// serve only notices without codes, count whole only and less than the skill's own words.
+const (
+	labelMinWeight = 0.8 // a concept this sure
+	labelMinDigits = 5   // and this specific (a class or narrower)
+	maxLabelCodes  = 2
+	labelTrust     = 0.6
+)
+
+func (s *Scorer) labelWordings(p *phrase) []*variant {
+	var out []*variant
+	seen := map[string]bool{}
+	for _, a := range p.alts {
+		seen[a.norm] = true
+	}
+	n := 0
+	for _, c := range p.concepts {
+		if c.rolled || c.weight < labelMinWeight || len(c.prefix) < labelMinDigits || n == maxLabelCodes {
+			continue
+		}
+		n++
+		for _, code := range []string{"de", "nl", "en", "fr"} {
+			label := s.voc.Label(c.code, code)
+			if label == "" || seen[normPhrase(label)] {
+				continue
+			}
+			seen[normPhrase(label)] = true
+			va := newVariantIn(label, s.voc, langOf(code))
+			va.via = fmt.Sprintf("CPV %s label in %s %s", c.code, code, quoteS(label))
+			va.trust = labelTrust
+			out = append(out, va)
+		}
+	}
+	return out
 }
 
 // synonymsOf returns the other wordings of text given by the rules' synonym groups: for
