@@ -59,7 +59,7 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 				// wordings find anyway.
 				continue
 			}
-			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, s.off)) * va.trust
+			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, len(d.cpv) > 0, s.off)) * va.trust
 			if sc > best.score {
 				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
 			}
