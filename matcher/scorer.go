@@ -134,6 +134,15 @@ func (s *Scorer) intern(kind, text string) *phrase {
 			if n := normPhrase(tr.text); n == "" || n == p.alts[0].norm {
 				continue
 			}
+			src := langFR
+			if tr.lang == langFR {
+				src = langEN
+			}
+			if len(dedupe(analyze(tr.text, tr.lang))) < len(dedupe(analyze(text, src))) {
+				// Fewer words than the skill: a broader term ("traçabilité alimentaire"
+				// is a kind of "traceability"), which would find other trades.
+				continue
+			}
 			va := newVariantIn(tr.text, s.voc, tr.lang)
 			va.via = "translation " + quoteS(tr.text) + ", " + tr.via
 			va.trust = translationTrust(tr)
