@@ -18,6 +18,7 @@ const (
 	ablateInference                         // CPV codes inferred for uncoded notices
 	ablateLearned                           // skill concepts learned from coded notices
 	ablateLabels                            // CPV labels of a skill's concepts as wordings
+	ablateCorpusIDF                         // skills' words weighed by their rarity in the corpus
 )
 
 var ablationNames = map[string]ablations{
@@ -28,6 +29,7 @@ var ablationNames = map[string]ablations{
 	"inference":   ablateInference,
 	"learned":     ablateLearned,
 	"labels":      ablateLabels,
+	"coverage":    ablateCorpusIDF,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

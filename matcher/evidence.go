@@ -97,7 +97,7 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
 	f := d.fields[h.field]
 	va := sk.alts[h.alt]
-	hh := va.match(f, true)
+	hh := va.matchW(f, true, len(d.cpv) == 0)
 	how := "~" // every word, close together
 	switch {
 	case hh.q >= 1:

@@ -98,10 +98,15 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 			for l := lang(0); l < nLang; l++ {
 				seen := map[string]bool{}
 				for _, va := range sk.alts {
-					for _, k := range va.keys[l] {
-						if !seen[k] {
-							seen[k] = true
-							mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
+					// A skill is matched with either weighing (words' rarity in CPV
+					// labels, or in the corpus for notices without codes): it is
+					// indexed by the keys of both.
+					for _, keys := range [2][]string{va.keys[l], va.ckeys[l]} {
+						for _, k := range keys {
+							if !seen[k] {
+								seen[k] = true
+								mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
+							}
 						}
 					}
 				}

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -33,6 +34,13 @@ type variant struct {
 	// keys are the rarest terms: a text that contains none of them cannot cover half of
 	// the variant's weight, so it cannot match. The Monitor indexes profiles by them.
 	keys [nLang][]string
+	// cidf, ctotal and ckeys are the same weighed by rarity in the corpus's notices, where
+	// the corpus knows the language (reweigh): what a skill's words weigh in a notice
+	// without codes, where they are all there is. A word rare in CPV labels may be common
+	// in calls ("precision", "data"): the notices say what is generic, not the labels.
+	cidf   [nLang][]float64
+	ctotal [nLang]float64
+	ckeys  [nLang][]string
 }
 
 // Match qualities below the phrase as written (1): all its words close together, all its
@@ -176,11 +184,18 @@ type hit struct {
 // match measures variant va in field f. Quality is 1 for the phrase as written (a gap of
 // one word allowed), 0.8 for all its words scattered, 0.6×coverage for at least
 // minCoverage of its weight, and 0 below.
-func (va *variant) match(f *field, withFound bool) hit {
+func (va *variant) match(f *field, withFound bool) hit { return va.matchW(f, withFound, false) }
+
+// matchW is match weighing the words by their rarity in the corpus (cidf) when byCorpus.
+func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 	l := f.lang
 	uniq := va.uniq[l]
 	if len(uniq) == 0 || len(f.terms) == 0 {
 		return hit{start: -1}
+	}
+	idf, total := va.idf[l], va.total[l]
+	if byCorpus && va.cidf[l] != nil {
+		idf, total = va.cidf[l], va.ctotal[l]
 	}
 	var got float64
 	all := true
@@ -193,16 +208,16 @@ func (va *variant) match(f *field, withFound bool) hit {
 			// The stemmer merged different words ("natural" and "nature",
 			// "technologies" and "technological"): a loose hit, worth less, and the
 			// skill is not found whole.
-			got += looseShare * va.idf[l][i]
+			got += looseShare * idf[i]
 			all = false
 		default:
-			got += va.idf[l][i]
+			got += idf[i]
 		}
 	}
-	if va.total[l] <= 0 {
+	if total <= 0 {
 		return hit{start: -1}
 	}
-	c := got / va.total[l]
+	c := got / total
 	if c < minCoverage {
 		return hit{start: -1}
 	}
@@ -308,4 +323,48 @@ func containsAll(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// keysOf picks the keys of uniq weighed by idf: rarest first, until what is left weighs
+// less than minCoverage of total.
+func keysOf(uniq []string, idf []float64, total float64) []string {
+	idx := make([]int, len(uniq))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return idf[idx[a]] > idf[idx[b]] })
+	rest := total
+	var keys []string
+	for _, i := range idx {
+		if rest < minCoverage*total-1e-9 {
+			break
+		}
+		keys = append(keys, uniq[i])
+		rest -= idf[i]
+	}
+	return keys
+}
+
+// reweigh sets cidf, ctotal and ckeys from c's notices, where c knows the language (its
+// frequencies blended in as it grows confident); elsewhere they stay unset and the labels'
+// weights serve.
+func (va *variant) reweigh(c *Corpus) {
+	if c == nil {
+		return
+	}
+	for l := lang(0); l < nLang; l++ {
+		conf := c.confidence(l)
+		if conf == 0 || len(va.uniq[l]) == 0 {
+			continue
+		}
+		n := c.docs[l]
+		idf := make([]float64, len(va.uniq[l]))
+		total := 0.0
+		for i, t := range va.uniq[l] {
+			df := float64(c.df[l][t])
+			idf[i] = conf*math.Log(1+(n-df+0.5)/(df+0.5)) + (1-conf)*va.idf[l][i]
+			total += idf[i]
+		}
+		va.cidf[l], va.ctotal[l], va.ckeys[l] = idf, total, keysOf(va.uniq[l], idf, total)
+	}
 }

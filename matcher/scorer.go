@@ -152,6 +152,11 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	if kind == "s" && !s.off.has(ablateLabels) {
 		p.alts = append(p.alts, s.labelWordings(p)...)
 	}
+	if kind == "s" && !s.off.has(ablateCorpusIDF) {
+		for _, va := range p.alts {
+			va.reweigh(s.corpus)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.phrases[key]; q != nil { // compiled concurrently by another caller

@@ -52,7 +52,7 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 				// only the notices without codes.
 				continue
 			}
-			h := va.match(f, false)
+			h := va.matchW(f, false, len(d.cpv) == 0)
 			if h.q <= 0 || (va.trust < 1 && !h.whole) {
 				// A part of a translation's words is no evidence: they were one guess
 				// together, and a part of them is mostly a word the skill's own
