@@ -29,6 +29,9 @@ type Monitor struct {
 	phrases  []*phrase // the scorer's phrases when the index was built
 
 	skillKeys    [nLang]map[string][]int32 // analysed term → skills that have it as a key
+	// skillKeysC is the same for notices without codes, where skills' words weigh by
+	// their rarity in the corpus (variant.ckeys).
+	skillKeysC [nLang]map[string][]int32
 	skillMembers map[int32][]int32         // skill → members having it
 	skillCPV     map[string][]int32        // CPV key → skills with a concept under it
 	memberCPV    map[string][]int32        // CPV key → members with a declared or rolled-up concept
@@ -60,6 +63,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	}
 	for l := range mon.skillKeys {
 		mon.skillKeys[l] = map[string][]int32{}
+		mon.skillKeysC[l] = map[string][]int32{}
 	}
 	mon.bounds = boundsOf(s.rules)
 	indexedSkill := map[int]bool{}
@@ -97,16 +101,24 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 			indexedSkill[sk.id] = true
 			for l := lang(0); l < nLang; l++ {
 				seen := map[string]bool{}
+				seenC := map[string]bool{}
 				for _, va := range sk.alts {
-					// A skill is matched with either weighing (words' rarity in CPV
-					// labels, or in the corpus for notices without codes): it is
-					// indexed by the keys of both.
-					for _, keys := range [2][]string{va.keys[l], va.ckeys[l]} {
-						for _, k := range keys {
-							if !seen[k] {
-								seen[k] = true
-								mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
-							}
+					for _, k := range va.keys[l] {
+						if !seen[k] {
+							seen[k] = true
+							mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
+						}
+					}
+					// Notices without codes weigh the words by the corpus where it
+					// knows the language: other keys, maybe.
+					ck := va.keys[l]
+					if va.ckeys[l] != nil {
+						ck = va.ckeys[l]
+					}
+					for _, k := range ck {
+						if !seenC[k] {
+							seenC[k] = true
+							mon.skillKeysC[l][k] = append(mon.skillKeysC[l][k], id)
 						}
 					}
 				}
@@ -341,6 +353,9 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	}
 	for _, f := range d.fields {
 		keys := mon.skillKeys[f.lang]
+		if len(d.cpv) == 0 {
+			keys = mon.skillKeysC[f.lang]
+		}
 		for t := range f.pos {
 			for _, id := range keys[t] {
 				addSkill(id)

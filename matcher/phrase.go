@@ -38,9 +38,9 @@ type variant struct {
 	// the corpus knows the language (reweigh): what a skill's words weigh in a notice
 	// without codes, where they are all there is. A word rare in CPV labels may be common
 	// in calls ("precision", "data"): the notices say what is generic, not the labels.
-	cidf   [nLang][]float64
+	cidf   [nLang][]float32 // float32: 100,000 profiles hold hundreds of thousands of these
 	ctotal [nLang]float64
-	ckeys  [nLang][]string
+	ckeys  [nLang][]string // nil where the same as keys
 }
 
 // Match qualities below the phrase as written (1): all its words close together, all its
@@ -193,26 +193,32 @@ func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 	if len(uniq) == 0 || len(f.terms) == 0 {
 		return hit{start: -1}
 	}
-	idf, total := va.idf[l], va.total[l]
-	if byCorpus && va.cidf[l] != nil {
-		idf, total = va.cidf[l], va.ctotal[l]
-	}
 	var got float64
 	all := true
+	byCorpus = byCorpus && va.cidf[l] != nil
+	total := va.total[l]
+	if byCorpus {
+		total = va.ctotal[l]
+	}
 	for i, t := range uniq {
 		ps := f.pos[t]
-		switch {
-		case len(ps) == 0:
+		if len(ps) == 0 {
 			all = false
-		case va.light[l] != nil && f.light != nil && !lightAt(ps, f.light, va.light[l][i]):
+			continue
+		}
+		w := va.idf[l][i]
+		if byCorpus {
+			w = float64(va.cidf[l][i])
+		}
+		if va.light[l] != nil && f.light != nil && !lightAt(ps, f.light, va.light[l][i]) {
 			// The stemmer merged different words ("natural" and "nature",
 			// "technologies" and "technological"): a loose hit, worth less, and the
 			// skill is not found whole.
-			got += looseShare * idf[i]
+			got += looseShare * w
 			all = false
-		default:
-			got += idf[i]
+			continue
 		}
+		got += w
 	}
 	if total <= 0 {
 		return hit{start: -1}
@@ -359,12 +365,17 @@ func (va *variant) reweigh(c *Corpus) {
 		}
 		n := c.docs[l]
 		idf := make([]float64, len(va.uniq[l]))
+		small := make([]float32, len(va.uniq[l]))
 		total := 0.0
 		for i, t := range va.uniq[l] {
 			df := float64(c.df[l][t])
-			idf[i] = conf*math.Log(1+(n-df+0.5)/(df+0.5)) + (1-conf)*va.idf[l][i]
+			small[i] = float32(conf*math.Log(1+(n-df+0.5)/(df+0.5)) + (1-conf)*va.idf[l][i])
+			idf[i] = float64(small[i]) // what matchW will read
 			total += idf[i]
 		}
-		va.cidf[l], va.ctotal[l], va.ckeys[l] = idf, total, keysOf(va.uniq[l], idf, total)
+		va.cidf[l], va.ctotal[l] = small, total
+		if keys := keysOf(va.uniq[l], idf, total); !slices.Equal(keys, va.keys[l]) {
+			va.ckeys[l] = keys
+		}
 	}
 }
