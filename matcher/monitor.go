@@ -28,15 +28,15 @@ type Monitor struct {
 	nPhrases int
 	phrases  []*phrase // the scorer's phrases when the index was built
 
-	skillKeys    [nLang]map[string][]int32 // analysed term → skills that have it as a key
+	skillKeys [nLang]map[string][]int32 // analysed term → skills that have it as a key
 	// skillKeysC is the same for notices without codes, where skills' words weigh by
 	// their rarity in the corpus (variant.ckeys).
-	skillKeysC [nLang]map[string][]int32
-	skillMembers map[int32][]int32         // skill → members having it
-	skillCPV     map[string][]int32        // CPV key → skills with a concept under it
-	memberCPV    map[string][]int32        // CPV key → members with a declared or rolled-up concept
-	skillAnc     map[string][]int32        // shorter prefix → skills with a concept key under it
-	memberAnc    map[string][]int32        // shorter prefix → members with a concept key under it
+	skillKeysC   [nLang]map[string][]int32
+	skillMembers map[int32][]int32  // skill → members having it
+	skillCPV     map[string][]int32 // CPV key → skills with a concept under it
+	memberCPV    map[string][]int32 // CPV key → members with a declared or rolled-up concept
+	skillAnc     map[string][]int32 // shorter prefix → skills with a concept key under it
+	memberAnc    map[string][]int32 // shorter prefix → members with a concept key under it
 	clusterMem   [][]int32
 	sectorMem    [][]int32
 	bounds       cpvBounds
