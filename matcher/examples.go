@@ -131,13 +131,6 @@ func (e *examples) finish() {
 				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
 			}
 		}
-		// A word in fewer examples than learning needs can only empty an intersection
-		// (learnConcepts): leave it out, as absent words are (most words are rare).
-		for k, ids := range e.inv {
-			if len(ids) < learnMinSupport {
-				delete(e.inv, k)
-			}
-		}
 		e.raw, e.byID = nil, nil
 	})
 }
