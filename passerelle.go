@@ -388,7 +388,7 @@ type Source struct {
 	Name     string `json:"name"`
 	Pole     string `json:"pole,omitempty"`
 	URL      string `json:"url"`    // http(s) URL or a local path
-	Format   string `json:"format"` // auto, rss, atom, jsonl, csv, json, ocds, ted-xml, eforms, html
+	Format   string `json:"format"` // auto, rss, atom, jsonl, csv, json, ocds, ted-xml, eforms, fts, html
 	Schedule string `json:"schedule,omitempty"`
 	Enabled  bool   `json:"enabled"`
 	// Options are format options: CSV column map, JSON field paths, HTML CSS selectors.
@@ -401,7 +401,7 @@ type Source struct {
 }
 
 // Formats lists the input formats a source may declare.
-var Formats = []string{"auto", "rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "html"}
+var Formats = []string{"auto", "rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "fts", "html"}
 
 // Validate checks a source's fields and returns a *ValidationError naming each bad one.
 func (s *Source) Validate() error {

@@ -1,7 +1,8 @@
 // Package source is Passerelle's door to the outside world: it fetches documents (over
 // HTTP(S) or from a local file, directory or archive) and turns them into opportunities,
 // with one parser per format: RSS/Atom, canonical JSONL, CSV, JSON APIs, OCDS, TED XML,
-// eForms UBL and scraped HTML. It stores nothing.
+// eForms UBL, the EU Funding & Tenders portal's search API and scraped HTML. It stores
+// nothing.
 //
 // What it promises:
 //

@@ -113,10 +113,11 @@ var parsers = map[string]Parser{
 	"csv":     ParseCSV,
 	"json":    ParseJSON,
 	"html":    ParseHTML,
+	"fts":     ParseFTS,
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "html"}
+var Formats = []string{"rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "fts", "html"}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {
@@ -170,6 +171,9 @@ func Detect(head []byte, name string) (string, error) {
 		case '{':
 			return detectJSONObject(trimmed, name), nil
 		case '[':
+			if isFTS(trimmed) {
+				return "fts", nil
+			}
 			return "json", nil
 		}
 	}
@@ -264,10 +268,14 @@ func htmlError(head []byte, name string) error {
 }
 
 // detectJSONObject tells JSON Lines from one JSON document. JSONL holds a whole object on
-// its first line; a pretty-printed document does not. OCDS packages say so by their keys.
+// its first line; a pretty-printed document does not. OCDS packages and Funding & Tenders
+// topics say so by their keys.
 func detectJSONObject(head []byte, name string) string {
 	if bytes.Contains(head, []byte(`"ocid"`)) && (bytes.Contains(head, []byte(`"releases"`)) || bytes.Contains(head, []byte(`"records"`))) {
 		return "ocds"
+	}
+	if isFTS(head) {
+		return "fts"
 	}
 	line := head
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -285,6 +293,12 @@ func detectJSONObject(head []byte, name string) string {
 		return "json"
 	}
 	return "jsonl"
+}
+
+// isFTS reports topics of the Funding & Tenders portal's search API: objects with a
+// topicId and a callIdentifier.
+func isFTS(head []byte) bool {
+	return bytes.Contains(head, []byte(`"topicId"`)) && bytes.Contains(head, []byte(`"callIdentifier"`))
 }
 
 func isCompleteObject(b []byte) bool {
