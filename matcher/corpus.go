@@ -84,9 +84,6 @@ func (c *Corpus) Add(o *passerelle.Opportunity) {
 	}
 }
 
-// Examples is the number of coded examples the corpus borrows codes from.
-func (c *Corpus) Examples() int { return len(c.ex.raw) + len(c.ex.codes) }
-
 // Len is the number of notices counted (a notice with texts in two languages counts in
 // both).
 func (c *Corpus) Len() int {
