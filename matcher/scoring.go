@@ -232,61 +232,14 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 			add(sigText, i, x)
 		}
 	}
-	// CPV: the best fit between the notice's codes (main code first) and the profile's;
-	// alone (nothing else in the notice agrees), a broad fit counts less.
+	// CPV: the best fit between the notice's codes (main code first) — or, on a notice
+	// without codes, the codes inferred for it from its nearest coded notices, weighed by
+	// their confidence — and the profile's; alone (nothing else in the notice agrees), a
+	// broad fit counts less (an inferred one nothing).
 	b.cpv = cpvFit{i: -1, c: -1}
-	if r.Weights.CPV > 0 && len(d.cpv) > 0 {
+	if inferred := len(d.cpv) == 0; r.Weights.CPV > 0 && (!inferred || len(d.inferred) > 0) {
 		alone := textSum <= 0 && cluster < 0 && sector < 0
-		best, from := cpvFit{i: -1, c: -1}, -1
-		for i, sk := range p.skills {
-			e := s.skillCPV(sk, d, mm)
-			f := e.cpv
-			if alone {
-				f = e.lone
-			}
-			if f.v > best.v {
-				best, from = f, i
-			}
-		}
-		if len(p.concepts) > 0 && p.divs.meets(d.divs) {
-			pf, pl := bestConcept(p.concepts, d)
-			if alone {
-				pf = pl
-			}
-			if pf.v > best.v {
-				best, from = pf, -1
-			}
-		}
-		if best.v > 0 {
-			b.cpv, b.cpvAlone = best, alone
-			add(sigCPV, from, r.Weights.CPV*best.v)
-		}
-	}
-	// Inferred codes of a notice without codes: borrowed from its nearest coded notices,
-	// they weigh by their confidence; alone, only a specific fit counts (bestInferred).
-	if r.Weights.CPV > 0 && len(d.cpv) == 0 && len(d.inferred) > 0 {
-		alone := textSum <= 0 && cluster < 0 && sector < 0
-		best, from := cpvFit{i: -1, c: -1}, -1
-		for i, sk := range p.skills {
-			e := s.skillCPV(sk, d, mm)
-			f := e.inf
-			if alone {
-				f = e.infLone
-			}
-			if f.v > best.v {
-				best, from = f, i
-			}
-		}
-		if len(p.concepts) > 0 && p.divs.meets(d.divs) {
-			pf, pl := bestInferred(p.concepts, d)
-			if alone {
-				pf = pl
-			}
-			if pf.v > best.v {
-				best, from = pf, -1
-			}
-		}
-		if best.v > 0 {
+		if best, from := s.bestCPV(p, d, mm, alone, inferred); best.v > 0 {
 			b.cpv, b.cpvAlone = best, alone
 			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
@@ -333,4 +286,37 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 	mm.parts, b.parts, b.scale = parts, parts, scale
 	out.parts = b
 	return out
+}
+
+// bestCPV is the best fit of the profile's concepts — its skills' (from their index) or
+// its own (from -1) — with the notice's codes, or with those inferred for it, as it
+// counts alone or beside other evidence.
+func (s *Scorer) bestCPV(p *profile, d *doc, mm *memo, alone, inferred bool) (best cpvFit, from int) {
+	best, from = cpvFit{i: -1, c: -1}, -1
+	pick := func(full, lone cpvFit) cpvFit {
+		if alone {
+			return lone
+		}
+		return full
+	}
+	for i, sk := range p.skills {
+		e := s.skillCPV(sk, d, mm)
+		f := pick(e.cpv, e.lone)
+		if inferred {
+			f = pick(e.inf, e.infLone)
+		}
+		if f.v > best.v {
+			best, from = f, i
+		}
+	}
+	if len(p.concepts) > 0 && p.divs.meets(d.divs) {
+		fit := bestConcept
+		if inferred {
+			fit = bestInferred
+		}
+		if f := pick(fit(p.concepts, d)); f.v > best.v {
+			best, from = f, -1
+		}
+	}
+	return best, from
 }
