@@ -2,7 +2,6 @@ package matcher
 
 import (
 	"math"
-	"strings"
 )
 
 // translationTrust is how far a hit of a skill's translation counts against a hit of the
@@ -10,7 +9,7 @@ import (
 // by one, which may each be right and together miss the sense ("expérience utilisateur"
 // → "user experiment").
 func translationTrust(tr translation) float64 {
-	if strings.HasPrefix(tr.via, "word by word") {
+	if tr.wordByWord {
 		return wordByWordTrust
 	}
 	return termTrust

@@ -26,6 +26,9 @@ type translation struct {
 	text string
 	lang lang   // of text
 	via  string // evidence: the dictionary entry, or the word pairs used
+	// wordByWord: made of words translated one by one, not a term the dictionaries
+	// align whole (less sure: see translationTrust).
+	wordByWord bool
 }
 
 // sense is a learnt translation of a word: the target's light stem, its singular and
@@ -353,7 +356,7 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			}
 		}
 		if len(out) < maxOutputs && bagKey(s) != bagKey(text) { // a reordering is no translation
-			out = append(out, translation{s, sideLang[1-src], via})
+			out = append(out, translation{text: s, lang: sideLang[1-src], via: via})
 		}
 	}
 	var words [][]sense // per content word, its renderings
@@ -437,7 +440,11 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 		if turn {
 			ws = reorder(ws, fr)
 		}
+		n := len(out)
 		add(strings.Join(ws, " "), "word by word: "+strings.Join(pairs, ", "))
+		if len(out) > n {
+			out[n].wordByWord = true
+		}
 	}
 	return out
 }
