@@ -13,19 +13,30 @@ func coded(id, title, code string) passerelle.Opportunity {
 	return passerelle.Opportunity{ID: id, Language: "fr", Title: title, CPV: []string{code}}
 }
 
+// codedCorpus is a corpus of n notices per group: title (a format taking the notice's
+// number) and code.
+func codedCorpus(groups ...group) *Corpus {
+	c := NewCorpus(nil)
+	for gi, g := range groups {
+		for i := 0; i < g.n; i++ {
+			o := coded(fmt.Sprint(gi, "-", i), fmt.Sprintf(g.title, i), g.code)
+			c.Add(&o)
+		}
+	}
+	return c
+}
+
+type group = struct {
+	n           int
+	title, code string
+}
+
 // A notice without codes borrows the code group its nearest coded notices agree on, with
 // a confidence and the count that says how many of them carry it; a notice like none of
 // them borrows nothing.
 func TestInferCodes(t *testing.T) {
-	c := NewCorpus(nil)
-	for i := 0; i < 8; i++ {
-		o := coded(fmt.Sprint("sec", i), fmt.Sprintf("Audit de cybersécurité et tests d'intrusion du système d'information %d", i), "72212730")
-		c.Add(&o)
-	}
-	for i := 0; i < 8; i++ {
-		o := coded(fmt.Sprint("clean", i), fmt.Sprintf("Nettoyage des locaux et des vitres de la mairie %d", i), "90919200")
-		c.Add(&o)
-	}
+	c := codedCorpus(group{8, "Audit de cybersécurité et tests d'intrusion du système d'information %d", "72212730"},
+		group{8, "Nettoyage des locaux et des vitres de la mairie %d", "90919200"})
 	voc := DefaultVocabulary()
 	q := passerelle.Opportunity{Language: "fr", Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
 	got := c.ex.infer(docFields(&q), voc)
@@ -48,15 +59,8 @@ func TestInferCodes(t *testing.T) {
 // and where no label says it, they add the group they agree on, saying how many notices
 // it rests on.
 func TestLearnedConcepts(t *testing.T) {
-	c := NewCorpus(nil)
-	for i := 0; i < 15; i++ {
-		o := coded(fmt.Sprint("rep", i), fmt.Sprintf("Entretien et réparation des ascenseurs du bâtiment %d", i), "50750000")
-		c.Add(&o)
-	}
-	for i := 0; i < 30; i++ {
-		o := coded(fmt.Sprint("other", i), fmt.Sprintf("Fourniture de mobilier de bureau lot %d", i), "39130000")
-		c.Add(&o)
-	}
+	c := codedCorpus(group{15, "Entretien et réparation des ascenseurs du bâtiment %d", "50750000"},
+		group{30, "Fourniture de mobilier de bureau lot %d", "39130000"})
 	plain := newTestScorer(t)
 	labels := plain.intern("s", "entretien et réparation").concepts
 	s := newTestScorer(t)
@@ -79,15 +83,8 @@ func TestLearnedConcepts(t *testing.T) {
 	t.Logf("labels %d concepts, learned %v", len(labels), got)
 
 	// A word no label knows: the examples alone give its group.
-	c2 := NewCorpus(nil)
-	for i := 0; i < 10; i++ {
-		o := coded(fmt.Sprint("k", i), fmt.Sprintf("Exploitation de grappes Kubernetes et supervision %d", i), "72514000")
-		c2.Add(&o)
-	}
-	for i := 0; i < 40; i++ {
-		o := coded(fmt.Sprint("m", i), fmt.Sprintf("Fourniture de mobilier de bureau lot %d", i), "39130000")
-		c2.Add(&o)
-	}
+	c2 := codedCorpus(group{10, "Exploitation de grappes Kubernetes et supervision %d", "72514000"},
+		group{40, "Fourniture de mobilier de bureau lot %d", "39130000"})
 	s2 := newTestScorer(t)
 	s2.SetCorpus(c2)
 	k := s2.intern("s", "Kubernetes").concepts
