@@ -23,15 +23,10 @@ import (
 // the usual formats don't cover. A file that is not valid UTF-8 is read as Windows-1252,
 // the encoding of spreadsheets exported on Windows.
 func ParseCSV(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
-	loc, err := location(src)
+	raw, loc, err := readDocument(r, name, src)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(raw) {
 		if raw, err = charmap.Windows1252.NewDecoder().Bytes(raw); err != nil {
 			return nil, fmt.Errorf("%s: neither UTF-8 nor Windows-1252: %w", name, err)

@@ -51,15 +51,10 @@ const ftsTopicURL = "https://ec.europa.eu/info/funding-tenders/opportunities/por
 //
 // Buyer and country are left empty: an answer names neither.
 func ParseFTS(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
-	loc, err := location(src)
+	raw, loc, err := readDocument(r, name, src)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	p := &ftsParser{name: name, src: src, loc: loc}
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")
 	switch {
