@@ -35,10 +35,7 @@ func BenchmarkMonitor(b *testing.B) {
 	if os.Getenv("PASSERELLE_BENCH_NOCORPUS") == "" {
 		// As the pipeline scores: word frequencies, learned concepts and inferred codes
 		// from a corpus of the notices over the built-in bridge.
-		c := NewCorpus(DefaultBridge())
-		for i := range ops {
-			c.Add(&ops[i])
-		}
+		c, _ := CorpusOf(DefaultBridge(), ops, false)
 		s.SetCorpus(c)
 	}
 	runtime.GC()

@@ -59,6 +59,27 @@ func NewCorpus(b *Bridge) *Corpus {
 	return c
 }
 
+// CorpusOf is the corpus ops teach over bridge b (nil: none), as eval and the
+// benchmarks count it where the pipeline counts the store's. Without codes (ops' codes
+// removed), b's examples of those very notices are left out, so that the codes removed
+// never come back through it; leftOut says how many.
+func CorpusOf(b *Bridge, ops []passerelle.Opportunity, withoutCodes bool) (c *Corpus, leftOut int) {
+	if withoutCodes && b != nil {
+		ids := make(map[string]bool, len(ops))
+		for i := range ops {
+			ids[ops[i].ID] = true
+		}
+		n := b.Len()
+		b = b.Without(ids)
+		leftOut = n - b.Len()
+	}
+	c = NewCorpus(b)
+	for i := range ops {
+		c.Add(&ops[i])
+	}
+	return c, leftOut
+}
+
 // Add counts the terms of o, once per language of its texts; a coded o also becomes an
 // example that notices without codes may borrow codes from.
 func (c *Corpus) Add(o *passerelle.Opportunity) {

@@ -174,20 +174,9 @@ func evalScorer(t *testing.T, ops []passerelle.Opportunity, withoutCodes bool) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := DefaultBridge()
-	if withoutCodes {
-		ids := map[string]bool{}
-		for i := range ops {
-			ids[ops[i].ID] = true
-		}
-		b = b.Without(ids)
-		if b.Len() != DefaultBridge().Len()-len(ops) {
-			t.Fatalf("bridge without the %d notices evaluated holds %d of %d examples", len(ops), b.Len(), DefaultBridge().Len())
-		}
-	}
-	c := NewCorpus(b)
-	for i := range ops {
-		c.Add(&ops[i])
+	c, leftOut := CorpusOf(DefaultBridge(), ops, withoutCodes)
+	if withoutCodes && leftOut != len(ops) {
+		t.Fatalf("the bridge left out %d of the %d notices evaluated", leftOut, len(ops))
 	}
 	s.SetCorpus(c)
 	return s

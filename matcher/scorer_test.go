@@ -417,10 +417,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	members = append(members, passerelle.Member{ID: "av", Name: "AV", Tier: passerelle.TierPremium, Skills: []string{"logiciels antivirus"}})
 	if withCorpus {
 		// Word frequencies weigh text hits (and move scores across the threshold).
-		c := NewCorpus(nil)
-		for i := range ops {
-			c.Add(&ops[i])
-		}
+		c, _ := CorpusOf(nil, ops, false)
 		s.SetCorpus(c)
 	}
 	mon := NewMonitor(s, members)

@@ -120,10 +120,7 @@ func (p *Program) benchMatch(ctx context.Context, members, nops, naive int) erro
 	}
 	// As the pipeline does, the text signal weighs words by their frequencies in the notices.
 	t0 := time.Now()
-	corpus := matcher.NewCorpus(matcher.DefaultBridge())
-	for i := range ops {
-		corpus.Add(&ops[i])
-	}
+	corpus, _ := matcher.CorpusOf(matcher.DefaultBridge(), ops, false)
 	p.line("match_corpus_count", float64(time.Since(t0).Milliseconds()), "ms")
 	sc.SetCorpus(corpus)
 	runtime.GC()

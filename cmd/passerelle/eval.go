@@ -78,20 +78,9 @@ func cmdEval(ctx context.Context, p *Program, args []string) error {
 		if err != nil {
 			return err
 		}
+		c, leftOut := matcher.CorpusOf(b, ops, withoutCodes)
 		if withoutCodes && b != nil {
-			// The bridge learned from public coded notices, maybe these very ones: the
-			// codes removed must not come back through it.
-			ids := make(map[string]bool, len(ops))
-			for i := range ops {
-				ids[ops[i].ID] = true
-			}
-			n := b.Len()
-			b = b.Without(ids)
-			fmt.Fprintf(p.Stderr, "bridge: %d coded examples (%d of the notices evaluated left out)\n", b.Len(), n-b.Len())
-		}
-		c := matcher.NewCorpus(b)
-		for i := range ops {
-			c.Add(&ops[i])
+			fmt.Fprintf(p.Stderr, "bridge: %d coded examples (%d of the notices evaluated left out)\n", b.Len()-leftOut, leftOut)
 		}
 		sc.SetCorpus(c)
 	}
