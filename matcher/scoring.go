@@ -58,7 +58,9 @@ var textNotes = [...]string{
 // textNote is the note of textExtra's reason on d.
 func textNote(note uint8, d *doc) string {
 	if note == noteNoticeInferred {
-		return fmt.Sprintf("notice without CPV codes: its words also earn the part of the CPV weight its inferred codes leave, ×%.2f", 1-d.inferred[0].conf)
+		x := d.inferred[0]
+		return fmt.Sprintf("notice without CPV codes: its words also earn the part of the CPV weight its inferred code leaves (CPV %s, confidence %.2f), ×%.2f",
+			x.code, x.conf, 1-x.conf)
 	}
 	return textNotes[note]
 }
