@@ -333,6 +333,8 @@ type Contribution struct {
 	Signal   string  `json:"signal"`   // text, cluster, cpv, sector, region, budget, deadline, freshness
 	Evidence string  `json:"evidence"` // e.g. "skill 'cybersécurité' ~ title 'sécurité informatique'"
 	Points   float64 `json:"points"`
+	// Reason is the same evidence as data, for telling a member plainly in their language.
+	Reason *Reason `json:"reason,omitempty"`
 }
 
 // Explanation is the evidence behind a score. Contributions add up to the score;

@@ -42,6 +42,8 @@ type coldMemo struct {
 	flags  uint8
 	textEv [2]string // without and with the note of textExtra
 	cpvEv  [2]string // evidence of cpv and of lone
+	textR  *passerelle.Reason
+	cpvR   [2]*passerelle.Reason
 	ex     string
 }
 
