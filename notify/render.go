@@ -173,14 +173,19 @@ func itemOf(n int, it Item, base string, now time.Time, lang string) itemView {
 		iv.Stages = append(iv.Stages, oneLine(s.Name)+" — "+when(s.Deadline, now, lang))
 	}
 	for _, c := range Reasons(it.Match, 3) {
-		iv.Reasons = append(iv.Reasons, reason(c))
+		iv.Reasons = append(iv.Reasons, reason(c, lang, now))
 	}
 	return iv
 }
 
-// reason renders a contribution as "evidence (+14)".
-func reason(c passerelle.Contribution) string {
+// reason renders a contribution as "Votre compétence « x » figure dans le titre (+14)":
+// its reason said plainly in the reader's language, or the engine's evidence for a match
+// stored before reasons existed.
+func reason(c passerelle.Contribution, lang string, now time.Time) string {
 	e := oneLine(c.Evidence)
+	if c.Reason != nil {
+		e = oneLine(c.Reason.Say(lang, now, now.Location()))
+	}
 	if e == "" {
 		e = c.Signal
 	}
