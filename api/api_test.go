@@ -369,6 +369,11 @@ func TestFeeds(t *testing.T) {
 		if !bytes.Contains(b, []byte("cybersécurité")) && !bytes.Contains(b, []byte("Cybersecurity")) {
 			t.Errorf("feed %s lacks the member's matches:\n%s", c.url, b)
 		}
+		// The deadline (09:00 UTC) is written in the association's zone, as the e-mail
+		// writes it: 10:00 in Brussels.
+		if c.ctype == "application/atom+xml" && (!bytes.Contains(b, []byte("17 décembre 2026 à 10:00")) || bytes.Contains(b, []byte("à 09:00"))) {
+			t.Errorf("feed %s does not write the deadline in Brussels time:\n%s", c.url, b)
+		}
 	}
 	e.do("GET", "/feeds/nosuchtoken.atom", "", "", 404, nil)
 }

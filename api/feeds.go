@@ -45,13 +45,13 @@ func baseURL(r *http.Request) string {
 
 func (s *Server) feedAtom(w http.ResponseWriter, r *http.Request) {
 	s.feed(w, r, "application/atom+xml; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
-		return notify.WriteAtom(buf, m, items, baseURL(r)+r.URL.Path, s.now())
+		return notify.WriteAtom(buf, m, items, baseURL(r)+r.URL.Path, s.now().In(s.loc))
 	})
 }
 
 func (s *Server) feedICS(w http.ResponseWriter, r *http.Request) {
 	s.feed(w, r, "text/calendar; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
-		return notify.WriteICS(buf, m, items, s.now())
+		return notify.WriteICS(buf, m, items, s.now().In(s.loc))
 	})
 }
 

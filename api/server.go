@@ -33,6 +33,9 @@ type Config struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	MaxBody int64 // request body cap in bytes; default 1 MiB
+	// Location is the zone of dates written as text (feeds), the one digests use;
+	// default Europe/Brussels, else UTC.
+	Location *time.Location
 }
 
 // Server serves the API and the web pages.
@@ -43,6 +46,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	maxBody int64
+	loc     *time.Location
 	router  chi.Router
 	metrics *metrics
 }
@@ -55,6 +59,13 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.loc = cfg.Location; s.loc == nil {
+		if l, err := time.LoadLocation("Europe/Brussels"); err == nil {
+			s.loc = l
+		} else {
+			s.loc = time.UTC
+		}
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
