@@ -151,13 +151,27 @@ func TestMatchesRankedAndExplained(t *testing.T) {
 	var page struct {
 		Items []struct {
 			passerelle.Match
-			Title string `json:"title"`
+			Title string   `json:"title"`
+			Said  []string `json:"said"`
 		} `json:"items"`
 		Total int `json:"total"`
 	}
 	e.do("GET", "/api/v1/members/cyber/matches", e.cyber, "", 200, &page)
 	if page.Total == 0 {
 		t.Fatal("no matches for the cyber member")
+	}
+	// The member reads its reasons in plain French, one per contribution.
+	if m := page.Items[0]; len(m.Said) != len(m.Explanation.Contributions) || !strings.Contains(strings.Join(m.Said, "\n"), "Votre compétence « cybersécurité » figure dans le titre") {
+		t.Errorf("best match %s says %q (evidence %+v)", m.Opportunity, m.Said, m.Explanation.Contributions)
+	}
+	var en struct {
+		Items []struct {
+			Said []string `json:"said"`
+		} `json:"items"`
+	}
+	e.do("GET", "/api/v1/members/cyber/matches?lang=en", e.cyber, "", 200, &en)
+	if s := strings.Join(en.Items[0].Said, "\n"); !strings.Contains(s, "Your skill “cybersécurité” appears in the title") {
+		t.Errorf("?lang=en says %q", s)
 	}
 	for i, m := range page.Items {
 		if m.Opportunity == "o3" {
