@@ -71,14 +71,13 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 				k := conceptEvKey{at: b.cpv.i, alone: b.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
 				ev, ok := mm.conceptEv[k]
 				if !ok {
-					ev = s.cpvEvidence(d, b.cpv, pc, b.cpvAlone)
+					ev = conceptEv{s.cpvEvidence(d, b.cpv, pc, b.cpvAlone), s.cpvReason(d, b.cpv, pc, "")}
 					if mm.conceptEv == nil {
-						mm.conceptEv = map[conceptEvKey]string{}
+						mm.conceptEv = map[conceptEvKey]conceptEv{}
 					}
 					mm.conceptEv[k] = ev
 				}
-				c.Evidence = ev
-				c.Reason = s.cpvReason(d, b.cpv, pc, "")
+				c.Evidence, c.Reason = ev.text, ev.reason
 			}
 		case sigCluster:
 			c.Evidence, c.Reason = d.clusters[pt.who].why, d.clusters[pt.who].reason
