@@ -32,7 +32,7 @@ func (s *Server) said(m passerelle.Match, lang string) []string {
 	now := s.now().In(s.loc)
 	for i, c := range m.Explanation.Contributions {
 		if c.Reason != nil {
-			out[i] = c.Reason.Say(lang, now, s.loc)
+			out[i] = notify.Say(*c.Reason, lang, now)
 		}
 	}
 	return out

@@ -184,7 +184,7 @@ func itemOf(n int, it Item, base string, now time.Time, lang string) itemView {
 func reason(c passerelle.Contribution, lang string, now time.Time) string {
 	e := oneLine(c.Evidence)
 	if c.Reason != nil {
-		e = oneLine(c.Reason.Say(lang, now, now.Location()))
+		e = oneLine(Say(*c.Reason, lang, now))
 	}
 	if e == "" {
 		e = c.Signal
