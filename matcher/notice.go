@@ -84,7 +84,7 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 			d.divs.add(division(n))
 		}
 	}
-	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) {
+	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) && !fundingCall(o) {
 		d.inferred = s.corpus.ex.infer(d.fields, s.voc)
 		for _, x := range d.inferred {
 			d.divs.add(division(x.code))
@@ -105,6 +105,16 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		}
 	}
 	return d
+}
+
+// fundingCall reports whether o offers funding rather than buys: a grant, or a call that
+// names its programme or funding instrument (the EU portal's calls always do). CPV codes
+// are a procurement vocabulary, and the coded examples are purchases: the nearest of them
+// to a research call are purchases of another nature, so no code is inferred for it. On
+// the EU calls, inferring codes for them cost nDCG@10 0.468 → 0.445 once the confidence
+// bar was low enough to serve the procurement notices (see minConfidence).
+func fundingCall(o *passerelle.Opportunity) bool {
+	return o.Kind == passerelle.KindGrant || o.Programme != "" || o.ActionType != ""
 }
 
 func contains(list []string, x string) bool {
