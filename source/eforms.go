@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,8 +20,8 @@ import (
 // estimated value (the awarded total for results), the buyer's name and country, the
 // notice type (BT-02) as kind, BT-758 (the notice a change notice changes) as Changes, and
 // Status cancelled when the notice cancels the procedure or closes it without a winner.
-// The external id is the TED publication number when the notice has one, else its
-// notice identifier (BT-701).
+// The external id is the TED publication number when the notice has one of its own, else
+// its notice identifier (BT-701): see eformsNoticeID.
 func ParseEForms(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
 	loc, err := location(src)
 	if err != nil {
@@ -59,11 +60,7 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	var o passerelle.Opportunity
 	ext := root.path("UBLExtensions", "UBLExtension", "ExtensionContent", "EformsExtension")
 	pub := ext.child("Publication")
-	if id := pub.child("NoticePublicationID").value(); id != "" {
-		o.ExternalID = tedPublicationNumber(id)
-	} else {
-		o.ExternalID = root.child("ID").value()
-	}
+	o.ExternalID = eformsNoticeID(root, pub)
 	if o.ExternalID == "" {
 		return o, "ID", errors.New("no notice identifier (BT-701)")
 	}
@@ -142,19 +139,10 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	if o.Published, err = eformsDate(pub.child("PublicationDate").value(), "", loc, false); err != nil || o.Published == nil {
 		o.Published, _ = eformsDate(root.child("IssueDate").value(), "", loc, false)
 	}
-	for _, lot := range lots {
-		p := lot.path("TenderingProcess", "TenderSubmissionDeadlinePeriod")
-		if p == nil {
-			continue
-		}
-		d, err := eformsDate(p.child("EndDate").value(), p.child("EndTime").value(), loc, true)
-		if err != nil {
-			return o, "TenderSubmissionDeadlinePeriod", err
-		}
-		// Lots may close on different days; the earliest is the one not to miss.
-		if d != nil && (o.Deadline == nil || d.Before(*o.Deadline)) {
-			o.Deadline = d
-		}
+	if d, stages, field, err := eformsDeadlines(root, lots, loc); err != nil {
+		return o, field, err
+	} else {
+		o.Deadline, o.Stages = d, stages
 	}
 	if v := project.path("RequestedTenderTotal", "EstimatedOverallContractAmount"); v != nil {
 		o.Value = money(v.value(), v.attr("currencyID"))
@@ -277,6 +265,33 @@ func eformsDate(d, clock string, loc *time.Location, deadline bool) (*time.Time,
 		return parseTime(day+"+00:00", loc, deadline)
 	}
 	return parseTime(day, loc, deadline)
+}
+
+// reEFormsPublicationID is the shape of the publication number TED gives an eForms notice
+// ("00522031-2023"). Anything else in NoticePublicationID is not this notice's own number:
+// Doffin writes "n.a." in every notice it publishes nationally, and some copy the OJS number
+// of another notice ("2021/S 056-142708", an old TED XML notice) into it.
+var reEFormsPublicationID = regexp.MustCompile(`^\d{6,8}-\d{4}$`)
+
+// eformsNoticeID is the identifier the notice is stored under: its TED publication number
+// when it has a real one of its own, else its notice identifier (BT-701, the root's cbc:ID
+// with schemeName "notice-id", a UUID or a national number), which every notice carries.
+func eformsNoticeID(root, pub *node) string {
+	if id := strings.TrimSpace(pub.child("NoticePublicationID").value()); reEFormsPublicationID.MatchString(id) {
+		return tedPublicationNumber(id)
+	}
+	var any string
+	for _, id := range root.children("ID") {
+		if v := strings.TrimSpace(id.value()); v != "" {
+			if id.attr("schemeName") == "notice-id" {
+				return v
+			}
+			if any == "" {
+				any = v
+			}
+		}
+	}
+	return any
 }
 
 // tedPublicationNumber turns eForms' "00522031-2023" into TED's "522031-2023" (six digits).

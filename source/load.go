@@ -24,7 +24,8 @@ type LoadResult struct {
 // Load fetches src.URL, parses every document with src.Format (detecting it per document
 // when "auto" or ""), and normalises the result (see Normalize). Bad documents and records
 // are reported in the result's Errors, not as a failure, as long as something was read;
-// when nothing could be read, Load fails with the reasons.
+// when nothing could be read, Load fails with the reasons. Two different notices of the
+// batch under one id are a record error (see joinBatch), never one notice.
 func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validators) (LoadResult, error) {
 	if !Supported(src.Format) {
 		return LoadResult{}, passerelle.Errorf(passerelle.EINVALID, "source %s: format %q is not supported; known: %v", src.ID, src.Format, Formats)
@@ -40,12 +41,13 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 	if fr.NotModified {
 		return res, nil
 	}
+	docs := make([]batchDoc, 0, len(fr.Docs))
 	for _, doc := range fr.Docs {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		ops, err := Parse(ctx, src.Format, bytes.NewReader(doc.Body), doc.Name, src)
-		res.Opportunities = append(res.Opportunities, ops...)
+		docs = append(docs, batchDoc{name: doc.Name, ops: Normalize(ops, src)})
 		if err == nil {
 			continue
 		}
@@ -61,7 +63,11 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 		}
 		res.Errors = append(res.Errors, err)
 	}
-	res.Opportunities = Normalize(res.Opportunities, src)
+	ops, collisions := joinBatch(docs)
+	res.Opportunities = ops
+	for _, e := range collisions {
+		res.Errors = append(res.Errors, e)
+	}
 	if len(res.Opportunities) == 0 && len(res.Errors) > 0 {
 		return res, fmt.Errorf("source %s: nothing could be read: %w", src.ID, summarize(res.Errors))
 	}
