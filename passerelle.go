@@ -95,9 +95,12 @@ type Opportunity struct {
 	Published *time.Time `json:"published"`
 	Deadline  *time.Time `json:"deadline"`
 	// DeadlineUntrusted flags placeholder deadlines (year 2049 and the like).
-	DeadlineUntrusted bool    `json:"deadline_untrusted,omitempty"`
-	Stages            []Stage `json:"stages,omitempty"`
-	Value             *Money  `json:"value,omitempty"`
+	DeadlineUntrusted bool `json:"deadline_untrusted,omitempty"`
+	// DeadlineEvidence says where a deadline no field stated was read: the field and the
+	// words quoted from its text ("description text: “jusqu'au 30 juin 2026”").
+	DeadlineEvidence string  `json:"deadline_evidence,omitempty"`
+	Stages           []Stage `json:"stages,omitempty"`
+	Value            *Money  `json:"value,omitempty"`
 	// Programme and ActionType name the funding instrument ("Horizon Europe", "HORIZON
 	// Research and Innovation Actions", "HORIZON ERC Grants"): the action type says who may
 	// apply, which decides a member's eligibility before any fit.

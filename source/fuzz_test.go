@@ -81,8 +81,12 @@ func FuzzFindDeadline(f *testing.F) {
 	f.Add("Uiterste datum voor indiening: 31/03/2026 om 17:00")
 	loc := brusselsF(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		if d := findDeadline(s, loc); d != nil && (d.Year() < 1900 || d.Year() > 2200) {
+		d, words := findDeadline(s, loc)
+		if d != nil && (d.Year() < 1900 || d.Year() > 2200) {
 			t.Errorf("implausible deadline %v from %q", d, s)
+		}
+		if d != nil && (words == "" || !strings.Contains(oneLine(s), words)) {
+			t.Errorf("evidence %q is not quoted from %q", words, s)
 		}
 	})
 }
