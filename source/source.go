@@ -174,6 +174,9 @@ func Detect(head []byte, name string) (string, error) {
 			if isFTS(trimmed) {
 				return "fts", nil
 			}
+			if isOCDS(trimmed) {
+				return "ocds", nil
+			}
 			return "json", nil
 		}
 	}
@@ -271,7 +274,7 @@ func htmlError(head []byte, name string) error {
 // its first line; a pretty-printed document does not. OCDS packages and Funding & Tenders
 // topics say so by their keys.
 func detectJSONObject(head []byte, name string) string {
-	if bytes.Contains(head, []byte(`"ocid"`)) && (bytes.Contains(head, []byte(`"releases"`)) || bytes.Contains(head, []byte(`"records"`))) {
+	if isOCDS(head) {
 		return "ocds"
 	}
 	if isFTS(head) {
@@ -293,6 +296,20 @@ func detectJSONObject(head []byte, name string) string {
 		return "json"
 	}
 	return "jsonl"
+}
+
+// isOCDS reports OCDS documents: a release or record package, or bare releases (one, an
+// array of them, or one per line), which carry an ocid beside the keys of a release.
+func isOCDS(head []byte) bool {
+	if !bytes.Contains(head, []byte(`"ocid"`)) {
+		return false
+	}
+	for _, k := range []string{`"releases"`, `"records"`, `"tag"`, `"initiationType"`, `"tender"`, `"parties"`, `"buyer"`} {
+		if bytes.Contains(head, []byte(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // isFTS reports topics of the Funding & Tenders portal's search API: objects with a
