@@ -88,7 +88,8 @@ func summarize(errs []error) error {
 // Normalize gives parsed opportunities the shape the rest of the program expects from
 // src: Source and Sources are src.ID; Pole, Language, Clusters, Sectors and Kind take the
 // source's defaults when empty (Kind "other" when the source has none either; Language
-// detected from the text when the source says nothing); a placeholder deadline (year
+// detected from the text when the source says nothing, and for a record too short to tell,
+// the language of the batch's clear majority, else a guess from its few words); a placeholder deadline (year
 // 2049 or later, or before 1990) is flagged DeadlineUntrusted; ID is kept
 // when the parser set one, else "<src.ID>:<ExternalID>"; CPV codes become 8 digits, invalid
 // ones dropped, duplicates removed, order kept (the main code stays first). Two records
@@ -103,8 +104,9 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 		if o.Pole == "" {
 			o.Pole = src.Pole
 		}
+		o.Language = languageOf(o.Language)
 		if o.Language == "" {
-			o.Language = langTag(src.Language)
+			o.Language = languageOf(src.Language)
 		}
 		if o.Language == "" {
 			o.Language = DetectLanguage(o.Title + "\n" + o.Description)
@@ -135,7 +137,41 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 		seen[o.ID] = len(out)
 		out = append(out, o)
 	}
+	fillShortLanguages(out)
 	return out
+}
+
+// fillShortLanguages gives a language to the records too short for DetectLanguage (a CSV
+// line of a few words): the language of the batch's clear majority (four in five, two
+// records at least, counting the weaker guesses of the short records themselves), else
+// that weaker guess from the few words there are (see detectShortLanguage).
+func fillShortLanguages(out []passerelle.Opportunity) {
+	guess := map[int]string{}
+	count := map[string]int{}
+	known := 0
+	for i, o := range out {
+		l := o.Language
+		if l == "" {
+			l = detectShortLanguage(o.Title + "\n" + o.Description)
+			guess[i] = l
+		}
+		if l != "" {
+			count[l]++
+			known++
+		}
+	}
+	major := ""
+	for l, n := range count {
+		if n >= 2 && 5*n >= 4*known {
+			major = l
+		}
+	}
+	for i, l := range guess {
+		if major != "" {
+			l = major
+		}
+		out[i].Language = l
+	}
 }
 
 func normalizeCPVs(in []string) []string {
