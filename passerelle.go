@@ -454,6 +454,9 @@ type SourceRun struct {
 	Failed      int       `json:"failed"`
 	NotModified bool      `json:"not_modified,omitempty"`
 	Errors      []string  `json:"errors,omitempty"`
+	// Notes say what was read otherwise than as written (a Latin-1 feed without a
+	// declaration): worth knowing, not a failure.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // RunStatus says how a run ended.

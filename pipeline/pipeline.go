@@ -252,6 +252,7 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 		return sr, nil
 	}
 	sr.Fetched = res.Fetched
+	sr.Notes = append(sr.Notes, res.Notes...)
 	for _, e := range res.Errors {
 		sr.Errors = append(sr.Errors, named(src.ID, e))
 		sr.Failed += countRecordErrors(e)

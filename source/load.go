@@ -19,6 +19,9 @@ type LoadResult struct {
 	// Opportunities. Record errors come one by one (RecordError), so len(Errors) counts them.
 	Errors  []error
 	Fetched int // documents fetched
+	// Notes say what was read otherwise than as written, without losing anything (a feed
+	// in Latin-1 without a declaration, read as such): for the run's record, not failures.
+	Notes []string
 }
 
 // Load fetches src.URL, parses every document with src.Format (detecting it per document
@@ -46,7 +49,11 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		ops, err := Parse(ctx, src.Format, bytes.NewReader(doc.Body), doc.Name, src)
+		body, note := toUTF8(doc.Body, doc.Name)
+		if note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+		ops, err := Parse(ctx, src.Format, bytes.NewReader(body), doc.Name, src)
 		docs = append(docs, batchDoc{name: doc.Name, ops: Normalize(ops, src)})
 		if err == nil {
 			continue

@@ -180,7 +180,15 @@ func Detect(head []byte, name string) (string, error) {
 			return "json", nil
 		}
 	}
-	switch ext := strings.ToLower(path.Ext(stripQuery(name))); ext {
+	ext := strings.ToLower(path.Ext(stripQuery(name)))
+	switch ext {
+	case ".xml", ".rss", ".atom":
+		// Named as markup but not markup: say so, rather than read it as a table.
+		if len(trimmed) > 0 {
+			return "", passerelle.Errorf(passerelle.EINVALID, "%s: not XML (starts with %q, a %s file should start with \"<\")", name, snippet(trimmed, 40), ext)
+		}
+	}
+	switch ext {
 	case ".jsonl", ".ndjson":
 		return "jsonl", nil
 	case ".rss":
