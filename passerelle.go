@@ -77,6 +77,10 @@ type Opportunity struct {
 	// Changes is the external id of the notice this one corrects or completes (a TED F14
 	// corrigendum, an eForms change notice), empty for an original notice.
 	Changes string `json:"changes,omitempty"`
+	// Aliases are other ids the same notice goes by, e.g. "ted:<notice identifier>" for an
+	// eForms notice stored under its publication number: a change notice may name it by
+	// either, and the store finds it under each.
+	Aliases []string `json:"aliases,omitempty"`
 
 	Kind         Kind            `json:"kind"`
 	Title        string          `json:"title"`

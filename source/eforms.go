@@ -41,6 +41,9 @@ func ParseEForms(ctx context.Context, r io.Reader, name string, src passerelle.S
 		return nil, errs.err()
 	}
 	o.ID = src.ID + ":" + o.ExternalID
+	if id := eformsOwnID(root); id != "" && id != o.ExternalID {
+		o.Aliases = []string{src.ID + ":" + id}
+	}
 	return []passerelle.Opportunity{o}, nil
 }
 
@@ -153,7 +156,7 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 		}
 	}
 	if ch := ext.path("Changes", "ChangedNoticeIdentifier").value(); ch != "" {
-		o.Changes = ch
+		o.Changes = changedNotice(ch)
 	}
 	if eformsCancelled(ext) {
 		o.Status = passerelle.StatusCancelled
@@ -272,6 +275,33 @@ func eformsDate(d, clock string, loc *time.Location, deadline bool) (*time.Time,
 // Doffin writes "n.a." in every notice it publishes nationally, and some copy the OJS number
 // of another notice ("2021/S 056-142708", an old TED XML notice) into it.
 var reEFormsPublicationID = regexp.MustCompile(`^\d{6,8}-\d{4}$`)
+
+// reVersioned is a notice identifier with its version (BT-758 names the changed notice so:
+// "537eb083-fde5-44ea-8395-2e9308bac65e-01", a UUID or a national number such as Doffin's
+// "2023-697632", then "-" and two digits).
+var reVersioned = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d{6})-\d{2}$`)
+
+// changedNotice is the identifier a change notice's reference (BT-758) names, without the
+// version: notices are stored under their identifier (or their publication number, with the
+// identifier as an alias), never with a version. A publication number ("422781-2023") is
+// kept as it is.
+func changedNotice(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if m := reVersioned.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	return ref
+}
+
+// eformsOwnID is the notice identifier (BT-701) alone.
+func eformsOwnID(root *node) string {
+	for _, id := range root.children("ID") {
+		if id.attr("schemeName") == "notice-id" {
+			return strings.TrimSpace(id.value())
+		}
+	}
+	return ""
+}
 
 // eformsNoticeID is the identifier the notice is stored under: its TED publication number
 // when it has a real one of its own, else its notice identifier (BT-701, the root's cbc:ID

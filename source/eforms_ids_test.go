@@ -138,3 +138,26 @@ func TestEFormsDeadlinePeriods(t *testing.T) {
 		t.Errorf("restricted procedure: deadline %v, stages %+v", o.Deadline, o.Stages)
 	}
 }
+
+// Issue 9, defect 3: a change notice names its notice by identifier and version
+// ("…-01"): the reference is the identifier alone; a notice stored under its publication
+// number carries its identifier as an alias.
+func TestEFormsChangeReference(t *testing.T) {
+	c := parseFixture(t, "ContractNotice_pin-cfc-standard_2023-101942.xml")
+	if c.Changes != "537eb083-fde5-44ea-8395-2e9308bac65e" {
+		t.Errorf("changes %q", c.Changes)
+	}
+	o := parseFixture(t, "2024-OJS044-00129266.xml")
+	if len(o.Aliases) != 1 || o.Aliases[0] != "ted:95a505a4-924c-420b-958d-b628f7c4d50b" {
+		t.Errorf("aliases %v", o.Aliases)
+	}
+	// Doffin notices are stored under their identifier: no alias.
+	if d := parseFixture(t, "ContractNotice_cn-standard_2023-697632.xml"); len(d.Aliases) != 0 {
+		t.Errorf("doffin aliases %v", d.Aliases)
+	}
+	for ref, want := range map[string]string{"422781-2023": "422781-2023", "2023-697632-01": "2023-697632", "2023-697632": "2023-697632"} {
+		if got := changedNotice(ref); got != want {
+			t.Errorf("changedNotice(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
