@@ -320,10 +320,23 @@ func isOCDS(head []byte) bool {
 	return false
 }
 
-// isFTS reports topics of the Funding & Tenders portal's search API: objects with a
-// topicId and a callIdentifier.
+// isFTS reports answers of the Funding & Tenders portal's search API.
 func isFTS(head []byte) bool {
-	return bytes.Contains(head, []byte(`"topicId"`)) && bytes.Contains(head, []byte(`"callIdentifier"`))
+	if isFTSEnvelope(head) {
+		return true
+	}
+	if !bytes.Contains(head, []byte(`"callIdentifier"`)) {
+		return false
+	}
+	// Flattened topics name their topicId; the API's own records an "identifier" in their
+	// metadata, inside the {"results": [...]} envelope.
+	return bytes.Contains(head, []byte(`"topicId"`)) || isFTSEnvelope(head)
+}
+
+// isFTSEnvelope reports the search API's own envelope, whose records may be long enough
+// for their identifiers to lie beyond the head.
+func isFTSEnvelope(head []byte) bool {
+	return bytes.Contains(head, []byte(`"results"`)) && bytes.Contains(head, []byte(`"totalResults"`)) && bytes.Contains(head, []byte(`"metadata"`))
 }
 
 func isCompleteObject(b []byte) bool {
