@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -23,28 +22,15 @@ import (
 // The external id is the TED publication number when the notice has one of its own, else
 // its notice identifier (BT-701): see eformsNoticeID.
 func ParseEForms(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
-	loc, err := location(src)
-	if err != nil {
-		return nil, err
-	}
-	root, err := parseXMLTree(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not well-formed XML: %w", name, err)
-	}
-	if !strings.HasSuffix(root.name, "Notice") || root.child("ProcurementProject", "NoticeTypeCode") == nil {
-		return nil, fmt.Errorf("%s: not an eForms notice (root element <%s>)", name, root.name)
-	}
-	o, field, err := eformsNotice(root, loc)
-	if err != nil {
-		var errs RecordErrors
-		errs.add(name, 1, 0, field, err)
-		return nil, errs.err()
-	}
-	o.ID = src.ID + ":" + o.ExternalID
-	if id := eformsOwnID(root); id != "" && id != o.ExternalID {
-		o.Aliases = []string{src.ID + ":" + id}
-	}
-	return []passerelle.Opportunity{o}, nil
+	return eformsXML.parse(r, name, src)
+}
+
+var eformsXML = xmlNotice{
+	format: "an eForms notice",
+	isRoot: func(root *node) bool {
+		return strings.HasSuffix(root.name, "Notice") && root.child("ProcurementProject", "NoticeTypeCode") != nil
+	},
+	read: eformsNotice,
 }
 
 func eformsKind(code string) passerelle.Kind {
@@ -160,6 +146,10 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	}
 	if eformsCancelled(ext) {
 		o.Status = passerelle.StatusCancelled
+	}
+	if id := eformsOwnID(root); id != "" && id != o.ExternalID {
+		// Its change notices name it so (the skeleton prefixes the source).
+		o.Aliases = []string{id}
 	}
 	return o, "", nil
 }

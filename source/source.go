@@ -101,30 +101,51 @@ func (e *RecordErrors) err() error {
 	return e
 }
 
-// parsers maps each supported format to its parser. rss and atom share one parser: gofeed
-// tells them apart itself, and sources often mislabel one as the other.
-var parsers = map[string]Parser{
-	"jsonl":   ParseJSONL,
-	"rss":     ParseFeed,
-	"atom":    ParseFeed,
-	"ted-xml": ParseTED,
-	"eforms":  ParseEForms,
-	"ocds":    ParseOCDS,
-	"csv":     ParseCSV,
-	"json":    ParseJSON,
-	"html":    ParseHTML,
-	"fts":     ParseFTS,
+// registry is the one list of the formats this package parses, in the order they are
+// documented: adding a format is adding its line here (and its name to the domain's
+// passerelle.Formats, which a test keeps equal to this list). rss and atom share one
+// parser: gofeed tells them apart itself, and sources often mislabel one as the other.
+var registry = []struct {
+	format string
+	parse  Parser
+}{
+	{"rss", ParseFeed},
+	{"atom", ParseFeed},
+	{"jsonl", ParseJSONL},
+	{"csv", ParseCSV},
+	{"json", ParseJSON},
+	{"ocds", ParseOCDS},
+	{"ted-xml", ParseTED},
+	{"eforms", ParseEForms},
+	{"fts", ParseFTS},
+	{"html", ParseHTML},
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "fts", "html"}
+var Formats = func() []string {
+	out := make([]string, len(registry))
+	for i, r := range registry {
+		out[i] = r.format
+	}
+	return out
+}()
+
+// parserFor returns the parser of a format.
+func parserFor(format string) (Parser, bool) {
+	for _, r := range registry {
+		if r.format == format {
+			return r.parse, true
+		}
+	}
+	return nil, false
+}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {
 	if format == "" || format == "auto" {
 		return true
 	}
-	_, ok := parsers[format]
+	_, ok := parserFor(format)
 	return ok
 }
 
@@ -146,7 +167,7 @@ func Parse(ctx context.Context, format string, r io.Reader, name string, src pas
 		}
 		r = io.MultiReader(bytes.NewReader(head), r)
 	}
-	p, ok := parsers[format]
+	p, ok := parserFor(format)
 	if !ok {
 		return nil, passerelle.Errorf(passerelle.EINVALID, "%s: unknown format %q; known: %s", name, format, strings.Join(Formats, ", "))
 	}
