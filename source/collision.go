@@ -2,8 +2,7 @@ package source
 
 import (
 	"fmt"
-	"reflect"
-	"time"
+	"strings"
 
 	"github.com/passerelle/passerelle"
 )
@@ -25,11 +24,12 @@ type batchDoc struct {
 	ops  []passerelle.Opportunity
 }
 
-// joinBatch joins the documents of one batch. Within a document, a repeated id is one
-// opportunity seen twice (Normalize keeps the later copy). Across documents, the same id
-// holding the same notice (one notice in two daily packages) is kept once; holding a
-// different notice, it is a collision: the first stays, the other is reported, never
-// written over the first.
+// joinBatch joins the documents of one batch. The same id twice, in one document or two, is
+// one notice seen twice when both records name it alike (the same title): a feed repeating
+// an item, a daily package repeating a notice with its deadline moved; the later record takes
+// the place of the earlier. Under different titles they are two notices that must not become
+// one: the first stays, the other is a record error of its document, never written over the
+// first.
 func joinBatch(docs []batchDoc) ([]passerelle.Opportunity, []RecordError) {
 	type owner struct {
 		doc int
@@ -41,33 +41,25 @@ func joinBatch(docs []batchDoc) ([]passerelle.Opportunity, []RecordError) {
 	for d, doc := range docs {
 		for i, o := range doc.ops {
 			prev, dup := seen[o.ID]
-			if !dup {
+			switch {
+			case !dup:
 				seen[o.ID] = owner{doc: d, pos: len(out)}
 				out = append(out, o)
-				continue
+			case sameNotice(&out[prev.pos], &o):
+				out[prev.pos] = o
+			default:
+				errs = append(errs, RecordError{File: doc.name, Record: i + 1, Field: "id",
+					Err: &ErrIDCollision{ID: o.ID, First: docs[prev.doc].name}})
 			}
-			if sameNotice(&out[prev.pos], &o) {
-				continue
-			}
-			errs = append(errs, RecordError{File: doc.name, Record: i + 1, Field: "id",
-				Err: &ErrIDCollision{ID: o.ID, First: docs[prev.doc].name}})
 		}
 	}
 	return out, errs
 }
 
-// sameNotice tells a copy of a notice from a different notice under the same id: the fields
-// a notice is made of must all agree.
+// sameNotice tells a record that names the same notice again (perhaps changed) from a
+// different notice under the same id: its title, the notice's name, must agree (case and
+// spacing aside).
 func sameNotice(a, b *passerelle.Opportunity) bool {
-	return a.Title == b.Title && a.Description == b.Description && a.Kind == b.Kind &&
-		a.Buyer == b.Buyer && a.Changes == b.Changes && sameTime(a.Deadline, b.Deadline) &&
-		sameTime(a.Published, b.Published) && reflect.DeepEqual(a.Value, b.Value) &&
-		reflect.DeepEqual(a.Translations, b.Translations)
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	return norm(a.Title) == norm(b.Title)
 }

@@ -161,3 +161,31 @@ func TestEFormsChangeReference(t *testing.T) {
 		}
 	}
 }
+
+// The same id in one document or two: the same notice again (same title, a moved deadline)
+// replaces the earlier record; a different notice is a collision.
+func TestLoadIDCollisionRules(t *testing.T) {
+	dir := t.TempDir()
+	day1 := `{"id":"pole:42","title":"Appel Cyber 2026","deadline":"2026-03-01T12:00"}` + "\n"
+	day2 := `{"id":"pole:42","title":"Appel  cyber 2026","deadline":"2026-03-15T12:00"}` + "\n" +
+		`{"id":"pole:43","title":"Appel IoT","deadline":"2026-04-01T12:00"}` + "\n" +
+		`{"id":"pole:43","title":"Appel Data","deadline":"2026-04-02T12:00"}` + "\n"
+	for name, body := range map[string]string{"1-day1.jsonl": day1, "2-day2.jsonl": day2} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var f Fetcher
+	res, err := f.Load(context.Background(), passerelle.Source{ID: "pole", URL: dir}, Validators{})
+	if err != nil || len(res.Opportunities) != 2 {
+		t.Fatalf("%d opportunities, %v", len(res.Opportunities), err)
+	}
+	if o := res.Opportunities[0]; o.ID != "pole:42" || o.Deadline == nil || o.Deadline.Day() != 15 {
+		t.Errorf("the later copy of pole:42 must win: %+v", o)
+	}
+	var coll *ErrIDCollision
+	if len(res.Errors) != 1 || !errors.As(res.Errors[0], &coll) || coll.ID != "pole:43" ||
+		!strings.Contains(res.Errors[0].Error(), "2-day2.jsonl: record 3: id:") || res.Opportunities[1].Title != "Appel IoT" {
+		t.Errorf("errors %v, kept %q", res.Errors, res.Opportunities[1].Title)
+	}
+}

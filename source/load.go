@@ -54,7 +54,7 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 			res.Notes = append(res.Notes, note)
 		}
 		ops, err := Parse(ctx, src.Format, bytes.NewReader(body), doc.Name, src)
-		docs = append(docs, batchDoc{name: doc.Name, ops: Normalize(ops, src)})
+		docs = append(docs, batchDoc{name: doc.Name, ops: normalizeRecords(ops, src)})
 		if err == nil {
 			continue
 		}
@@ -101,9 +101,25 @@ func summarize(errs []error) error {
 // when the parser set one, else "<src.ID>:<ExternalID>"; CPV codes become 8 digits, invalid
 // ones dropped, duplicates removed, order kept (the main code stays first). Two records
 // with the same ID keep the later one in the place of the first: a feed repeating an item
-// means one opportunity.
+// means one opportunity. (Load is stricter: two different notices under one id are an
+// error there, see joinBatch.)
 func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle.Opportunity {
-	seen := make(map[string]int, len(ops))
+	recs := normalizeRecords(ops, src)
+	seen := make(map[string]int, len(recs))
+	out := recs[:0]
+	for _, o := range recs {
+		if i, dup := seen[o.ID]; dup {
+			out[i] = o
+			continue
+		}
+		seen[o.ID] = len(out)
+		out = append(out, o)
+	}
+	return out
+}
+
+// normalizeRecords is Normalize without merging records of the same id.
+func normalizeRecords(ops []passerelle.Opportunity, src passerelle.Source) []passerelle.Opportunity {
 	out := make([]passerelle.Opportunity, 0, len(ops))
 	for _, o := range ops {
 		o.Source = src.ID
@@ -137,11 +153,6 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 			o.ID = src.ID + ":" + o.ExternalID
 		}
 		o.CPV = normalizeCPVs(o.CPV)
-		if i, dup := seen[o.ID]; dup {
-			out[i] = o
-			continue
-		}
-		seen[o.ID] = len(out)
 		out = append(out, o)
 	}
 	fillShortLanguages(out)
