@@ -34,7 +34,7 @@ func TestEFormsOwnNoticeID(t *testing.T) {
 
 func parseFixture(t *testing.T, file string) passerelle.Opportunity {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata/ted", file))
+	f, err := os.Open(filepath.Join("../testdata/ted", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,8 +50,8 @@ func parseFixture(t *testing.T, file string) passerelle.Opportunity {
 // are a reported record error that keeps the first; the same notice twice is one.
 func TestLoadIDCollision(t *testing.T) {
 	dir := t.TempDir()
-	copyFile(t, "testdata/ted/ContractNotice_cn-standard_2023-697632.xml", filepath.Join(dir, "a/697632.xml"))
-	copyFile(t, "testdata/ted/ContractNotice_cn-standard_2022-963627.xml", filepath.Join(dir, "a/963627.xml"))
+	copyFile(t, "../testdata/ted/ContractNotice_cn-standard_2023-697632.xml", filepath.Join(dir, "a/697632.xml"))
+	copyFile(t, "../testdata/ted/ContractNotice_cn-standard_2022-963627.xml", filepath.Join(dir, "a/963627.xml"))
 	var f Fetcher
 	res, err := f.Load(context.Background(), passerelle.Source{ID: "doffin", URL: filepath.Join(dir, "a")}, Validators{})
 	if err != nil || len(res.Opportunities) != 2 || len(res.Errors) != 0 {
@@ -59,11 +59,11 @@ func TestLoadIDCollision(t *testing.T) {
 	}
 
 	// The same notice in two packages, and a different notice that reuses its id.
-	body, err := os.ReadFile("testdata/ted/ContractNotice_cn-standard_2023-697632.xml")
+	body, err := os.ReadFile("../testdata/ted/ContractNotice_cn-standard_2023-697632.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body2, err := os.ReadFile("testdata/ted/ContractNotice_cn-standard_2022-963627.xml")
+	body2, err := os.ReadFile("../testdata/ted/ContractNotice_cn-standard_2022-963627.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestEFormsDeadlinePeriods(t *testing.T) {
 		t.Errorf("BT-630 notice: no deadline")
 	}
 	// Realistic: a restricted procedure, requests to participate then tenders.
-	body, err := os.ReadFile("testdata/ted/2024-OJS044-00129266.xml")
+	body, err := os.ReadFile("../testdata/ted/2024-OJS044-00129266.xml")
 	if err != nil {
 		t.Fatal(err)
 	}

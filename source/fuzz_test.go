@@ -118,7 +118,7 @@ func FuzzParseTED(f *testing.F) {
 	if !testing.Short() {
 		// Real notices as seeds; with -short, fuzz from the small one above only (the
 		// fuzzer makes little progress from seeds of several kilobytes).
-		for _, p := range smallest(f, "testdata/ted/[0-9]*.xml", 4) {
+		for _, p := range smallest(f, "../testdata/ted/[0-9]*.xml", 4) {
 			seed(f, p)
 		}
 	}
@@ -129,10 +129,10 @@ func FuzzParseTED(f *testing.F) {
 }
 
 func FuzzParseEForms(f *testing.F) {
-	for _, p := range smallest(f, "testdata/ted/*Notice*.xml", 2) {
+	for _, p := range smallest(f, "../testdata/ted/*Notice*.xml", 2) {
 		seed(f, p)
 	}
-	for _, p := range smallest(f, "testdata/ted/eforms_*.xml", 2) {
+	for _, p := range smallest(f, "../testdata/ted/eforms_*.xml", 2) {
 		seed(f, p)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
