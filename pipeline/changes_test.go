@@ -135,3 +135,33 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Issue 9, defect 1: two different notices under one id in one batch are a failure the run
+// reports (the first is stored, the other not), never a silent overwrite; two Doffin notices
+// whose publication id is "n.a." are two opportunities.
+func TestRunReportsIDCollision(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	a, err := os.ReadFile("../testdata/ted/ContractNotice_cn-standard_2023-697632.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../testdata/ted/ContractNotice_cn-standard_2022-963627.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	forged := strings.Replace(string(b), `<cbc:ID schemeName="notice-id">2022-963627`, `<cbc:ID schemeName="notice-id">2023-697632`, 1)
+	for name, body := range map[string]string{"1.xml": string(a), "2.xml": string(b), "3.xml": forged} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sr, _ := p.IngestSource(ctx, passerelle.Source{ID: "doffin", URL: dir, Format: "auto", Enabled: true})
+	if sr.New != 2 || sr.Failed != 1 || len(sr.Errors) != 1 || !strings.Contains(sr.Errors[0], "already used by a different notice") {
+		t.Fatalf("run: new %d failed %d errors %q", sr.New, sr.Failed, sr.Errors)
+	}
+	if o, err := p.Store.Opportunity(ctx, "doffin:2023-697632"); err != nil || o.Title != "VA Sodin" {
+		t.Errorf("the first notice must stay: %q %v", o.Title, err)
+	}
+}
