@@ -36,6 +36,9 @@
 //	  "tbd:" <title>|<buyer>|<date>     → opportunity id (normalized; first one seen wins)
 //	aliases
 //	  <id a copy came under>            → opportunity id it was merged into
+//	  <another id of the notice>        → its opportunity id (Opportunity.Aliases, notice_alias.go)
+//	pending_changes                     (created on first use; pending_change.go)
+//	  <target id> 0x00 <change id>      → empty: a corrigendum waiting for its notice
 //	members
 //	  <member id>                       → passerelle.Member (JSON)
 //	sources
