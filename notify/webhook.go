@@ -56,7 +56,7 @@ type Webhook struct {
 
 // Payload is the JSON body of a digest webhook.
 type Payload struct {
-	Event     string        `json:"event"` // "digest"
+	Event     string        `json:"event"`     // "digest"
 	Delivery  string        `json:"delivery"`  // the digest id, as in the webhook-id header
 	Timestamp int64         `json:"timestamp"` // Unix seconds, as in the webhook-timestamp header
 	Generated time.Time     `json:"generated"`
