@@ -9,8 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/notify"

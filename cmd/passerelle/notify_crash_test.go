@@ -313,3 +313,88 @@ func TestKillDuringNotify(t *testing.T) {
 		t.Errorf("a third notify sent %d more messages", after-before)
 	}
 }
+
+// TestFailingWebhookRetriedAlone: a member with e-mail and webhook, the webhook answering
+// 500. `notify` sends the e-mail (to a real SMTP server) and records the webhook failed; the
+// next `notify` tries the webhook again with the same webhook-id and does not send the
+// e-mail again; once delivered, nothing more goes. The webhook URL is accepted at import
+// only because the configuration allows the loopback receiver, and refused otherwise.
+func TestFailingWebhookRetriedAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns mailpit")
+	}
+	smtpAddr, api := startPlainMailpit(t)
+	var mu sync.Mutex
+	var ids []string
+	status := http.StatusInternalServerError
+	hook := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, r.Header.Get("webhook-id"))
+		w.WriteHeader(status)
+		io.WriteString(w, "internal detail that must not be stored")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hook.Serve(ln)
+	t.Cleanup(func() { hook.Close() })
+
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	deadline := time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339)
+	feedPath := filepath.Join(dir, "calls.jsonl")
+	members := filepath.Join(dir, "members.json")
+	cfg := filepath.Join(dir, "passerelle.toml")
+	strict := filepath.Join(dir, "strict.toml")
+	files := map[string]string{
+		feedPath: fmt.Sprintf(`{"id": "hook-1", "kind": "call", "title": "Audit de cybersécurité et tests d'intrusion", "language": "fr", "deadline": %q}`+"\n", deadline),
+		members: fmt.Sprintf(`[{"id": "both", "name": "Both", "tier": "premium", "clusters": ["security"], "skills": ["cybersécurité", "tests d'intrusion"],
+			"contacts": [{"email": "veille@both.example"}], "notify": {"frequency": "daily", "channels": ["email", "webhook"], "webhook_url": "http://%s/hook"}}]`, ln.Addr()),
+		cfg: fmt.Sprintf("smtp = \"smtp://%s\"\nwebhook_secret = \"s3cret\"\nwebhook_http_hosts = \"127.0.0.1\"\nwebhook_allow_nets = \"127.0.0.1/32\"\n", smtpAddr),
+		strict: fmt.Sprintf("smtp = \"smtp://%s\"\nwebhook_secret = \"s3cret\"\n", smtpAddr),
+	}
+	for p, body := range files {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without the allow-list, the loopback webhook is refused at import, naming the field.
+	code, _, errOut := runMain(t, "members", "import", members, "--data", data, "--config", strict)
+	if code == 0 || !strings.Contains(errOut, "notify.webhook_url") {
+		t.Fatalf("import of a loopback webhook without allow-list: exit %d: %s", code, errOut)
+	}
+	mustMain(t, "members", "import", members, "--data", data, "--config", cfg)
+	mustMain(t, "ingest", "--data", data, "--source", "hooks", feedPath)
+
+	runMain(t, "notify", "--data", data, "--config", cfg) // the webhook fails: exit may say so
+	msgs := mailpitMessages(t, api)
+	mu.Lock()
+	first := len(ids)
+	mu.Unlock()
+	if len(msgs) != 1 || first == 0 {
+		t.Fatalf("first notify: %d e-mails, %d webhook calls; want 1 e-mail and the webhook tried", len(msgs), first)
+	}
+	mu.Lock()
+	status = http.StatusNoContent
+	mu.Unlock()
+	mustMain(t, "notify", "--data", data, "--config", cfg)
+	mustMain(t, "notify", "--data", data, "--config", cfg)
+	if got := mailpitMessages(t, api); len(got) != 1 {
+		t.Errorf("the e-mail was sent %d times, want once", len(got))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != first+1 {
+		t.Errorf("%d webhook calls after the retry run, want %d (one retry, then nothing)", len(ids), first+1)
+	}
+	for i, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Errorf("webhook call %d has id %q, the first had %q", i+1, id, ids[0])
+		}
+	}
+	if !strings.Contains(msgs[0].MessageID, ids[0]) {
+		t.Errorf("Message-ID %q and webhook-id %q are not the same digest id", msgs[0].MessageID, ids[0])
+	}
+}
