@@ -352,7 +352,7 @@ func TestFailingWebhookRetriedAlone(t *testing.T) {
 		feedPath: fmt.Sprintf(`{"id": "hook-1", "kind": "call", "title": "Audit de cybersécurité et tests d'intrusion", "language": "fr", "deadline": %q}`+"\n", deadline),
 		members: fmt.Sprintf(`[{"id": "both", "name": "Both", "tier": "premium", "clusters": ["security"], "skills": ["cybersécurité", "tests d'intrusion"],
 			"contacts": [{"email": "veille@both.example"}], "notify": {"frequency": "daily", "channels": ["email", "webhook"], "webhook_url": "http://%s/hook"}}]`, ln.Addr()),
-		cfg: fmt.Sprintf("smtp = \"smtp://%s\"\nwebhook_secret = \"s3cret\"\nwebhook_http_hosts = \"127.0.0.1\"\nwebhook_allow_nets = \"127.0.0.1/32\"\n", smtpAddr),
+		cfg:    fmt.Sprintf("smtp = \"smtp://%s\"\nwebhook_secret = \"s3cret\"\nwebhook_http_hosts = \"127.0.0.1\"\nwebhook_allow_nets = \"127.0.0.1/32\"\n", smtpAddr),
 		strict: fmt.Sprintf("smtp = \"smtp://%s\"\nwebhook_secret = \"s3cret\"\n", smtpAddr),
 	}
 	for p, body := range files {
