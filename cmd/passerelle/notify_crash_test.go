@@ -368,7 +368,9 @@ func TestFailingWebhookRetriedAlone(t *testing.T) {
 	mustMain(t, "members", "import", members, "--data", data, "--config", cfg)
 	mustMain(t, "ingest", "--data", data, "--source", "hooks", feedPath)
 
-	runMain(t, "notify", "--data", data, "--config", cfg) // the webhook fails: exit may say so
+	if code, out, errOut := runMain(t, "notify", "--data", data, "--config", cfg); code == 0 || strings.Contains(out+errOut, "internal detail") {
+		t.Errorf("notify with a failing webhook: exit %d (want non-zero), and the answer body must not show:\n%s%s", code, out, errOut)
+	}
 	msgs := mailpitMessages(t, api)
 	mu.Lock()
 	first := len(ids)
