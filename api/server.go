@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/store"
 )
 
@@ -36,6 +38,11 @@ type Config struct {
 	// Location is the zone of dates written as text (feeds), the one digests use;
 	// default Europe/Brussels, else UTC.
 	Location *time.Location
+	// BaseURL is the server's public address: feed addresses are built from it, never from
+	// the request's Host header (which a client chooses). Empty: addresses are paths.
+	BaseURL string
+	// Webhooks is the policy a member's notify.webhook_url is checked against when saved.
+	Webhooks notify.URLPolicy
 }
 
 // Server serves the API and the web pages.
@@ -47,13 +54,16 @@ type Server struct {
 	now     func() time.Time
 	maxBody int64
 	loc     *time.Location
+	baseURL string
+	hooks   notify.URLPolicy
 	router  chi.Router
 	metrics *metrics
 }
 
 // New builds a Server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody}
+	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), hooks: cfg.Webhooks}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -106,6 +116,7 @@ func (s *Server) routes() {
 					r.Get("/matches", s.listMatches)
 					r.Put("/matches/{opportunity}/feedback", s.putFeedback)
 					r.Get("/feeds", s.memberFeeds)
+					r.Post("/feeds", s.rotateFeeds)
 				})
 			})
 			r.Group(func(r chi.Router) {
@@ -128,6 +139,7 @@ func (s *Server) routes() {
 				r.Post("/keys", s.createKey)
 				r.Delete("/keys/{id}", s.deleteKey)
 				r.Get("/feedback", s.feedbackCounts)
+				r.Get("/backup", s.backup)
 			})
 		})
 	})

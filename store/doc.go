@@ -64,10 +64,16 @@
 //	  <key id: 12 hex>                  → API key (JSON, with the SHA-256 of its secret)
 //	key_hashes
 //	  <sha256(secret) hex>              → key id
-//	feed_tokens
-//	  <member id>                       → feed token
+//	feed_tokens                         (schema 6: tokens stored as their SHA-256 hex)
+//	  <member id>                       → sha256(feed token) hex
 //	feed_token_members
-//	  <feed token>                      → member id
+//	  <sha256(feed token) hex>          → member id
+//	digests                             (schema 6; digest.go: one per member and period)
+//	  <member id> 0x00 <period>         → Digest (JSON: id, items, held, per-channel state)
+//	digests_open                        (digests with a channel still owing a delivery)
+//	  <member id> 0x00 <period>         → empty
+//	digest_items                        (what a digest carried or held: never sent again)
+//	  <member id> 0x00 <opportunity id> → period
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.
