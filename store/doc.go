@@ -65,6 +65,8 @@
 //	  <member id>                       → feed token
 //	feed_token_members
 //	  <feed token>                      → member id
+//	pending                             (schema 6; work still to do, pending.go; sequence = generation)
+//	  <opportunity id>                  → <generation:uint64> <kind: 'm' match | 'i' index only>
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

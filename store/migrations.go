@@ -31,6 +31,7 @@ var (
 	bucketKeyHashes          = []byte("key_hashes")
 	bucketFeedTokens         = []byte("feed_tokens")
 	bucketFeedMembers        = []byte("feed_token_members")
+	bucketPending            = []byte("pending")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -51,6 +52,7 @@ var migrations = []migration{
 	{3, "index matches by member and score", migrateMatchRank},
 	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
 	{5, "create delivery buckets", migrateDeliveries},
+	{6, "mark opportunities that still need matching", migratePending},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
