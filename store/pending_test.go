@@ -145,4 +145,3 @@ func TestMigration6MarksUnmatchedOpportunities(t *testing.T) {
 		})
 	}
 }
-

@@ -30,8 +30,12 @@ type Config struct {
 	FetchMaxBytes int64 `toml:"fetch_max_bytes"`
 	// FetchTimeout bounds one HTTP fetch.
 	FetchTimeout string `toml:"fetch_timeout"`
-	// RunTimeout bounds one pipeline run.
+	// RunTimeout bounds one pipeline run as a whole, however it was started (command line,
+	// schedule, API): past it the run is recorded failed and its pending work kept.
 	RunTimeout string `toml:"run_timeout"`
+	// SourceTimeout bounds one source's whole fetch, every try and wait included, so a
+	// slow source costs at most this much of a run.
+	SourceTimeout string `toml:"source_timeout"`
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -47,6 +51,7 @@ func DefaultConfig() Config {
 		FetchMaxBytes: 50 << 20,
 		FetchTimeout:  "60s",
 		RunTimeout:    "6h",
+		SourceTimeout: "10m",
 	}
 }
 
@@ -113,7 +118,7 @@ func (c *Config) Validate() error {
 			bad = append(bad, "smtp: must look like smtp[s]://[user:pass@]host:port")
 		}
 	}
-	for name, d := range map[string]string{"fetch_timeout": c.FetchTimeout, "run_timeout": c.RunTimeout} {
+	for name, d := range map[string]string{"fetch_timeout": c.FetchTimeout, "run_timeout": c.RunTimeout, "source_timeout": c.SourceTimeout} {
 		if x, err := time.ParseDuration(d); err != nil || x <= 0 {
 			bad = append(bad, fmt.Sprintf("%s: %q is not a positive duration (e.g. 60s)", name, d))
 		}
