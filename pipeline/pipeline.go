@@ -567,6 +567,11 @@ type CheckReport struct {
 	StaleInIndex   []string `json:"stale_in_index,omitempty"`   // in the index, not in the store
 	// StoreProblems are inconsistencies inside the store itself (pages, secondary indexes).
 	StoreProblems []string `json:"store_problems,omitempty"`
+	// Pending is how many opportunities still wait to be indexed and matched (left by a run
+	// that was interrupted); the next `run` or `match` finishes them. Not a disagreement.
+	Pending int `json:"pending"`
+	// Interrupted lists the runs recorded as running: a process died during them.
+	Interrupted []string `json:"interrupted,omitempty"`
 }
 
 // OK reports whether store and index agree.
@@ -583,6 +588,18 @@ func (p *Pipeline) Check(ctx context.Context) (CheckReport, error) {
 		return rep, err
 	}
 	rep.SchemaVersion, rep.StoreProblems = sc.SchemaVersion, sc.Problems
+	if rep.Pending, err = p.Store.CountPending(ctx); err != nil {
+		return rep, err
+	}
+	runs, err := p.Store.Runs(ctx, 100)
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range runs {
+		if r.Status == passerelle.RunRunning {
+			rep.Interrupted = append(rep.Interrupted, r.ID)
+		}
+	}
 	inIndex, err := p.Index.IDs(ctx)
 	if err != nil {
 		return rep, err

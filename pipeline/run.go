@@ -88,6 +88,28 @@ func (p *Pipeline) Start(ctx context.Context, trigger string, ids ...string) (pa
 	return j.rec, nil
 }
 
+// Resume starts, in the background, a run that ingests nothing and only finishes the work
+// pending in the store (left by a crash): what a server does when it starts. It does nothing
+// when nothing is pending.
+func (p *Pipeline) Resume(ctx context.Context) error {
+	n, err := p.Store.CountPending(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	p.log().Info("finishing the work a previous process left pending", "opportunities", n)
+	j, err := p.begin(context.WithoutCancel(ctx), "resume", nil)
+	if err != nil {
+		return err
+	}
+	go func() {
+		<-j.done
+		if j.err != nil {
+			p.log().Error("resumed run failed", "run", j.rec.ID, "err", j.err)
+		}
+	}()
+	return nil
+}
+
 // Wait waits for the run in progress, if any, until ctx ends.
 func (p *Pipeline) Wait(ctx context.Context) error {
 	p.mu.Lock()

@@ -582,6 +582,13 @@ func cmdCheck(ctx context.Context, p *Program, args []string) error {
 		return err
 	}
 	fmt.Fprintf(p.Stdout, "schema version: %d\nopportunities in store: %d\ndocuments in index: %d\n", rep.SchemaVersion, rep.Opportunities, rep.Indexed)
+	fmt.Fprintf(p.Stdout, "pending work: %d opportunities to index and match\n", rep.Pending)
+	if rep.Pending > 0 {
+		fmt.Fprintln(p.Stdout, "  (left by an interrupted run: the next `passerelle run` or `match` finishes it)")
+	}
+	if len(rep.Interrupted) > 0 {
+		fmt.Fprintf(p.Stdout, "runs left running by a process that died: %s (marked interrupted by the next run)\n", strings.Join(rep.Interrupted, ", "))
+	}
 	if rep.OK() {
 		fmt.Fprintln(p.Stdout, "index agrees with store: ok")
 		return nil
