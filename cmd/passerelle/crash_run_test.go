@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -252,4 +253,47 @@ func diffLines(want, got []string) string {
 	}
 	sort.Strings(missing)
 	return fmt.Sprintf("%d of %d missing (e.g. %v), %d unexpected (e.g. %v)", len(missing), len(want), missing[:min(3, len(missing))], len(extra), extra[:min(3, len(extra))])
+}
+
+// TestDiskFullFailsTheRun: an ingest whose files cannot grow (no write past 1 MiB into any
+// file: bbolt's pages and bleve's segments beyond it fail with EFBIG, the way a full disk
+// refuses writes) exits non-zero with its run recorded failed, never "ok";
+// once space is back, the same ingest and a run give exactly the matches of a run that never
+// hit the wall.
+func TestDiskFullFailsTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns child processes")
+	}
+	f := newCrashFixture(t)
+	ref := f.fresh(t, "reference")
+	mustMain(t, "ingest", "--data", ref, "--source", "bulk", f.feed)
+	want := matchSet(t, ref)
+
+	data := f.fresh(t, "full")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{"ingest", "--data", data, "--source", "bulk", f.feed}, "\x1f"),
+		fmt.Sprintf("%s=%d", fsizeEnv, 1<<20))
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("ingest on a full disk: %v (want a non-zero exit)\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "file too large") {
+		t.Logf("(the write error did not name itself as expected)\n%s", out)
+	}
+	if sts := runStatuses(t, data); sts[passerelle.RunOK] != 0 || sts[passerelle.RunFailed] != 1 {
+		t.Fatalf("runs after a full disk: %v, want one failed and none ok\n%s", sts, out)
+	}
+	t.Logf("full disk: exit %d; %s", exit.ExitCode(), lastLines(string(out), 2))
+
+	mustMain(t, "ingest", "--data", data, "--source", "bulk", f.feed)
+	mustMain(t, "run", "--data", data)
+	if got := matchSet(t, data); diffLines(want, got) != "" {
+		t.Fatalf("after space came back: %s", diffLines(want, got))
+	}
+}
+
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(ls[max(0, len(ls)-n):], " | ")
 }
