@@ -19,7 +19,7 @@ import (
 // Defaults for the bounds of a run.
 const (
 	DefaultRunTimeout    = 6 * time.Hour
-	DefaultSourceTimeout = 10 * time.Minute
+	DefaultSourceTimeout = 2 * time.Minute
 )
 
 // errInterrupted is the cause of a run's context when the process asks it to stop.

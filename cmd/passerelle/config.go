@@ -54,7 +54,7 @@ func DefaultConfig() Config {
 		FetchMaxBytes:   50 << 20,
 		FetchTimeout:    "60s",
 		RunTimeout:      "6h",
-		SourceTimeout:   "10m",
+		SourceTimeout:   "2m",
 		ShutdownTimeout: "30s",
 	}
 }
