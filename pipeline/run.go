@@ -222,12 +222,15 @@ func (p *Pipeline) finish(ctx context.Context, rec passerelle.Run, err error) (p
 	failed := 0
 	rec.FailedRecords = 0
 	for _, s := range rec.Sources {
-		rec.FailedRecords += s.Failed
+		if s.Fetched > 0 { // a source that could not be fetched at all has no records
+			rec.FailedRecords += s.Failed
+		}
 		if len(s.Errors) > 0 && s.New+s.Updated+s.Unchanged == 0 {
 			failed++
 		}
 	}
 	if failed > 0 || rec.FailedRecords > 0 {
+		// Partial: the run went through, but some sources or records did not.
 		rec.Status = passerelle.RunPartial
 		if failed > 0 && failed == len(rec.Sources) {
 			rec.Status = passerelle.RunFailed

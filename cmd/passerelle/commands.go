@@ -109,7 +109,7 @@ func runOutcome(run passerelle.Run, err error) error {
 				failedSources++
 			}
 		}
-		return fmt.Errorf("%w: run %s: %d records failed, %d of %d sources reported errors", errPartial, run.ID, run.FailedRecords, failedSources, len(run.Sources))
+		return fmt.Errorf("%w: run %s: %d bad records, %d of %d sources reported errors", errPartial, run.ID, run.FailedRecords, failedSources, len(run.Sources))
 	}
 	return nil
 }
