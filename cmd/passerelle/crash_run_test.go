@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -296,4 +298,59 @@ func TestDiskFullFailsTheRun(t *testing.T) {
 func lastLines(s string, n int) string {
 	ls := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(ls[max(0, len(ls)-n):], " | ")
+}
+
+// TestServeShutdownRecordsRunInterrupted: a server stopped (SIGTERM's context) while an API-
+// started run waits on a source that never answers waits shutdown_timeout, then records the run
+// interrupted — never left running.
+func TestServeShutdownRecordsRunInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	held := make(chan struct{}, 1)
+	hold := httptestServer(t, held)
+	cfg := filepath.Join(dir, "passerelle.toml")
+	if err := os.WriteFile(cfg, []byte("shutdown_timeout = \"200ms\"\nsource_timeout = \"1h\"\nfetch_timeout = \"1h\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs := filepath.Join(dir, "sources.json")
+	if err := os.WriteFile(srcs, []byte(`[{"id":"hold","name":"Hold","url":"`+hold+`/feed.jsonl","format":"jsonl","enabled":true}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustMain(t, "sources", "import", "--data", data, srcs)
+	key := strings.TrimSpace(strings.SplitN(mustMain(t, "keys", "create", "--role", "staff", "--data", data), "key: ", 2)[1])
+	srv := startMain(t, "serve", "--addr", "127.0.0.1:0", "--data", data, "--config", cfg)
+	url := srv.want(t, "url: ")
+	req, _ := http.NewRequest("POST", url+"/api/v1/runs", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /runs: %d", resp.StatusCode)
+	}
+	<-held // the run is now inside the source's fetch
+	srv.cancel()
+	if code := <-srv.done; code != 0 {
+		t.Errorf("serve exit %d after shutdown", code)
+	}
+	srv.done <- 0 // for the cleanup's wait
+	st := runStatuses(t, data)
+	if st[passerelle.RunInterrupted] != 1 || st[passerelle.RunRunning] != 0 {
+		t.Fatalf("runs after shutdown: %v\n%s", st, srv.stderr.String())
+	}
+}
+
+// httptestServer answers nothing until the client goes away, telling held when a request came.
+func httptestServer(t *testing.T, held chan<- struct{}) string {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
 }
