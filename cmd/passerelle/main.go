@@ -269,15 +269,15 @@ func (p *Program) openAs(ctx context.Context, mode openMode) error {
 	p.Pipeline.RunTimeout = mustDuration(p.Config.RunTimeout)
 	p.Pipeline.SourceTimeout = mustDuration(p.Config.SourceTimeout)
 	p.Pipeline.Delivery = p.delivery()
-	if mode == openExisting {
-		// Read commands write nothing, not even the default rules.
-		return nil
-	}
-	if _, err := p.Pipeline.Recover(ctx); err != nil {
-		return fmt.Errorf("marking interrupted runs: %w", err)
-	}
-	if _, err := p.Pipeline.Rules(ctx); err != nil {
-		return err
+	if mode == openCreate {
+		// Read commands leave the records as they are (a run left running is reported by
+		// `check`, marked by the next writing command).
+		if _, err := p.Pipeline.Recover(ctx); err != nil {
+			return fmt.Errorf("marking interrupted runs: %w", err)
+		}
+		if _, err := p.Pipeline.Rules(ctx); err != nil {
+			return err
+		}
 	}
 	if ix.NeedsRebuild() {
 		p.Log.Info("index is new or its mapping changed: building it from the store")
@@ -332,7 +332,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func printRun(w io.Writer, r passerelle.Run) {
-	fmt.Fprintf(w, "run %s: %s (indexed %d, matched %d opportunities, %d matches)\n", r.ID, r.Status, r.Indexed, r.Matched, r.Matches)
+	fmt.Fprintf(w, "run %s: %s (indexed %d, matched %d opportunities, %d matches, %d bad records)\n", r.ID, r.Status, r.Indexed, r.Matched, r.Matches, r.FailedRecords)
 	for _, s := range r.Sources {
 		state := ""
 		if s.NotModified {
