@@ -17,6 +17,9 @@
 //     per request, which use a compact versioned binary layout (matchcodec.go). Keys sort
 //     (ids, zero-padded run numbers, big-endian numbers and times), so listings come out
 //     ordered without sorting.
+//   - Work is never lost: a new or materially changed opportunity gets a pending marker in
+//     the transaction that stores it, cleared only in the one that stores its matches
+//     (pending.go), so whatever a crash interrupts, the next run finds what is left to do.
 //   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
 //   - Secondary indexes can always be checked against the records (Check) and rebuilt from
 //     them (RebuildIndexes); records are never derived from indexes.
