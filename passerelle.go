@@ -473,6 +473,9 @@ const (
 	RunOK      RunStatus = "ok"
 	RunPartial RunStatus = "partial" // some sources failed, the rest went on
 	RunFailed  RunStatus = "failed"
+	// RunInterrupted: the process was stopped (signal, shutdown, crash) before the run ended;
+	// the work it left is pending in the store and the next run finishes it.
+	RunInterrupted RunStatus = "interrupted"
 )
 
 // Run is one pass of the pipeline: ingest → index → match → notify.
@@ -487,10 +490,12 @@ type Run struct {
 	Matched  int         `json:"matched"` // opportunities streamed through the matcher
 	Matches  int         `json:"matches"` // matches written
 	// Digests sent: members told, deliveries that worked and that failed (see deliveries).
-	Digests          int    `json:"digests"`
-	Deliveries       int    `json:"deliveries"`
-	DeliveryFailures int    `json:"delivery_failures"`
-	Error            string `json:"error,omitempty"`
+	Digests          int `json:"digests"`
+	Deliveries       int `json:"deliveries"`
+	DeliveryFailures int `json:"delivery_failures"`
+	// FailedRecords counts the records sources gave that could not be read (all sources).
+	FailedRecords int    `json:"failed_records"`
+	Error         string `json:"error,omitempty"`
 }
 
 // Role is what an API key may reach.

@@ -17,6 +17,10 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// runs and sourceFailures count since the server started; the last run's state is read
+	// from the store (runCollector).
+	runs           *prometheus.CounterVec
+	sourceFailures *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -28,7 +32,13 @@ func newMetrics() *metrics {
 		Name: "passerelle_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, 1},
 	}, []string{"method", "route"})
-	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "passerelle_runs_total", Help: "Runs ended since the server started, by status.",
+	}, []string{"status"})
+	m.sourceFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "passerelle_source_failures_total", Help: "Runs in which a source reported errors, by source.",
+	}, []string{"source"})
+	m.reg.MustRegister(m.requests, m.latency, m.runs, m.sourceFailures, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -81,6 +82,7 @@ func New(cfg Config) *Server {
 		s.maxBody = 1 << 20
 	}
 	s.metrics = newMetrics()
+	s.metrics.reg.MustRegister(newRunCollector(s))
 	s.routes()
 	return s
 }
@@ -174,10 +176,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 when the store and the index answer.
+// readyz answers 200 when the store can be written (a full disk fails it) and the index
+// answers.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.store.SchemaVersion(); err != nil {
-		s.writeError(w, r, err)
+	if err := s.store.WriteProbe(r.Context(), s.now()); err != nil {
+		s.log.Error("not ready: store cannot be written", "err", err)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(problem{Type: "about:blank", Title: "Store cannot be written",
+			Status: http.StatusServiceUnavailable, Detail: err.Error(), Instance: r.URL.Path})
 		return
 	}
 	n, err := s.index.Count()

@@ -39,7 +39,10 @@ func ingestFile(t *testing.T, p *Pipeline, name, body string) passerelle.SourceR
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sr, _ := p.IngestSource(context.Background(), passerelle.Source{ID: "ted", URL: dir, Format: "auto", Enabled: true})
+	sr, err := p.IngestSource(context.Background(), passerelle.Source{ID: "ted", URL: dir, Format: "auto", Enabled: true}, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(sr.Errors) > 0 || sr.Failed > 0 {
 		t.Fatalf("ingest %s: %+v", name, sr)
 	}
@@ -157,7 +160,10 @@ func TestRunReportsIDCollision(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sr, _ := p.IngestSource(ctx, passerelle.Source{ID: "doffin", URL: dir, Format: "auto", Enabled: true})
+	sr, err := p.IngestSource(ctx, passerelle.Source{ID: "doffin", URL: dir, Format: "auto", Enabled: true}, map[string]bool{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if sr.New != 2 || sr.Failed != 1 || len(sr.Errors) != 1 || !strings.Contains(sr.Errors[0], "already used by a different notice") {
 		t.Fatalf("run: new %d failed %d errors %q", sr.New, sr.Failed, sr.Errors)
 	}

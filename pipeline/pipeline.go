@@ -39,8 +39,15 @@ type Pipeline struct {
 	// Progress, when set, is told how far a long step has gone (done of total; total -1 if unknown).
 	Progress func(step string, done, total int)
 
+	// RunTimeout bounds a whole run, whoever starts it (DefaultRunTimeout when zero).
+	RunTimeout time.Duration
+	// SourceTimeout bounds one source's whole fetch (DefaultSourceTimeout when zero).
+	SourceTimeout time.Duration
+	// Metrics, when set, is told how each run ended.
+	Metrics RunObserver
+
 	mu      sync.Mutex
-	running bool
+	current *job // the run in progress, nil when none
 
 	corpusMu sync.Mutex
 	corpus   *matcher.Corpus
@@ -62,148 +69,6 @@ func (p *Pipeline) log() *slog.Logger {
 		return p.Log
 	}
 	return slog.New(slog.DiscardHandler)
-}
-
-// acquire takes the one-run-at-a-time lock.
-func (p *Pipeline) acquire() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.running {
-		return false
-	}
-	p.running = true
-	return true
-}
-
-func (p *Pipeline) release() {
-	p.mu.Lock()
-	p.running = false
-	p.mu.Unlock()
-}
-
-// Running reports whether a run is in progress.
-func (p *Pipeline) Running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.running
-}
-
-// Run does one full pass: ingest the given sources (all enabled sources when ids is empty),
-// index, match, and records it. It returns ErrRunning if a run is already in progress.
-func (p *Pipeline) Run(ctx context.Context, trigger string, ids ...string) (passerelle.Run, error) {
-	if !p.acquire() {
-		return passerelle.Run{}, ErrRunning
-	}
-	defer p.release()
-	sources, err := p.sourcesToRun(ctx, ids)
-	if err != nil {
-		return passerelle.Run{}, err
-	}
-	return p.run(ctx, trigger, sources)
-}
-
-// RunSources is Run over sources given whole, stored or not (e.g. `ingest PATH`).
-func (p *Pipeline) RunSources(ctx context.Context, trigger string, sources []passerelle.Source) (passerelle.Run, error) {
-	if !p.acquire() {
-		return passerelle.Run{}, ErrRunning
-	}
-	defer p.release()
-	return p.run(ctx, trigger, sources)
-}
-
-// Start records a new run and carries it out in the background; the returned run is the
-// record as created (status running). It returns ErrRunning if a run is already in progress.
-func (p *Pipeline) Start(ctx context.Context, trigger string, ids ...string) (passerelle.Run, error) {
-	if !p.acquire() {
-		return passerelle.Run{}, ErrRunning
-	}
-	sources, err := p.sourcesToRun(ctx, ids)
-	if err != nil {
-		p.release()
-		return passerelle.Run{}, err
-	}
-	rec, err := p.newRun(ctx, trigger)
-	if err != nil {
-		p.release()
-		return passerelle.Run{}, err
-	}
-	go func() {
-		defer p.release()
-		// The run outlives the request that started it; it stops only with the process.
-		bg := context.WithoutCancel(ctx)
-		if _, err := p.carryOut(bg, rec, sources); err != nil {
-			p.log().Error("run failed", "run", rec.ID, "err", err)
-		}
-	}()
-	return rec, nil
-}
-
-func (p *Pipeline) newRun(ctx context.Context, trigger string) (passerelle.Run, error) {
-	return p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning})
-}
-
-func (p *Pipeline) run(ctx context.Context, trigger string, sources []passerelle.Source) (passerelle.Run, error) {
-	rec, err := p.newRun(ctx, trigger)
-	if err != nil {
-		return passerelle.Run{}, err
-	}
-	return p.carryOut(ctx, rec, sources)
-}
-
-func (p *Pipeline) carryOut(ctx context.Context, rec passerelle.Run, sources []passerelle.Source) (passerelle.Run, error) {
-	p.log().Info("run started", "run", rec.ID, "trigger", rec.Trigger, "sources", len(sources))
-	var changed []string
-	for _, src := range sources {
-		sr, ch := p.IngestSource(ctx, src)
-		rec.Sources = append(rec.Sources, sr)
-		changed = append(changed, ch...)
-		rec.Indexed += len(ch)
-		// Keep the record current so that GET /runs/{id} shows progress.
-		if err := p.Store.PutRun(ctx, rec); err != nil {
-			return p.finish(ctx, rec, err)
-		}
-	}
-	n, written, err := p.MatchOpportunities(ctx, changed)
-	rec.Matched, rec.Matches = n, written
-	if err != nil {
-		return p.finish(ctx, rec, fmt.Errorf("match: %w", err))
-	}
-	if p.Delivery != nil {
-		nr, err := p.Notify(ctx, rec.ID, *p.Delivery)
-		rec.Digests, rec.Deliveries, rec.DeliveryFailures = nr.Digests, nr.Sent, nr.Failed
-		if err != nil {
-			return p.finish(ctx, rec, fmt.Errorf("notify: %w", err))
-		}
-	}
-	return p.finish(ctx, rec, nil)
-}
-
-func (p *Pipeline) finish(ctx context.Context, rec passerelle.Run, err error) (passerelle.Run, error) {
-	now := p.now()
-	rec.Finished = &now
-	rec.Status = passerelle.RunOK
-	failed := 0
-	for _, s := range rec.Sources {
-		if len(s.Errors) > 0 && s.New+s.Updated+s.Unchanged == 0 {
-			failed++
-		}
-	}
-	if failed > 0 {
-		rec.Status = passerelle.RunPartial
-		if failed == len(rec.Sources) {
-			rec.Status = passerelle.RunFailed
-		}
-	}
-	if err != nil {
-		rec.Status = passerelle.RunFailed
-		rec.Error = err.Error()
-	}
-	// The record must be written even when the run's context is cancelled.
-	if perr := p.Store.PutRun(context.WithoutCancel(ctx), rec); perr != nil && err == nil {
-		err = perr
-	}
-	p.log().Info("run finished", "run", rec.ID, "status", rec.Status, "indexed", rec.Indexed, "matches", rec.Matches)
-	return rec, err
 }
 
 func (p *Pipeline) sourcesToRun(ctx context.Context, ids []string) ([]passerelle.Source, error) {
@@ -231,21 +96,30 @@ func (p *Pipeline) sourcesToRun(ctx context.Context, ids []string) ([]passerelle
 	return out, nil
 }
 
-// IngestSource fetches and parses one source and stores what it holds. Failures are recorded in
-// the returned SourceRun, never returned: the run goes on with the next source. It returns the
-// ids of new and materially changed opportunities, already indexed.
-func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr passerelle.SourceRun, changed []string) {
+// IngestSource fetches and parses one source and stores what it holds. A source's own
+// failures (fetch, parse, bad records) are recorded in the returned SourceRun and the run goes
+// on with the next source; a failure to write (store or index: a full disk above all) is
+// returned, and fails the run. What was stored is marked pending in the store itself, so the
+// run's later steps find it even after a crash.
+func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source, indexed map[string]bool) (sr passerelle.SourceRun, err error) {
 	sr = passerelle.SourceRun{Source: src.ID, Started: p.now()}
 	log := p.log().With("source", src.ID)
 	defer func() { sr.Finished = p.now() }()
 
 	st, err := p.Store.FetchState(ctx, src.ID)
 	if err != nil {
-		sr.Errors = append(sr.Errors, err.Error())
-		return sr, nil
+		return sr, fmt.Errorf("source %s: read fetch state: %w", src.ID, err)
 	}
-	res, err := p.Fetcher.Load(ctx, src, source.Validators{ETag: st.ETag, LastModified: st.LastModified})
+	fctx, cancel := p.fetchContext(ctx)
+	res, err := p.Fetcher.Load(fctx, src, source.Validators{ETag: st.ETag, LastModified: st.LastModified})
+	cancel()
 	if err != nil {
+		if ctx.Err() != nil {
+			return sr, ctx.Err() // the run itself ends, not the source
+		}
+		if errors.Is(context.Cause(fctx), errSourceTimeout) {
+			err = fmt.Errorf("gave up: %w", context.Cause(fctx))
+		}
 		log.Warn("source failed", "err", err)
 		sr.Errors = append(sr.Errors, named(src.ID, err))
 		sr.Failed++
@@ -261,21 +135,20 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 		sr.NotModified = true
 		return sr, nil
 	}
-	changed, counts, err := p.Save(ctx, res.Opportunities)
+	_, counts, err := p.save(ctx, res.Opportunities, indexed)
 	// A copy of a notice already known from another source counts as an update of it.
 	sr.New, sr.Updated, sr.Unchanged = counts[store.PutNew], counts[store.PutUpdated]+counts[store.PutMerged], counts[store.PutUnchanged]
 	if err != nil {
-		sr.Errors = append(sr.Errors, fmt.Sprintf("source %s: store: %v", src.ID, err))
-		return sr, changed
+		return sr, fmt.Errorf("source %s: store: %w", src.ID, err)
 	}
 	// Validators are saved only once everything is stored: a crash before this point means the
 	// next run fetches the whole feed again rather than skipping what was never stored.
 	st.ETag, st.LastModified, st.Checked = res.Validators.ETag, res.Validators.LastModified, p.now()
 	if err := p.Store.PutFetchState(ctx, src.ID, st); err != nil {
-		sr.Errors = append(sr.Errors, err.Error())
+		return sr, fmt.Errorf("source %s: save fetch state: %w", src.ID, err)
 	}
 	log.Info("source ingested", "fetched", sr.Fetched, "new", sr.New, "updated", sr.Updated, "unchanged", sr.Unchanged, "failed", sr.Failed)
-	return sr, changed
+	return sr, nil
 }
 
 // named makes an error's text name its source, once.
@@ -299,6 +172,12 @@ func countRecordErrors(err error) int {
 // status at the pipeline's clock, and applies corrigenda to the notices they change. It
 // returns the ids of new or materially changed opportunities (to match) and counts per result.
 func (p *Pipeline) Save(ctx context.Context, ops []passerelle.Opportunity) ([]string, map[store.PutResult]int, error) {
+	return p.save(ctx, ops, nil)
+}
+
+// save is Save noting in indexed (when not nil) the ids it indexed, so that the run's
+// pending step does not index them a second time.
+func (p *Pipeline) save(ctx context.Context, ops []passerelle.Opportunity, indexed map[string]bool) ([]string, map[store.PutResult]int, error) {
 	now := p.now()
 	counts := map[store.PutResult]int{}
 	var changed []string
@@ -338,6 +217,11 @@ func (p *Pipeline) Save(ctx context.Context, ops []passerelle.Opportunity) ([]st
 		}
 		if err := p.Index.Index(ctx, stored); err != nil {
 			return changed, counts, fmt.Errorf("index: %w (run `passerelle reindex` to repair)", err)
+		}
+		if indexed != nil {
+			for _, o := range stored {
+				indexed[o.ID] = true
+			}
 		}
 		changed = append(changed, toMatch...)
 		if p.Progress != nil {
@@ -486,11 +370,43 @@ func (p *Pipeline) vocab() *matcher.Vocabulary {
 	return matcher.DefaultVocabulary()
 }
 
-// MatchOpportunities streams the given opportunities through the premium members' profiles
-// (the batch path) and stores the kept matches. It returns how many opportunities were matched
-// and how many matches were written.
-func (p *Pipeline) MatchOpportunities(ctx context.Context, ids []string) (int, int, error) {
-	if len(ids) == 0 {
+// MatchPending finishes the work the store says is pending: it indexes what still needs it
+// (skipping ids in indexed, already done by this process) and streams the opportunities to
+// match through the premium members' profiles (the batch path). Each batch's matches are
+// stored in the transaction that clears its markers. It returns how many opportunities were
+// matched and how many matches were written.
+func (p *Pipeline) MatchPending(ctx context.Context, indexed map[string]bool) (int, int, error) {
+	work, err := p.Store.PendingWork(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var toMatch, indexOnly []store.Pending
+	var toIndex []string
+	for _, w := range work {
+		if !indexed[w.ID] {
+			toIndex = append(toIndex, w.ID)
+		}
+		if w.Kind == store.PendingMatch {
+			toMatch = append(toMatch, w)
+		} else {
+			indexOnly = append(indexOnly, w)
+		}
+	}
+	for start := 0; start < len(toIndex); start += batchSize {
+		ops, err := p.Store.Opportunities(ctx, toIndex[start:min(start+batchSize, len(toIndex))])
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := p.Index.Index(ctx, ops); err != nil {
+			return 0, 0, fmt.Errorf("index: %w (run `passerelle reindex` to repair)", err)
+		}
+	}
+	if len(indexOnly) > 0 {
+		if err := p.Store.ClearPending(ctx, indexOnly); err != nil {
+			return 0, 0, err
+		}
+	}
+	if len(toMatch) == 0 {
 		return 0, 0, nil
 	}
 	sc, err := p.Scorer(ctx)
@@ -504,8 +420,14 @@ func (p *Pipeline) MatchOpportunities(ctx context.Context, ids []string) (int, i
 	mon := matcher.NewMonitor(sc, members)
 	now := p.now()
 	matched, written := 0, 0
-	for start := 0; start < len(ids); start += batchSize {
-		ops, err := p.Store.Opportunities(ctx, ids[start:min(start+batchSize, len(ids))])
+	for start := 0; start < len(toMatch); start += batchSize {
+		batch := toMatch[start:min(start+batchSize, len(toMatch))]
+		ids := make([]string, len(batch))
+		for i, w := range batch {
+			ids[i] = w.ID
+		}
+		// An id no longer stored (merged away) simply yields no match; its marker goes too.
+		ops, err := p.Store.Opportunities(ctx, ids)
 		if err != nil {
 			return matched, written, err
 		}
@@ -513,49 +435,26 @@ func (p *Pipeline) MatchOpportunities(ctx context.Context, ids []string) (int, i
 		if err != nil {
 			return matched, written, err
 		}
-		n, err := p.Store.PutMatches(ctx, ms, now)
+		n, err := p.Store.PutMatchesDone(ctx, ms, batch, now)
 		if err != nil {
 			return matched, written, err
 		}
 		matched += len(ops)
 		written += n
 		if p.Progress != nil {
-			p.Progress("match", matched, len(ids))
+			p.Progress("match", matched, len(toMatch))
 		}
 	}
 	return matched, written, nil
 }
 
-// MatchChanged matches the opportunities new or changed since the start of the last run that
-// went through (ok or partial), or every stored one when there is no such run.
-func (p *Pipeline) MatchChanged(ctx context.Context) (int, int, error) {
-	runs, err := p.Store.Runs(ctx, 50)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, r := range runs {
-		if r.Status == passerelle.RunOK || r.Status == passerelle.RunPartial {
-			ids, err := p.Store.UpdatedSince(ctx, r.Started)
-			if err != nil {
-				return 0, 0, err
-			}
-			return p.MatchOpportunities(ctx, ids)
-		}
-	}
-	return p.MatchAll(ctx)
-}
-
-// MatchAll re-matches every stored opportunity (`match --full`, or after a rules change).
+// MatchAll re-matches every stored opportunity (`match --full`, or after a rules change):
+// every one is marked pending first, so an interrupted full match is finished by the next run.
 func (p *Pipeline) MatchAll(ctx context.Context) (int, int, error) {
-	var ids []string
-	err := p.Store.ForEachOpportunity(ctx, func(o *passerelle.Opportunity) error {
-		ids = append(ids, o.ID)
-		return nil
-	})
-	if err != nil {
+	if _, err := p.Store.MarkAllPending(ctx); err != nil {
 		return 0, 0, err
 	}
-	return p.MatchOpportunities(ctx, ids)
+	return p.MatchPending(ctx, nil)
 }
 
 // candidateLimit bounds how many open opportunities bleve hands over for one profile.
@@ -659,6 +558,11 @@ type CheckReport struct {
 	StaleInIndex   []string `json:"stale_in_index,omitempty"`   // in the index, not in the store
 	// StoreProblems are inconsistencies inside the store itself (pages, secondary indexes).
 	StoreProblems []string `json:"store_problems,omitempty"`
+	// Pending is how many opportunities still wait to be indexed and matched (left by a run
+	// that was interrupted); the next `run` or `match` finishes them. Not a disagreement.
+	Pending int `json:"pending"`
+	// Interrupted lists the runs recorded as running: a process died during them.
+	Interrupted []string `json:"interrupted,omitempty"`
 }
 
 // OK reports whether store and index agree.
@@ -675,6 +579,18 @@ func (p *Pipeline) Check(ctx context.Context) (CheckReport, error) {
 		return rep, err
 	}
 	rep.SchemaVersion, rep.StoreProblems = sc.SchemaVersion, sc.Problems
+	if rep.Pending, err = p.Store.CountPending(ctx); err != nil {
+		return rep, err
+	}
+	runs, err := p.Store.Runs(ctx, 100)
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range runs {
+		if r.Status == passerelle.RunRunning {
+			rep.Interrupted = append(rep.Interrupted, r.ID)
+		}
+	}
 	inIndex, err := p.Index.IDs(ctx)
 	if err != nil {
 		return rep, err

@@ -258,24 +258,27 @@ func TestCorrigendumUpdatesTheNoticeItChanges(t *testing.T) {
 	}
 }
 
-func TestMatchChangedOnlySinceLastRun(t *testing.T) {
+// What is pending is matched once: the marker goes with the matches, and a later match (or
+// run) finds nothing left to do.
+func TestMatchPendingOnce(t *testing.T) {
 	p := newPipeline(t)
 	ctx := context.Background()
 	d := now.AddDate(0, 0, 10)
 	if _, _, err := p.Save(ctx, []passerelle.Opportunity{{ID: "a", Source: "s", Kind: passerelle.KindCall, Title: "Un", Deadline: &d}}); err != nil {
 		t.Fatal(err)
 	}
-	// No run yet: everything is matched.
-	if n, _, err := p.MatchChanged(ctx); err != nil || n != 1 {
-		t.Fatalf("before any run: matched %d, %v", n, err)
+	if n, _, err := p.MatchPending(ctx, nil); err != nil || n != 1 {
+		t.Fatalf("first match: matched %d, %v", n, err)
+	}
+	if left, _ := p.Store.CountPending(ctx); left != 0 {
+		t.Fatalf("%d pending after matching", left)
 	}
 	later := now.Add(time.Hour)
 	p.Now = func() time.Time { return later }
 	if _, err := p.Run(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
-	// Nothing changed since that run started: nothing to match.
-	if n, _, err := p.MatchChanged(ctx); err != nil || n != 0 {
-		t.Errorf("nothing changed since the last run: matched %d, %v", n, err)
+	if n, _, err := p.MatchPending(ctx, nil); err != nil || n != 0 {
+		t.Errorf("nothing changed since: matched %d, %v", n, err)
 	}
 }

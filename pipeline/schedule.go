@@ -87,10 +87,11 @@ func (s *Scheduler) nightly(own []string) {
 	s.runNow("schedule", ids...)
 }
 
+// runNow runs the pipeline as any other run: its deadline is the pipeline's RunTimeout, and it
+// does not end with the scheduler's context — the server's shutdown waits for it, within a
+// bound, then interrupts it (Pipeline.Shutdown).
 func (s *Scheduler) runNow(trigger string, ids ...string) {
-	ctx, cancel := context.WithTimeout(s.ctx, 6*time.Hour) // each job has a deadline
-	defer cancel()
-	if _, err := s.p.Run(ctx, trigger, ids...); err == ErrRunning {
+	if _, err := s.p.Run(context.WithoutCancel(s.ctx), trigger, ids...); err == ErrRunning {
 		s.p.log().Info("scheduled run skipped: another run is in progress", "sources", ids)
 	} else if err != nil {
 		s.p.log().Error("scheduled run failed", "err", err)
@@ -100,13 +101,10 @@ func (s *Scheduler) runNow(trigger string, ids ...string) {
 // Start starts the scheduler.
 func (s *Scheduler) Start() { s.cron.Start() }
 
-// Stop stops the scheduler and waits for a running job to end or ctx to expire.
+// Stop stops the scheduler from starting runs. A run it started goes on; Pipeline.Shutdown
+// waits for it.
 func (s *Scheduler) Stop(ctx context.Context) {
-	done := s.cron.Stop()
-	select {
-	case <-done.Done():
-	case <-ctx.Done():
-	}
+	s.cron.Stop()
 }
 
 // Next returns the next time the nightly run fires.

@@ -17,6 +17,9 @@
 //     per request, which use a compact versioned binary layout (matchcodec.go). Keys sort
 //     (ids, zero-padded run numbers, big-endian numbers and times), so listings come out
 //     ordered without sorting.
+//   - Work is never lost: a new or materially changed opportunity gets a pending marker in
+//     the transaction that stores it, cleared only in the one that stores its matches
+//     (pending.go), so whatever a crash interrupts, the next run finds what is left to do.
 //   - Values returned are copies: nothing refers to bbolt's memory after a call returns.
 //   - Secondary indexes can always be checked against the records (Check) and rebuilt from
 //     them (RebuildIndexes); records are never derived from indexes.
@@ -74,6 +77,8 @@
 //	  <member id> 0x00 <period>         → empty
 //	digest_items                        (what a digest carried or held: never sent again)
 //	  <member id> 0x00 <opportunity id> → period
+//	pending                             (schema 7; work still to do, pending.go; sequence = generation)
+//	  <opportunity id>                  → <generation:uint64> <kind: 'm' match | 'i' index only>
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

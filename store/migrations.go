@@ -34,6 +34,7 @@ var (
 	bucketDigests            = []byte("digests")
 	bucketDigestsOpen        = []byte("digests_open")
 	bucketDigestItems        = []byte("digest_items")
+	bucketPending            = []byte("pending")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -55,6 +56,7 @@ var migrations = []migration{
 	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
 	{5, "create delivery buckets", migrateDeliveries},
 	{6, "digests per member and period; feed tokens stored hashed", migrateDigestsAndFeedHashes},
+	{7, "mark opportunities that still need matching", migratePending},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

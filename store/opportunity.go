@@ -99,6 +99,12 @@ func (db *DB) PutOpportunitiesDetailed(ctx context.Context, ops []passerelle.Opp
 			if err != nil {
 				return fmt.Errorf("opportunity %d (%q): %w", i, ops[i].ID, err)
 			}
+			// The work the change calls for is recorded with the change itself.
+			if k, ok := pendingFor(out); ok {
+				if err := markPending(w.pending, out.ID, k); err != nil {
+					return err
+				}
+			}
 			outs[i] = out
 		}
 		return nil
@@ -119,6 +125,7 @@ func checkOpportunity(o *passerelle.Opportunity) error {
 // oppWriter holds the buckets one batch writes to.
 type oppWriter struct {
 	ops, revs, updated, fps, aliases *bolt.Bucket
+	pending                          *bolt.Bucket
 }
 
 func newOppWriter(tx *bolt.Tx) (*oppWriter, error) {
@@ -137,6 +144,9 @@ func newOppWriter(tx *bolt.Tx) (*oppWriter, error) {
 		return nil, err
 	}
 	if w.aliases, err = bucket(tx, bucketAliases); err != nil {
+		return nil, err
+	}
+	if w.pending, err = bucket(tx, bucketPending); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/passerelle/passerelle"
 	bolt "go.etcd.io/bbolt"
@@ -83,4 +84,40 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]passerelle.Run, error) {
 		return nil
 	})
 	return rs, err
+}
+
+// InterruptRuns marks every run still recorded as running as interrupted, finished at now,
+// with msg as its error, and returns them. Only a process that owns the store (the file lock)
+// may call it, before starting runs of its own.
+func (db *DB) InterruptRuns(ctx context.Context, now time.Time, msg string) ([]passerelle.Run, error) {
+	var out []passerelle.Run
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketRuns)
+		if err != nil {
+			return err
+		}
+		var changed []passerelle.Run
+		err = b.ForEach(func(k, v []byte) error {
+			var r passerelle.Run
+			if err := decode(v, &r); err != nil {
+				return fmt.Errorf("run %q: %w", k, err)
+			}
+			if r.Status == passerelle.RunRunning {
+				r.Status, r.Finished, r.Error = passerelle.RunInterrupted, &now, msg
+				changed = append(changed, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range changed {
+			if err := putJSON(b, []byte(changed[i].ID), &changed[i]); err != nil {
+				return err
+			}
+		}
+		out = changed
+		return nil
+	})
+	return out, err
 }

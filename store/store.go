@@ -246,3 +246,18 @@ func checkID(what, id string) error {
 	}
 	return nil
 }
+
+var keyWriteProbe = []byte("write_probe")
+
+// WriteProbe writes a tiny record (meta/write_probe = now) in its own transaction: it fails
+// when the store cannot be written — a full disk, a read-only file system — which is what
+// readiness has to know. Reads alone would still succeed then.
+func (db *DB) WriteProbe(ctx context.Context, now time.Time) error {
+	return db.update(ctx, func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyWriteProbe, timeKey(now))
+	})
+}

@@ -20,8 +20,22 @@ import (
 	"github.com/passerelle/passerelle/pipeline"
 )
 
-// setup parses the flags and opens the data directory.
+// setup parses the flags and opens the data directory, creating the store if needed.
 func (p *Program) setup(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) ([]string, error) {
+	return p.setupMode(ctx, name, args, extra, func([]string) (openMode, error) { return openCreate, nil })
+}
+
+// openMode says whether a command may create a store.
+type openMode int
+
+const (
+	openCreate   openMode = iota // writing commands: a new data directory gets a new store
+	openExisting                 // read commands: a --data that holds no store is a mistake
+)
+
+// setupMode is setup where mode, given the positional arguments, says how to open the store
+// (and may check its input files first, so that a bad input opens nothing).
+func (p *Program) setupMode(ctx context.Context, name string, args []string, extra func(*flag.FlagSet), mode func(rest []string) (openMode, error)) ([]string, error) {
 	fs, cf := p.flags(name)
 	if extra != nil {
 		extra(fs)
@@ -29,12 +43,19 @@ func (p *Program) setup(ctx context.Context, name string, args []string, extra f
 	if err := p.parse(fs, cf, args); err != nil {
 		return nil, err
 	}
-	if err := p.open(ctx); err != nil {
+	m, err := mode(fs.Args())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.openAs(ctx, m); err != nil {
 		return nil, err
 	}
 	p.progress()
 	return fs.Args(), nil
 }
+
+// existing is the mode of commands that only read.
+func existing([]string) (openMode, error) { return openExisting, nil }
 
 // progress shows a progress bar on a terminal and plain log lines otherwise.
 func (p *Program) progress() {
@@ -64,15 +85,32 @@ func cmdRun(ctx context.Context, p *Program, args []string) error {
 	if _, err := p.setup(ctx, "run", args, nil); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, mustDuration(p.Config.RunTimeout))
-	defer cancel()
 	run, err := p.Pipeline.Run(ctx, "cli")
 	printRun(p.Stdout, run)
-	if err != nil {
+	return runOutcome(run, err)
+}
+
+// errPartial marks a run that went through with failures (sources or records): exit status
+// exitPartial, so that a cron wrapper can tell it from success and from failure.
+var errPartial = errors.New("partial")
+
+// runOutcome turns a run's end into the command's error: nil only for a run that is ok.
+func runOutcome(run passerelle.Run, err error) error {
+	switch {
+	case err != nil && run.ID != "":
+		return fmt.Errorf("run %s %s: %w", run.ID, run.Status, err)
+	case err != nil:
 		return err
-	}
-	if run.Status == passerelle.RunFailed {
-		return fmt.Errorf("run %s failed", run.ID)
+	case run.Status == passerelle.RunFailed, run.Status == passerelle.RunInterrupted:
+		return fmt.Errorf("run %s %s: %s", run.ID, run.Status, run.Error)
+	case run.Status == passerelle.RunPartial:
+		failedSources := 0
+		for _, s := range run.Sources {
+			if len(s.Errors) > 0 {
+				failedSources++
+			}
+		}
+		return fmt.Errorf("%w: run %s: %d bad records, %d of %d sources reported errors", errPartial, run.ID, run.FailedRecords, failedSources, len(run.Sources))
 	}
 	return nil
 }
@@ -135,13 +173,7 @@ func cmdIngest(ctx context.Context, p *Program, args []string) error {
 		run, err = p.Pipeline.RunSources(ctx, "cli", srcs)
 	}
 	printRun(p.Stdout, run)
-	if err != nil {
-		return err
-	}
-	if run.Status == passerelle.RunFailed {
-		return fmt.Errorf("ingest failed: nothing could be read")
-	}
-	return nil
+	return runOutcome(run, err)
 }
 
 func cmdMatch(ctx context.Context, p *Program, args []string) error {
@@ -151,7 +183,7 @@ func cmdMatch(ctx context.Context, p *Program, args []string) error {
 	}); err != nil {
 		return err
 	}
-	match := p.Pipeline.MatchChanged
+	match := func(ctx context.Context) (int, int, error) { return p.Pipeline.MatchPending(ctx, nil) }
 	if full {
 		match = p.Pipeline.MatchAll
 	}
@@ -164,7 +196,31 @@ func cmdMatch(ctx context.Context, p *Program, args []string) error {
 }
 
 func cmdMembers(ctx context.Context, p *Program, args []string) error {
-	rest, err := p.setup(ctx, "members", args, nil)
+	var imported []passerelle.Member
+	rest, err := p.setupMode(ctx, "members", args, nil, func(rest []string) (openMode, error) {
+		if len(rest) == 2 && rest[0] == "import" {
+			// Read and validate the whole file before the store is even opened: a mistake
+			// in the command line never creates or changes a store.
+			ms, err := readMembers(rest[1])
+			if err != nil {
+				return openCreate, err
+			}
+			// Webhook URLs against the configured policy, every bad one listed.
+			policy := p.webhooks()
+			var bad []string
+			for i := range ms {
+				if err := policy.ValidateMember(&ms[i]); err != nil {
+					bad = append(bad, fmt.Sprintf("record %d (%q): %v", i+1, ms[i].ID, err))
+				}
+			}
+			if len(bad) > 0 {
+				return openCreate, fmt.Errorf("%s: %d bad records, nothing imported:\n  %s", rest[1], len(bad), strings.Join(bad, "\n  "))
+			}
+			imported = ms
+			return openCreate, nil
+		}
+		return openExisting, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -193,17 +249,7 @@ func cmdMembers(ctx context.Context, p *Program, args []string) error {
 		if len(rest) != 2 {
 			return usageErr("members import FILE")
 		}
-		ms, err := readMembers(rest[1])
-		if err != nil {
-			return err
-		}
-		// Webhook URLs against the configured policy, all before anything is written.
-		policy := p.webhooks()
-		for i := range ms {
-			if err := policy.ValidateMember(&ms[i]); err != nil {
-				return fmt.Errorf("%s: record %d (%q): %w", rest[1], i+1, ms[i].ID, err)
-			}
-		}
+		ms := imported
 		for _, m := range ms {
 			if _, err := p.DB.PutMember(ctx, m, p.Now()); err != nil {
 				return fmt.Errorf("%s: member %q: %w", rest[1], m.ID, err)
@@ -221,46 +267,58 @@ func cmdMembers(ctx context.Context, p *Program, args []string) error {
 }
 
 // readMembers reads a JSON array of members (or JSONL, one per line), strictly, and validates
-// all of them before anything is written.
+// all of them before anything is written. Every bad record is listed (record number, id and
+// what is wrong), not only the first.
 func readMembers(file string) ([]passerelle.Member, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	var ms []passerelle.Member
+	var raws []json.RawMessage
 	trim := strings.TrimSpace(string(b))
+	what := "record"
 	if strings.HasPrefix(trim, "[") {
-		dec := json.NewDecoder(strings.NewReader(trim))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ms); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+		if err := json.Unmarshal([]byte(trim), &raws); err != nil {
+			return nil, fmt.Errorf("%s: not a JSON array of members: %w", file, err)
 		}
 	} else {
-		sc := bufio.NewScanner(strings.NewReader(trim))
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for line := 1; sc.Scan(); line++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			var m passerelle.Member
-			dec := json.NewDecoder(strings.NewReader(sc.Text()))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&m); err != nil {
-				return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
-			}
-			ms = append(ms, m)
+		what = "line"
+		for _, l := range strings.Split(trim, "\n") {
+			raws = append(raws, json.RawMessage(l)) // blank lines are skipped below, numbering kept
 		}
 	}
-	for i := range ms {
-		if err := ms[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%s: record %d (%q): %w", file, i+1, ms[i].ID, err)
+	var ms []passerelle.Member
+	var bad []string
+	for i, raw := range raws {
+		if strings.TrimSpace(string(raw)) == "" {
+			continue
 		}
+		var m passerelle.Member
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			bad = append(bad, fmt.Sprintf("%s %d: %v", what, i+1, err))
+			continue
+		}
+		if err := m.Validate(); err != nil {
+			bad = append(bad, fmt.Sprintf("%s %d (id %q): %v", what, i+1, m.ID, err))
+			continue
+		}
+		ms = append(ms, m)
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%s: %d bad records, nothing imported:\n  %s", file, len(bad), strings.Join(bad, "\n  "))
 	}
 	return ms, nil
 }
 
 func cmdSources(ctx context.Context, p *Program, args []string) error {
-	rest, err := p.setup(ctx, "sources", args, nil)
+	rest, err := p.setupMode(ctx, "sources", args, nil, func(rest []string) (openMode, error) {
+		if len(rest) > 0 && rest[0] == "list" {
+			return openExisting, nil
+		}
+		return openCreate, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -308,7 +366,7 @@ func cmdSources(ctx context.Context, p *Program, args []string) error {
 }
 
 func cmdExport(ctx context.Context, p *Program, args []string) error {
-	rest, err := p.setup(ctx, "export", args, nil)
+	rest, err := p.setupMode(ctx, "export", args, nil, existing)
 	if err != nil {
 		return err
 	}
@@ -325,7 +383,12 @@ func cmdExport(ctx context.Context, p *Program, args []string) error {
 }
 
 func cmdRules(ctx context.Context, p *Program, args []string) error {
-	rest, err := p.setup(ctx, "rules", args, nil)
+	rest, err := p.setupMode(ctx, "rules", args, nil, func(rest []string) (openMode, error) {
+		if len(rest) > 0 && rest[0] == "set" {
+			return openCreate, nil
+		}
+		return openExisting, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -413,10 +476,10 @@ func cmdKeys(ctx context.Context, p *Program, args []string) error {
 func cmdSearch(ctx context.Context, p *Program, args []string) error {
 	var limit int
 	var status string
-	rest, err := p.setup(ctx, "search", args, func(fs *flag.FlagSet) {
+	rest, err := p.setupMode(ctx, "search", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&limit, "limit", 20, "how many results")
 		fs.StringVar(&status, "status", "", "comma-separated statuses (open,closing,closed,...)")
-	})
+	}, existing)
 	if err != nil {
 		return err
 	}
@@ -449,10 +512,10 @@ func cmdSearch(ctx context.Context, p *Program, args []string) error {
 
 func cmdExplain(ctx context.Context, p *Program, args []string) error {
 	var member, opp string
-	if _, err := p.setup(ctx, "explain", args, func(fs *flag.FlagSet) {
+	if _, err := p.setupMode(ctx, "explain", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&member, "member", "", "member id")
 		fs.StringVar(&opp, "opportunity", "", "opportunity id")
-	}); err != nil {
+	}, existing); err != nil {
 		return err
 	}
 	if member == "" || opp == "" {
@@ -500,9 +563,9 @@ func cmdReindex(ctx context.Context, p *Program, args []string) error {
 // the live store. While a server runs, use GET /api/v1/backup instead.
 func cmdBackup(ctx context.Context, p *Program, args []string) error {
 	var force bool
-	rest, err := p.setup(ctx, "backup", args, func(fs *flag.FlagSet) {
+	rest, err := p.setupMode(ctx, "backup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&force, "force", false, "replace FILE if it exists")
-	})
+	}, existing)
 	if err != nil {
 		return err
 	}
@@ -564,7 +627,7 @@ func sameFile(a, b string) (bool, error) {
 }
 
 func cmdCheck(ctx context.Context, p *Program, args []string) error {
-	if _, err := p.setup(ctx, "check", args, nil); err != nil {
+	if _, err := p.setupMode(ctx, "check", args, nil, existing); err != nil {
 		return err
 	}
 	rep, err := p.Pipeline.Check(ctx)
@@ -572,6 +635,13 @@ func cmdCheck(ctx context.Context, p *Program, args []string) error {
 		return err
 	}
 	fmt.Fprintf(p.Stdout, "schema version: %d\nopportunities in store: %d\ndocuments in index: %d\n", rep.SchemaVersion, rep.Opportunities, rep.Indexed)
+	fmt.Fprintf(p.Stdout, "pending work: %d opportunities to index and match\n", rep.Pending)
+	if rep.Pending > 0 {
+		fmt.Fprintln(p.Stdout, "  (left by an interrupted run: the next `passerelle run` or `match` finishes it)")
+	}
+	if len(rep.Interrupted) > 0 {
+		fmt.Fprintf(p.Stdout, "runs left running by a process that died: %s (marked interrupted by the next run)\n", strings.Join(rep.Interrupted, ", "))
+	}
 	if rep.OK() {
 		fmt.Fprintln(p.Stdout, "index agrees with store: ok")
 		return nil

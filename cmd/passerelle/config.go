@@ -33,7 +33,8 @@ type Config struct {
 	FetchMaxBytes int64 `toml:"fetch_max_bytes"`
 	// FetchTimeout bounds one HTTP fetch.
 	FetchTimeout string `toml:"fetch_timeout"`
-	// RunTimeout bounds one pipeline run.
+	// RunTimeout bounds one pipeline run as a whole, however it was started (command line,
+	// schedule, API): past it the run is recorded failed and its pending work kept.
 	RunTimeout string `toml:"run_timeout"`
 	// WebhookHTTPHosts are hosts (comma-separated) members' webhooks may reach over plain
 	// http; every other webhook URL must be https.
@@ -41,21 +42,29 @@ type Config struct {
 	// WebhookAllowNets are internal address ranges (comma-separated CIDR) webhooks may
 	// reach; loopback, private, link-local and metadata addresses are refused otherwise.
 	WebhookAllowNets string `toml:"webhook_allow_nets"`
+	// SourceTimeout bounds one source's whole fetch, every try and wait included, so a
+	// slow source costs at most this much of a run.
+	SourceTimeout string `toml:"source_timeout"`
+	// ShutdownTimeout is how long a stopping server waits for a run in progress before it
+	// interrupts it (recorded interrupted; the next run finishes its work).
+	ShutdownTimeout string `toml:"shutdown_timeout"`
 }
 
 // DefaultConfig returns the defaults documented in the README.
 func DefaultConfig() Config {
 	return Config{
-		Data:          "./data",
-		Addr:          "127.0.0.1:8080",
-		Timezone:      "Europe/Brussels",
-		Schedule:      "0 2 * * *",
-		LogLevel:      "info",
-		MailFrom:      "passerelle@localhost",
-		MaxBody:       1 << 20,
-		FetchMaxBytes: 50 << 20,
-		FetchTimeout:  "60s",
-		RunTimeout:    "6h",
+		Data:            "./data",
+		Addr:            "127.0.0.1:8080",
+		Timezone:        "Europe/Brussels",
+		Schedule:        "0 2 * * *",
+		LogLevel:        "info",
+		MailFrom:        "passerelle@localhost",
+		MaxBody:         1 << 20,
+		FetchMaxBytes:   50 << 20,
+		FetchTimeout:    "60s",
+		RunTimeout:      "6h",
+		SourceTimeout:   "2m",
+		ShutdownTimeout: "30s",
 	}
 }
 
@@ -122,7 +131,7 @@ func (c *Config) Validate() error {
 			bad = append(bad, "smtp: must look like smtp[s]://[user:pass@]host:port")
 		}
 	}
-	for name, d := range map[string]string{"fetch_timeout": c.FetchTimeout, "run_timeout": c.RunTimeout} {
+	for name, d := range map[string]string{"fetch_timeout": c.FetchTimeout, "run_timeout": c.RunTimeout, "source_timeout": c.SourceTimeout, "shutdown_timeout": c.ShutdownTimeout} {
 		if x, err := time.ParseDuration(d); err != nil || x <= 0 {
 			bad = append(bad, fmt.Sprintf("%s: %q is not a positive duration (e.g. 60s)", name, d))
 		}

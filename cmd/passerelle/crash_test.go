@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,8 +22,22 @@ import (
 // test kills such a child with SIGKILL in the middle of an ingest.
 const childEnv = "PASSERELLE_TEST_CHILD_ARGS"
 
+// fsizeEnv, when set for a child, caps the size of every file it writes (RLIMIT_FSIZE, in
+// bytes): past it a write fails with EFBIG, as on a full disk, without root or a tmpfs.
+const fsizeEnv = "PASSERELLE_TEST_CHILD_FSIZE"
+
 func TestMain(m *testing.M) {
 	if args := os.Getenv(childEnv); args != "" {
+		if lim := os.Getenv(fsizeEnv); lim != "" {
+			n, err := strconv.ParseUint(lim, 10, 64)
+			if err != nil {
+				panic(err)
+			}
+			signal.Ignore(syscall.SIGXFSZ) // the write fails instead of the process dying
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				panic(err)
+			}
+		}
 		os.Exit(Main(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr, func(string) string { return "" }))
 	}
 	os.Exit(m.Run())

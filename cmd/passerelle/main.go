@@ -50,6 +50,8 @@ const (
 	exitOK    = 0
 	exitError = 1 // the command failed
 	exitUsage = 2 // the command line was wrong
+	// exitPartial: a run went through but sources or records failed (see the run record).
+	exitPartial = 3
 )
 
 // Program is one invocation: its configuration, outputs and the parts it opened.
@@ -125,6 +127,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errPartial):
+		fmt.Fprintf(stderr, "passerelle %s: %v\n", cmd.name, err)
+		return exitPartial
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "passerelle %s: %v\n", cmd.name, err)
 		return exitUsage
@@ -228,11 +233,25 @@ func newLogger(w io.Writer, cfg Config) *slog.Logger {
 
 // open opens the store and the index under the data directory and wires the pipeline.
 // A stale index (mapping changed) is rebuilt from the store at once.
-func (p *Program) open(ctx context.Context) error {
+func (p *Program) open(ctx context.Context) error { return p.openAs(ctx, openCreate) }
+
+// openAs is open where mode openExisting refuses a data directory without a store, instead
+// of creating an empty one: a typo in --data must not look like an empty store. Writing
+// commands also mark interrupted the runs a crashed process left running.
+func (p *Program) openAs(ctx context.Context, mode openMode) error {
+	dbPath := filepath.Join(p.Config.Data, "passerelle.db")
+	if mode == openExisting {
+		if _, err := os.Stat(dbPath); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("no store in %s (no %s): check --data or PASSERELLE_DATA; this command only reads and creates nothing", p.Config.Data, dbPath)
+			}
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	if err := os.MkdirAll(p.Config.Data, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	db, err := store.Open(filepath.Join(p.Config.Data, "passerelle.db"))
+	db, err := store.Open(dbPath)
 	if err != nil {
 		return err
 	}
@@ -247,9 +266,18 @@ func (p *Program) open(ctx context.Context) error {
 		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes},
 	}
 	p.Pipeline.Fetcher.Client = httpClient(mustDuration(p.Config.FetchTimeout))
+	p.Pipeline.RunTimeout = mustDuration(p.Config.RunTimeout)
+	p.Pipeline.SourceTimeout = mustDuration(p.Config.SourceTimeout)
 	p.Pipeline.Delivery = p.delivery()
-	if _, err := p.Pipeline.Rules(ctx); err != nil {
-		return err
+	if mode == openCreate {
+		// Read commands leave the records as they are (a run left running is reported by
+		// `check`, marked by the next writing command).
+		if _, err := p.Pipeline.Recover(ctx); err != nil {
+			return fmt.Errorf("marking interrupted runs: %w", err)
+		}
+		if _, err := p.Pipeline.Rules(ctx); err != nil {
+			return err
+		}
 	}
 	if ix.NeedsRebuild() {
 		p.Log.Info("index is new or its mapping changed: building it from the store")
@@ -312,7 +340,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func printRun(w io.Writer, r passerelle.Run) {
-	fmt.Fprintf(w, "run %s: %s (indexed %d, matched %d opportunities, %d matches)\n", r.ID, r.Status, r.Indexed, r.Matched, r.Matches)
+	fmt.Fprintf(w, "run %s: %s (indexed %d, matched %d opportunities, %d matches, %d bad records)\n", r.ID, r.Status, r.Indexed, r.Matched, r.Matches, r.FailedRecords)
 	for _, s := range r.Sources {
 		state := ""
 		if s.NotModified {

@@ -222,7 +222,12 @@ func TestEndToEnd(t *testing.T) {
 
 	mustMain(t, "sources", "import", sources, "--data", data)
 	mustMain(t, "members", "import", members, "--data", data)
-	out := mustMain(t, "run", "--data", data)
+	// One source is broken: the run goes through, and its exit status (3) tells a cron
+	// wrapper that it went through with failures.
+	code, out, errOut := runMain(t, "run", "--data", data)
+	if code != exitPartial || !strings.Contains(errOut, "1 of 3 sources reported errors") {
+		t.Errorf("run with a broken source: exit %d, want %d\n%s", code, exitPartial, errOut)
+	}
 	if !strings.Contains(out, "source broken:") || !strings.Contains(out, "error:") {
 		t.Errorf("run output does not report the broken source:\n%s", out)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/pipeline"
 )
 
 func cmdServe(ctx context.Context, p *Program, args []string) error {
@@ -36,6 +37,7 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 		Location: p.Config.location(),
 		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(),
 	})
+	p.Pipeline.Metrics = handler // run metrics on /metrics
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	sched, err := p.Pipeline.NewScheduler(ctx, p.Config.Schedule, p.Config.location())
 	if err != nil {
@@ -43,6 +45,10 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 		return err
 	}
 	sched.Start()
+	// A crash may have left work pending: finish it now rather than at the next nightly run.
+	if err := p.Pipeline.Resume(ctx); err != nil && !errors.Is(err, pipeline.ErrRunning) {
+		p.Log.Error("resuming pending work", "err", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -62,16 +68,15 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 		}
 	}
 	p.Log.Info("shutting down")
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), mustDuration(p.Config.ShutdownTimeout))
 	defer cancel()
 	if err := srv.Shutdown(shut); err != nil {
 		p.Log.Error("http shutdown", "err", err)
 	}
 	sched.Stop(shut)
-	// A run started through the API goes on in the background: wait for it, within reason.
-	for p.Pipeline.Running() && shut.Err() == nil {
-		time.Sleep(50 * time.Millisecond)
-	}
+	// A run (scheduled or started through the API) is waited for within the bound, then
+	// interrupted and recorded so; its pending work stays in the store for the next run.
+	p.Pipeline.Shutdown(shut)
 	return nil
 }
 
