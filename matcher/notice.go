@@ -210,6 +210,11 @@ func (s *Scorer) prepare(d *doc, now time.Time) {
 	case passerelle.StatusClosed, passerelle.StatusCancelled:
 		d.closed = "opportunity " + string(st)
 	}
+	if o.Changes != "" && d.closed == "" {
+		// A corrigendum or change notice is applied to the notice it changes (the pipeline
+		// keeps it as a revision there): matching it too would send the same call twice.
+		d.closed = "change notice of " + o.Changes + ": applied to that notice, which is matched instead"
+	}
 	if dl := nextDeadline(o, now); dl != nil {
 		left := dl.Sub(now)
 		if left < time.Duration(r.Thresholds.MinDaysToDeadline)*24*time.Hour {

@@ -99,6 +99,7 @@ func TestScoreHardFilters(t *testing.T) {
 		{name: "closed by deadline", opp: func(o *passerelle.Opportunity) { o.Deadline = days(-1) }, veto: "closed"},
 		{name: "award", opp: func(o *passerelle.Opportunity) { o.Kind = passerelle.KindAward }, veto: "closed"},
 		{name: "cancelled", opp: func(o *passerelle.Opportunity) { o.Status = passerelle.StatusCancelled }, veto: "cancelled"},
+		{name: "change notice", opp: func(o *passerelle.Opportunity) { o.Changes = "2026-000123" }, veto: "change notice of 2026-000123: applied to that notice"},
 		{name: "deadline too close", opp: func(o *passerelle.Opportunity) { o.Deadline = days(2) }, veto: "deadline in 2 days"},
 		{name: "untrusted deadline is unknown", opp: func(o *passerelle.Opportunity) { o.Deadline = days(2); o.DeadlineUntrusted = true }, keep: true},
 		{name: "next stage too close", opp: func(o *passerelle.Opportunity) {

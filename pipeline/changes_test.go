@@ -87,6 +87,27 @@ func TestEFormsChangeNoticeInEitherOrder(t *testing.T) {
 			if byID, err := p.Store.Opportunity(ctx, "ted:95a505a4-924c-420b-958d-b628f7c4d50b"); err != nil || byID.ID != got.ID {
 				t.Errorf("by notice identifier: %v %v", byID.ID, err)
 			}
+			// The change notice is kept as its own record, yet never matched: its changes
+			// are in the notice, which members get once.
+			sc, err := p.Scorer(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			member := passerelle.Member{ID: "m", Tier: passerelle.TierPremium, Skills: []string{got.Title}}
+			changes := 0
+			err = p.Store.ForEachOpportunity(ctx, func(o *passerelle.Opportunity) error {
+				if o.Changes == "" {
+					return nil
+				}
+				changes++
+				if m, ok := sc.Score(&member, o, moved.AddDate(0, 0, -30)); ok || !strings.Contains(m.Explanation.Veto, "change notice") {
+					t.Errorf("change notice %s matched: %v %+v", o.ID, ok, m.Explanation)
+				}
+				return nil
+			})
+			if err != nil || changes != 1 {
+				t.Errorf("%d change notices stored (%v), want 1", changes, err)
+			}
 			// Ingesting the change again applies nothing more.
 			ingestFile(t, p, "change.xml", change)
 			if again, _ := p.Store.Opportunity(ctx, got.ID); again.Revision != 2 {
