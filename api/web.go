@@ -149,6 +149,7 @@ func (wb *web) page(name string) http.HandlerFunc {
 // whoamiView tells a page what the visitor's key may see. Now is the server's clock, so that
 // "in N days" on a page agrees with the deadlines the server computes.
 type whoamiView struct {
+	Key    string          `json:"key"` // the key's id, never its secret: the console marks "your key"
 	Role   passerelle.Role `json:"role"`
 	Member string          `json:"member,omitempty"`
 	Now    time.Time       `json:"now"`
@@ -156,7 +157,7 @@ type whoamiView struct {
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	k := keyFrom(r)
-	writeJSON(w, http.StatusOK, whoamiView{Role: k.Role, Member: k.Member, Now: s.now()})
+	writeJSON(w, http.StatusOK, whoamiView{Key: k.ID, Role: k.Role, Member: k.Member, Now: s.now()})
 }
 
 // memberSummary is one row of the staff console's member table.

@@ -51,6 +51,7 @@ var migrations = []migration{
 	{3, "index matches by member and score", migrateMatchRank},
 	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
 	{5, "create delivery buckets", migrateDeliveries},
+	{6, "create the audit log and key usage buckets", migrateAudit},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
