@@ -158,6 +158,7 @@ func (s *Server) testSource(w http.ResponseWriter, r *http.Request) {
 		if i == sourceTestSample {
 			break
 		}
+		o.Status = o.ComputeStatus(s.now()) // as the pipeline sets it when it stores the record
 		out.Sample = append(out.Sample, o)
 	}
 	for i, e := range res.Errors {
