@@ -4,6 +4,32 @@
 "use strict";
 
 const P = (() => {
+  // The page's words come in French; in English they come from the catalogue the server puts
+  // in the page (a JSON data block, not a script: the CSP holds). t() looks a French text up.
+  const MESSAGES = (() => {
+    const n = document.getElementById("messages");
+    try { return n ? JSON.parse(n.textContent) || {} : {}; } catch (e) { return {}; }
+  })();
+  const norm = (s) => s.replace(/\s+/g, " ").trim();
+  const t = (fr) => MESSAGES[norm(fr)] || fr;
+  // translatePage puts the page's own texts (headings, labels, hints) in the page's language,
+  // before any data arrives: data is never looked up.
+  function translatePage() {
+    if (!Object.keys(MESSAGES).length) return;
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const k = norm(n.nodeValue);
+      if (k && MESSAGES[k]) n.nodeValue = n.nodeValue.replace(/\S[\s\S]*\S|\S/, MESSAGES[k]);
+    }
+    for (const e of document.querySelectorAll("[placeholder],[aria-label],[title]")) {
+      for (const a of ["placeholder", "aria-label", "title"]) {
+        const v = e.getAttribute(a);
+        if (v && MESSAGES[norm(v)]) e.setAttribute(a, MESSAGES[norm(v)]);
+      }
+    }
+    document.title = t(document.title.replace(/ · Passerelle$/, "")) + " · Passerelle";
+  }
+  translatePage();
   const KEY = "passerelle.key";
   const key = () => sessionStorage.getItem(KEY) || "";
   const setKey = (k) => sessionStorage.setItem(KEY, k);
@@ -158,5 +184,5 @@ const P = (() => {
     });
   }
 
-  return { api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
+  return { t, api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
 })();

@@ -1,44 +1,81 @@
-// Staff console: sources and runs, members, match rules with preview, members' feedback.
+// Staff console: sources (add, edit, test, run, history), runs, members, API keys, match rules
+// with preview, versions and rollback, members' feedback, and the audit log of staff changes.
 "use strict";
 
 (() => {
-  const { api, el, clear, $, badge, dateText, problemText, flash } = P;
+  const { api, el, clear, $, badge, dateText, problemText, flash, t } = P;
   const td = (text, cls) => el("td", { text: text === undefined || text === null ? "" : String(text), class: cls });
   const num = (n) => td(n, "num");
-  const plural = (n, one, many) => n + " " + (n === 1 ? one : many);
+  const plural = (n, one, many) => n + " " + (n === 1 ? t(one) : t(many));
+  const button = (text, cls, onClick, attrs) => {
+    const b = el("button", Object.assign({ type: "button", class: cls, text: t(text) }, attrs || {}));
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  // armed is a button for an action that cannot be undone: the first click asks, by changing
+  // its own text, and only a second click acts. No confirm() box: it blocks the page.
+  const armed = (text, confirmText, onConfirm, attrs) => {
+    const b = el("button", Object.assign({ type: "button", class: "danger", text: t(text) }, attrs || {}));
+    b.addEventListener("click", () => {
+      if (b.dataset.armed !== "1") {
+        b.dataset.armed = "1";
+        b.textContent = t(confirmText);
+        return;
+      }
+      b.disabled = true;
+      onConfirm();
+    });
+    b.addEventListener("blur", () => { b.dataset.armed = ""; b.textContent = t(text); });
+    return b;
+  };
+  // emptyRow is the row a table shows when it has nothing: it says what to do first.
+  const emptyRow = (cols, text) => el("tr", { class: "empty" }, el("td", { colspan: String(cols), class: "muted", text: t(text) }));
+  let me = {};
 
   function sourceRunText(sr) {
-    const parts = [sr.fetched + " lus", sr.new + " nouveaux", sr.updated + " mis à jour"];
-    if (sr.failed) parts.push(sr.failed + " en échec");
-    if (sr.not_modified) parts.push("inchangé (304)");
+    const parts = [sr.fetched + " " + t("lus"), sr.new + " " + t("nouveaux"), sr.updated + " " + t("mis à jour")];
+    if (sr.failed) parts.push(sr.failed + " " + t("en échec"));
+    if (sr.not_modified) parts.push(t("inchangé (304)"));
     return sr.source + " : " + parts.join(", ");
   }
 
+  // ---- Sources -------------------------------------------------------------------------
+  let sources = [];
+  let editing = null; // id of the source being edited; null when adding
+
   async function loadSourcesAndRuns() {
-    const [sources, runs] = await Promise.all([api("GET", "/api/v1/sources"), api("GET", "/api/v1/runs?limit=20")]);
+    const [srcs, runs] = await Promise.all([api("GET", "/api/v1/sources"), api("GET", "/api/v1/runs?limit=20")]);
+    sources = srcs.items || [];
     // The newest run that included a source tells how that source last went.
     const last = {};
-    for (const run of runs.items) {
+    for (const run of runs.items || []) {
       for (const sr of run.sources || []) if (!last[sr.source]) last[sr.source] = { run, sr };
     }
+    $("#sources-empty").hidden = sources.length > 0;
     const sbody = clear($("#sources tbody"));
-    if (!sources.items.length) sbody.append(el("tr", {}, el("td", { colspan: "4", text: "Aucune source." })));
-    for (const s of sources.items) {
+    if (!sources.length) sbody.append(emptyRow(5, "Aucune source."));
+    for (const s of sources) {
       const l = last[s.id];
       let lastCell;
-      if (!l) lastCell = td("jamais");
+      if (!l) lastCell = td(t("jamais"));
       else {
         const failed = (l.sr.errors && l.sr.errors.length) || l.sr.failed;
         lastCell = el("td", {}, badge(failed ? "failed" : "ok"), " " + dateText(l.sr.started || l.run.started, true));
         if (l.sr.errors && l.sr.errors.length) lastCell.append(el("div", { class: "error", text: l.sr.errors[0] }));
       }
-      sbody.append(el("tr", {},
-        el("th", { scope: "row" }, s.name || s.id, el("div", { class: "muted", text: s.id })),
-        td(s.format), td(s.enabled ? "oui" : "non"), lastCell));
+      const actions = el("div", { class: "actions" },
+        button("Modifier", "secondary", () => editSource(s)),
+        button(s.enabled ? "Désactiver" : "Activer", "secondary", () => toggleSource(s)),
+        button("Lancer", "secondary", () => runSource(s)),
+        button("Historique", "secondary", () => showHistory(s)),
+        armed("Supprimer", "Confirmer la suppression", () => deleteSource(s)));
+      sbody.append(el("tr", { "data-source": s.id },
+        el("th", { scope: "row" }, s.name || s.id, el("div", { class: "muted", text: s.id + " · " + s.url })),
+        td(s.format || "auto"), td(s.enabled ? t("oui") : t("non")), lastCell, el("td", {}, actions)));
     }
     const rbody = clear($("#runs tbody"));
-    if (!runs.items.length) rbody.append(el("tr", {}, el("td", { colspan: "5", text: "Aucun run pour l'instant." })));
-    for (const run of runs.items) {
+    if (!(runs.items || []).length) rbody.append(emptyRow(5, "Aucun run pour l'instant. Ajoutez une source, puis cliquez sur « Lancer maintenant » (sinon le run de la nuit s'en chargera)."));
+    for (const run of runs.items || []) {
       const per = el("ul", { class: "plain" });
       for (const sr of run.sources || []) {
         const li = el("li", { text: sourceRunText(sr) });
@@ -52,54 +89,294 @@
     }
   }
 
-  async function runNow() {
-    const btn = $("#run-now");
+  const form = () => $("#source-form");
+  const field = (name) => form().elements[name];
+
+  function clearFieldErrors() {
+    for (const p of form().querySelectorAll(".field-error")) p.textContent = "";
+    for (const i of form().querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+  }
+
+  // showFieldErrors puts each error of a 400 beside its field; those of no field go in the status.
+  function showFieldErrors(e, status) {
+    clearFieldErrors();
+    const errs = (e.problem && e.problem.errors) || [];
+    const loose = [];
+    for (const f of errs) {
+      const name = f.path.split(/[.[]/)[0];
+      const p = form().querySelector(`.field-error[data-for="${name}"]`);
+      if (p) {
+        p.textContent = f.message;
+        if (field(name)) { field(name).setAttribute("aria-invalid", "true"); field(name).setAttribute("aria-describedby", p.id || ""); }
+      } else loose.push(f.path + " : " + f.message);
+    }
+    status.textContent = problemText(e) + (loose.length ? " — " + loose.join(" ; ") : "");
+    const firstBad = form().querySelector("[aria-invalid=true]");
+    if (firstBad) firstBad.focus();
+  }
+
+  function openSourceForm(s) {
+    editing = s ? s.id : null;
+    clearFieldErrors();
+    $("#source-form-h").textContent = s ? t("Modifier la source") + " " + s.id : t("Ajouter une source");
+    const f = form();
+    f.reset();
+    field("id").value = s ? s.id : "";
+    field("id").readOnly = !!s;
+    field("name").value = s ? s.name || "" : "";
+    field("url").value = s ? s.url || "" : "";
+    field("format").value = s ? s.format || "auto" : "auto";
+    field("language").value = s ? s.language || "" : "";
+    field("kind").value = s ? s.kind || "" : "";
+    field("schedule").value = s ? s.schedule || "" : "";
+    field("enabled").checked = s ? !!s.enabled : true;
+    $("#source-test-result").hidden = true;
+    $("#source-status").textContent = "";
+    f.hidden = false;
+    (s ? field("name") : field("id")).focus();
+  }
+
+  // sourceFromForm keeps the fields the form does not show (options, clusters, timezone…).
+  function sourceFromForm() {
+    const base = editing ? Object.assign({}, sources.find((x) => x.id === editing) || {}) : {};
+    const s = Object.assign(base, {
+      id: field("id").value.trim(), name: field("name").value.trim(), url: field("url").value.trim(),
+      format: field("format").value, enabled: field("enabled").checked,
+    });
+    for (const k of ["language", "kind", "schedule"]) {
+      const v = field(k).value.trim();
+      if (v) s[k] = v; else delete s[k];
+    }
+    return s;
+  }
+
+  const editSource = (s) => openSourceForm(s);
+
+  async function testSource() {
+    const status = $("#source-status");
+    const s = sourceFromForm();
+    status.textContent = t("Test en cours…");
+    clearFieldErrors();
+    try {
+      const res = await api("POST", "/api/v1/source-tests", s);
+      status.textContent = "";
+      const summary = $("#source-test-summary");
+      if (res.error) {
+        summary.textContent = t("Rien n'a pu être lu : ") + res.error;
+        summary.className = "error";
+      } else {
+        summary.textContent = plural(res.records, "enregistrement lu", "enregistrements lus") + " (" +
+          plural(res.fetched, "document", "documents") + ")" + (res.records > res.sample.length ? t(" ; les premiers :") : " :");
+        summary.className = "";
+      }
+      const body = clear($("#source-sample tbody"));
+      if (!res.sample.length) body.append(emptyRow(5, "Aucun enregistrement."));
+      for (const o of res.sample) {
+        body.append(el("tr", {}, el("th", { scope: "row" }, P.link(o.title || o.id, o.url)),
+          el("td", {}, P.deadlineNode(o.deadline)), td(o.language || "—"), td(o.kind || "—"), td((o.cpv || []).join(", ") || "—")));
+      }
+      const w = clear($("#source-warnings"));
+      for (const m of res.warnings) w.append(el("li", { text: m }));
+      $("#source-test-result").hidden = false;
+    } catch (e) {
+      showFieldErrors(e, status);
+    }
+  }
+
+  async function saveSource(ev) {
+    ev.preventDefault();
+    const status = $("#source-status");
+    const s = sourceFromForm();
+    status.textContent = t("Enregistrement…");
+    try {
+      if (editing) await api("PUT", "/api/v1/sources/" + encodeURIComponent(editing), s);
+      else await api("POST", "/api/v1/sources", s);
+      form().hidden = true;
+      $("#run-status").textContent = t("Source enregistrée : ") + s.id + ".";
+      await Promise.all([loadSourcesAndRuns(), loadAudit(true)]);
+    } catch (e) {
+      showFieldErrors(e, status);
+    }
+  }
+
+  async function toggleSource(s) {
+    try {
+      await api("PUT", "/api/v1/sources/" + encodeURIComponent(s.id), Object.assign({}, s, { enabled: !s.enabled }));
+      $("#run-status").textContent = (s.enabled ? t("Source désactivée : ") : t("Source activée : ")) + s.id + ".";
+      await Promise.all([loadSourcesAndRuns(), loadAudit(true)]);
+    } catch (e) {
+      $("#run-status").textContent = problemText(e);
+    }
+  }
+
+  async function deleteSource(s) {
+    try {
+      await api("DELETE", "/api/v1/sources/" + encodeURIComponent(s.id));
+      $("#run-status").textContent = t("Source supprimée : ") + s.id + t(" (ses opportunités déjà lues restent).");
+      if (editing === s.id) form().hidden = true;
+      $("#source-history").hidden = true;
+      await Promise.all([loadSourcesAndRuns(), loadAudit(true)]);
+    } catch (e) {
+      $("#run-status").textContent = problemText(e);
+    }
+  }
+
+  async function showHistory(s) {
+    const res = await api("GET", "/api/v1/sources/" + encodeURIComponent(s.id) + "/runs?limit=20");
+    $("#source-history-h").textContent = t("Historique de ") + (s.name || s.id);
+    const body = clear($("#source-history tbody"));
+    if (!res.items.length) body.append(emptyRow(7, "Cette source n'a pas encore été lue. Cliquez sur « Lancer » pour la lire maintenant."));
+    for (const h of res.items) {
+      const errs = el("td", {});
+      for (const e of h.errors || []) errs.append(el("div", { class: "error", text: e }));
+      body.append(el("tr", {}, el("th", { scope: "row", text: dateText(h.started, true) }),
+        el("td", {}, badge((h.errors && h.errors.length) || h.failed ? "failed" : "ok")),
+        num(h.fetched), num(h.new), num(h.updated), num(h.failed), errs));
+    }
+    $("#source-history").hidden = false;
+  }
+
+  // followRun waits for a run to end, showing its progress, then refreshes what it changed.
+  async function followRun(run) {
     const status = $("#run-status");
+    let cur = run;
+    while (cur.status === "running") {
+      const done = (cur.sources || []).length;
+      status.textContent = t("Run en cours") + " (" + run.id + ")" + (done ? " : " + plural(done, "source lue", "sources lues") : "") + "…";
+      await new Promise((r) => setTimeout(r, 1000));
+      cur = await api("GET", "/api/v1/runs/" + encodeURIComponent(run.id));
+    }
+    status.textContent = t("Run terminé : ") + badge(cur.status).textContent + ".";
+    await Promise.all([loadSourcesAndRuns(), loadMembers()]);
+  }
+
+  async function startAndFollow(path) {
+    const btn = $("#run-now");
     btn.disabled = true;
     try {
-      const run = await api("POST", "/api/v1/runs");
-      status.textContent = "Run lancé (" + run.id + ")…";
-      // Follow the run until it ends, then refresh the tables.
-      let cur = run;
-      while (cur.status === "running") {
-        await new Promise((r) => setTimeout(r, 1500));
-        cur = await api("GET", "/api/v1/runs/" + encodeURIComponent(run.id));
-      }
-      status.textContent = "Run terminé : " + (badge(cur.status).textContent) + ".";
-      await Promise.all([loadSourcesAndRuns(), loadMembers()]);
+      const run = await api("POST", path);
+      $("#run-status").textContent = t("Run lancé") + " (" + run.id + ")…";
+      await followRun(run);
     } catch (e) {
-      status.textContent = e.status === 409 ? "Un run est déjà en cours ; réessayez quand il sera fini." : problemText(e);
+      $("#run-status").textContent = e.status === 409 ? t("Un run est déjà en cours ; réessayez quand il sera fini.") : problemText(e);
     } finally {
       btn.disabled = false;
     }
   }
+  const runNow = () => startAndFollow("/api/v1/runs");
+  const runSource = (s) => startAndFollow("/api/v1/sources/" + encodeURIComponent(s.id) + "/run");
 
+  // ---- Members -------------------------------------------------------------------------
+  let members = [];
   async function loadMembers() {
     const res = await api("GET", "/app/api/members");
+    members = res.items || [];
     const body = clear($("#members tbody"));
-    if (!res.items.length) body.append(el("tr", {}, el("td", { colspan: "3", text: "Aucun membre." })));
-    for (const m of res.items) {
+    if (!members.length) body.append(emptyRow(3, "Aucun membre. Importez-les (passerelle members import FICHIER, ou POST /api/v1/members) ; une clé « membre » s'ajoute ensuite ci-dessous."));
+    for (const m of members) {
       body.append(el("tr", {},
         el("th", { scope: "row" }, el("a", { href: "/app/member?member=" + encodeURIComponent(m.id), text: m.name || m.id }),
           el("div", { class: "muted", text: m.id })),
         td(m.tier), num(m.tier === "premium" ? m.matches : "—")));
     }
+    const sel = clear($("#kf-member"));
+    if (!members.length) sel.append(el("option", { value: "", text: t("(aucun membre)") }));
+    for (const m of members) sel.append(el("option", { value: m.id, text: (m.name || m.id) + " (" + m.id + ")" }));
   }
 
+  // ---- Keys ----------------------------------------------------------------------------
+  async function loadKeys() {
+    const res = await api("GET", "/api/v1/keys");
+    const body = clear($("#keys tbody"));
+    if (!res.items.length) body.append(emptyRow(6, "Aucune clé."));
+    for (const k of res.items) {
+      const yours = k.id === me.key;
+      const who = el("th", { scope: "row" }, el("code", { text: k.id }));
+      if (yours) who.append(" ", el("span", { class: "you", text: t("(votre clé)") }));
+      body.append(el("tr", { "data-key": k.id }, who,
+        td(k.role === "staff" ? t("équipe") : t("membre")), td(k.member || "—"), td(dateText(k.created, true)),
+        td(k.last_used ? dateText(k.last_used, true) : t("jamais")),
+        el("td", {}, armed("Révoquer", yours ? "Confirmer (votre propre clé)" : "Confirmer la révocation", () => revokeKey(k, yours)))));
+    }
+  }
+
+  function keyRoleChanged() {
+    const staff = $("#kf-role").value === "staff";
+    $("#kf-member").disabled = staff;
+  }
+
+  async function createKey(ev) {
+    ev.preventDefault();
+    const role = $("#kf-role").value;
+    const body = { role };
+    if (role === "member") body.member = $("#kf-member").value;
+    $("#key-status").textContent = "";
+    try {
+      const k = await api("POST", "/api/v1/keys", body);
+      $("#key-secret").textContent = k.key;
+      $("#key-created").hidden = false;
+      $("#key-status").textContent = t("Clé créée : ") + k.id + ".";
+      await Promise.all([loadKeys(), loadAudit(true)]);
+    } catch (e) {
+      const errs = ((e.problem && e.problem.errors) || []).map((f) => f.path + " : " + f.message);
+      $("#key-status").textContent = problemText(e) + (errs.length ? " — " + errs.join(" ; ") : "");
+    }
+  }
+
+  async function revokeKey(k, yours) {
+    try {
+      await api("DELETE", "/api/v1/keys/" + encodeURIComponent(k.id));
+      if (yours) { P.signOut(); return; }
+      $("#key-created").hidden = true;
+      $("#key-status").textContent = t("Clé révoquée : ") + k.id + ".";
+      await Promise.all([loadKeys(), loadAudit(true)]);
+    } catch (e) {
+      $("#key-status").textContent = problemText(e);
+    }
+  }
+
+  // ---- Rules ---------------------------------------------------------------------------
+  let currentRules = null;
   async function loadRules() {
-    const r = await api("GET", "/api/v1/rules");
-    $("#rules-version").textContent = "Version en vigueur : " + r.version +
+    const [r, versions] = await Promise.all([api("GET", "/api/v1/rules"), api("GET", "/api/v1/rules/versions")]);
+    currentRules = r;
+    $("#rules-version").textContent = t("Version en vigueur : ") + r.version +
       (r.created ? " · " + dateText(r.created, true) : "") + (r.comment ? " · « " + r.comment + " »" : "");
     $("#rules-json").value = JSON.stringify(r, null, 2);
+    const body = clear($("#rules-versions tbody"));
+    const items = (versions.items || []).slice().sort((a, b) => b.version - a.version);
+    if (!items.length) body.append(emptyRow(4, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
+    for (const v of items) {
+      const acts = el("div", { class: "actions" });
+      if (v.version !== r.version) acts.append(armed("Revenir à cette version", "Confirmer le retour", () => rollback(v.version), { "data-rollback": String(v.version) }));
+      else acts.append(el("span", { class: "muted", text: t("en vigueur") }));
+      body.append(el("tr", { "data-version": String(v.version) }, el("th", { scope: "row", text: "v" + v.version }),
+        td(dateText(v.created, true)), td(v.comment || ""), el("td", {}, acts)));
+    }
+  }
+
+  async function rollback(n) {
+    try {
+      const old = await api("GET", "/api/v1/rules/versions/" + n);
+      delete old.version; delete old.created;
+      old.comment = t("retour à la version ") + n;
+      const saved = await api("PUT", "/api/v1/rules", old);
+      await Promise.all([loadRules(), loadAudit(true)]);
+      $("#rules-status").textContent = t("Version ") + saved.version + t(" enregistrée (retour à la version ") + n + ").";
+    } catch (e) {
+      showRulesError(e);
+    }
   }
 
   // rulesBody reads the textarea; a JSON mistake is reported here rather than sent.
   function rulesBody() {
     clear($("#rules-errors"));
     try {
-      return JSON.stringify(JSON.parse($("#rules-json").value));
+      const r = JSON.parse($("#rules-json").value);
+      delete r.version; delete r.created; // the server numbers and dates versions
+      return JSON.stringify(r);
     } catch (e) {
-      $("#rules-status").textContent = "JSON invalide : " + e.message;
+      $("#rules-status").textContent = t("JSON invalide : ") + e.message;
       return null;
     }
   }
@@ -115,19 +392,20 @@
   async function previewRules() {
     const body = rulesBody();
     if (body === null) return;
-    $("#rules-status").textContent = "Prévisualisation…";
+    $("#rules-status").textContent = t("Prévisualisation…");
     try {
       const rep = await api("POST", "/api/v1/rules/preview", body);
       $("#rules-status").textContent = "";
-      $("#preview-summary").textContent = "Par rapport à la version " + rep.current_version + ", sur " +
+      $("#preview-summary").textContent = t("Par rapport à la version ") + rep.current_version + t(", sur ") +
         plural(rep.opportunities, "opportunité ouverte", "opportunités ouvertes") + " : " +
-        rep.added + " ajoutés, " + rep.removed + " retirés, " + rep.moved + " déplacés.";
+        rep.added + " " + t("ajoutés") + ", " + rep.removed + " " + t("retirés") + ", " + rep.moved + " " + t("déplacés") + ".";
       if (rep.feedback && rep.feedback.judged) {
         const f = rep.feedback;
-        $("#preview-summary").append(el("br"), "Retours : " + f.relevant_kept_before + " → " + f.relevant_kept_after +
-          " pertinents gardés, " + f.not_relevant_kept_before + " → " + f.not_relevant_kept_after + " non pertinents gardés.");
+        $("#preview-summary").append(el("br"), t("Retours : ") + f.relevant_kept_before + " → " + f.relevant_kept_after +
+          t(" pertinents gardés, ") + f.not_relevant_kept_before + " → " + f.not_relevant_kept_after + t(" non pertinents gardés."));
       }
       const tbody = clear($("#preview-members tbody"));
+      if (!(rep.members || []).length) tbody.append(emptyRow(6, "Aucun membre premium n'est touché."));
       for (const m of rep.members || []) {
         tbody.append(el("tr", { "data-member": m.member }, el("th", { scope: "row", text: m.member }),
           num(m.before), num(m.after), num((m.added || []).length), num((m.removed || []).length), num((m.moved || []).length)));
@@ -141,22 +419,23 @@
   async function saveRules() {
     const body = rulesBody();
     if (body === null) return;
-    $("#rules-status").textContent = "Enregistrement…";
+    $("#rules-status").textContent = t("Enregistrement…");
     try {
       const saved = await api("PUT", "/api/v1/rules", body);
-      await loadRules();
+      await Promise.all([loadRules(), loadAudit(true)]);
       $("#preview-result").hidden = true;
-      $("#rules-status").textContent = "Version " + saved.version + " enregistrée.";
+      $("#rules-status").textContent = t("Version ") + saved.version + t(" enregistrée.");
     } catch (e) {
       showRulesError(e);
     }
   }
 
+  // ---- Feedback ------------------------------------------------------------------------
   async function loadFeedback() {
     const counts = await api("GET", "/api/v1/feedback");
     const body = clear($("#feedback tbody"));
     const versions = Object.keys(counts || {}).map(Number).sort((a, b) => b - a);
-    if (!versions.length) body.append(el("tr", {}, el("td", { colspan: "5", text: "Aucun retour pour l'instant." })));
+    if (!versions.length) body.append(emptyRow(5, "Aucun retour pour l'instant. Les membres premium jugent leurs opportunités depuis leur page ; leurs avis apparaîtront ici, par version des règles."));
     for (const v of versions) {
       const c = counts[v] || {};
       body.append(el("tr", {}, el("th", { scope: "row", text: "v" + v }),
@@ -164,11 +443,52 @@
     }
   }
 
-  P.initPage("staff", async () => {
+  // ---- Audit log -----------------------------------------------------------------------
+  const ACTIONS = {
+    "source.create": "source ajoutée", "source.update": "source modifiée", "source.delete": "source supprimée",
+    "member.create": "membre ajouté", "member.update": "membre modifié", "member.delete": "membre supprimé",
+    "key.create": "clé créée", "key.revoke": "clé révoquée", "rules.update": "règles modifiées",
+  };
+  const short = (v) => {
+    if (v === undefined) return "∅";
+    const s = typeof v === "string" ? v : JSON.stringify(v);
+    return s.length > 120 ? s.slice(0, 117) + "…" : s;
+  };
+  let auditCursor = "";
+  async function loadAudit(reset) {
+    if (reset) auditCursor = "";
+    const q = new URLSearchParams({ limit: "20" });
+    if (auditCursor) q.set("cursor", auditCursor);
+    const res = await api("GET", "/api/v1/audit?" + q);
+    const body = $("#audit tbody");
+    if (!auditCursor) clear(body);
+    if (!auditCursor && !res.items.length) body.append(emptyRow(5, "Aucune modification pour l'instant. Chaque changement de source, de membre, de clé ou de règles apparaîtra ici, avec qui l'a fait et quand."));
+    for (const a of res.items) {
+      const changes = el("ul", { class: "changes" });
+      for (const c of a.changes || []) {
+        changes.append(el("li", {}, el("strong", { text: c.field }), " : ", el("code", { text: short(c.before) }), " → ", el("code", { text: short(c.after) })));
+      }
+      body.append(el("tr", { "data-seq": String(a.seq) }, el("th", { scope: "row", text: dateText(a.at, true) }),
+        el("td", {}, el("code", { text: a.actor }), a.actor === me.key ? el("span", { class: "you", text: " " + t("(vous)") }) : null),
+        td(t(ACTIONS[a.action] || a.action)), td(a.target), el("td", {}, changes)));
+    }
+    auditCursor = res.next_cursor || "";
+    $("#audit-more").hidden = !auditCursor;
+  }
+
+  P.initPage("staff", async (who) => {
+    me = who;
     $("#run-now").addEventListener("click", runNow);
+    $("#source-new").addEventListener("click", () => openSourceForm(null));
+    $("#source-test").addEventListener("click", testSource);
+    $("#source-cancel").addEventListener("click", () => { form().hidden = true; });
+    form().addEventListener("submit", saveSource);
+    $("#key-form").addEventListener("submit", createKey);
+    $("#kf-role").addEventListener("change", keyRoleChanged);
+    $("#audit-more").addEventListener("click", () => loadAudit(false).catch((e) => flash(problemText(e))));
     $("#rules-preview").addEventListener("click", previewRules);
     $("#rules-save").addEventListener("click", saveRules);
-    const results = await Promise.allSettled([loadSourcesAndRuns(), loadMembers(), loadRules(), loadFeedback()]);
+    const results = await Promise.allSettled([loadSourcesAndRuns(), loadMembers(), loadKeys(), loadRules(), loadFeedback(), loadAudit(true)]);
     const failed = results.filter((r) => r.status === "rejected");
     if (failed.length) flash(problemText(failed[0].reason));
   });
