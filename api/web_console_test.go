@@ -132,7 +132,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 
 	// A member (through the API: import is the usual way), then a key for it, shown once, then revoked.
 	e.do("POST", "/api/v1/members", e.staff, `{"id":"cyber","name":"Cyber SA","tier":"premium","skills":["cybersécurité"]}`, 201, nil)
-	tb.do(chromedp.Navigate(e.srv.URL+"/app/staff"))
+	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff"))
 	tb.waitText("#members tbody", "Cyber SA")
 	tb.waitText("#kf-member", "Cyber SA")
 	tb.do(chromedp.SetValue(chromedp.CSS("#kf-role"), "member"), chromedp.SetValue(chromedp.CSS("#kf-member"), "cyber"),
