@@ -24,6 +24,15 @@ func (s *Server) audit(r *http.Request, action, target string, before, after any
 // to read in a table, precise enough to undo a change by hand. Secrets never reach it.
 func diff(before, after any) []store.AuditChange {
 	b, a := asFields(before), asFields(after)
+	out := []store.AuditChange{}
+	changes("", b, a, &out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// changes adds the fields that differ between b and a, going into objects present on both
+// sides so that a changed weight reads "weights.cluster: 20 → 27", not the whole block.
+func changes(prefix string, b, a map[string]any, out *[]store.AuditChange) {
 	names := map[string]bool{}
 	for k := range b {
 		names[k] = true
@@ -31,17 +40,21 @@ func diff(before, after any) []store.AuditChange {
 	for k := range a {
 		names[k] = true
 	}
-	out := []store.AuditChange{}
 	for k := range names {
-		if k == "updated" || k == "created" { // clocks, not changes
+		if prefix == "" && (k == "updated" || k == "created") { // clocks, not changes
 			continue
 		}
-		if !reflect.DeepEqual(b[k], a[k]) {
-			out = append(out, store.AuditChange{Field: k, Before: b[k], After: a[k]})
+		if reflect.DeepEqual(b[k], a[k]) {
+			continue
 		}
+		bm, bok := b[k].(map[string]any)
+		am, aok := a[k].(map[string]any)
+		if bok && aok {
+			changes(prefix+k+".", bm, am, out)
+			continue
+		}
+		*out = append(*out, store.AuditChange{Field: prefix + k, Before: b[k], After: a[k]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
 }
 
 func asFields(v any) map[string]any {

@@ -243,8 +243,11 @@ func TestRulesAndMembersAreAudited(t *testing.T) {
 	if f := fields(0); len(f) != 1 || f[0] != "skills" {
 		t.Errorf("member diff fields %v, want [skills]", f)
 	}
-	if f := fields(1); strings.Join(f, ",") != "comment,weights" {
-		t.Errorf("rules diff fields %v, want comment and weights", f)
+	if f := fields(1); strings.Join(f, ",") != "comment,weights.cluster" {
+		t.Errorf("rules diff fields %v, want comment and weights.cluster", f)
+	}
+	if c := log.Items[1].Changes[1]; c.After.(float64)-c.Before.(float64) != 5 {
+		t.Errorf("weights.cluster change %+v, want +5", c)
 	}
 }
 

@@ -206,6 +206,7 @@ func TestBrowserMember(t *testing.T) {
 		tb.signIn(e.srv.URL, e.cyber)
 		tb.do(chromedp.WaitVisible(chromedp.CSS("#matches li.match")))
 		tb.waitText("#profile-list", m.Name)
+		shot(tb, "09-member-page")
 		pwned, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.getElementById("pwn") !== null`))
 		if err != nil || pwned {
 			t.Errorf("markup in a member's name became an element (err %v)", err)
@@ -319,6 +320,7 @@ func TestBrowserStaff(t *testing.T) {
 	tb := openTab(t, browser)
 	tb.signIn(e.srv.URL, e.staff)
 	tb.waitText("#sources tbody", "Flux local")
+	shot(tb, "10-console-with-data")
 	tb.waitText("#sources tbody", "échec")
 	tb.waitText("#runs tbody", "nonexistent")
 	members := tb.waitText("#members tbody", "Cyber SA")

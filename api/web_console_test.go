@@ -187,7 +187,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 
 	// The audit log tells all of it, newest first, with the changed fields.
 	audit := tb.waitText("#audit tbody", "règles modifiées")
-	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "clé créée", "clé révoquée", "weights", "(vous)"} {
+	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "clé créée", "clé révoquée", "weights.cluster", "(vous)"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log in the console lacks %q:\n%s", want, audit)
 		}
@@ -198,6 +198,21 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff#audit-h"))
 	tb.waitText("#audit tbody", "règles modifiées")
 	shot(tb, "07-audit")
+
+	// The same console in English, from the one catalogue; the choice is remembered.
+	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff?lang=en"))
+	tb.waitText("h1", "Staff console")
+	tb.waitText("#audit tbody", "rules changed")
+	tb.waitText(`#sources tr[data-source="pole"]`, "Enable")
+	tb.waitText("#keys-h", "API keys")
+	if !tb.eval(`document.documentElement.lang === "en"`) {
+		t.Error("the English page is not marked lang=en")
+	}
+	shot(tb, "08-console-english")
+	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff"))
+	tb.waitText("#source-new", "Add a source")
+	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff?lang=fr"))
+	tb.waitText("#source-new", "Ajouter une source")
 
 	// Delete the source: two clicks; its opportunities stay.
 	del := `#sources tr[data-source="pole"] button:nth-child(5)`

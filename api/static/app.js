@@ -11,7 +11,10 @@ const P = (() => {
     try { return n ? JSON.parse(n.textContent) || {} : {}; } catch (e) { return {}; }
   })();
   const norm = (s) => s.replace(/\s+/g, " ").trim();
-  const t = (fr) => MESSAGES[norm(fr)] || fr;
+  const t = (fr) => {
+    const v = MESSAGES[norm(fr)];
+    return v ? fr.match(/^\s*/)[0] + v + fr.match(/\s*$/)[0] : fr; // keep the spaces around
+  };
   // translatePage puts the page's own texts (headings, labels, hints) in the page's language,
   // before any data arrives: data is never looked up.
   function translatePage() {
@@ -30,6 +33,7 @@ const P = (() => {
     document.title = t(document.title.replace(/ · Passerelle$/, "")) + " · Passerelle";
   }
   translatePage();
+  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "fr-BE";
   const KEY = "passerelle.key";
   const key = () => sessionStorage.getItem(KEY) || "";
   const setKey = (k) => sessionStorage.setItem(KEY, k);
@@ -55,7 +59,7 @@ const P = (() => {
     try {
       resp = await fetch(path, opts);
     } catch (e) {
-      throw new APIError(0, { title: "Serveur injoignable", detail: String(e) });
+      throw new APIError(0, { title: t("Serveur injoignable"), detail: String(e) });
     }
     if (resp.status === 204) return null;
     const type = resp.headers.get("Content-Type") || "";
@@ -100,19 +104,19 @@ const P = (() => {
     if (isNaN(d)) return "";
     const o = { day: "numeric", month: "short", year: "numeric" };
     if (withTime) { o.hour = "2-digit"; o.minute = "2-digit"; }
-    return d.toLocaleString("fr-BE", o);
+    return d.toLocaleString(LOCALE, o);
   }
   // deadlineText says how far a deadline is from the server's today, in calendar days.
   function deadlineText(iso) {
-    if (!iso) return "date limite inconnue";
+    if (!iso) return t("date limite inconnue");
     const d = new Date(iso);
     const midnight = (x) => Date.UTC(x.getFullYear(), x.getMonth(), x.getDate());
     const n = Math.round((midnight(d) - midnight(serverNow)) / DAY);
     const when = " (" + dateText(iso) + ")";
-    if (n < 0) return "clôturé depuis " + (-n) + (n === -1 ? " jour" : " jours") + when;
-    if (n === 0) return "clôture aujourd'hui" + when;
-    if (n === 1) return "clôture demain" + when;
-    return "clôture dans " + n + " jours" + when;
+    if (n < 0) return t("clôturé depuis ") + (-n) + (n === -1 ? t(" jour") : t(" jours")) + when;
+    if (n === 0) return t("clôture aujourd'hui") + when;
+    if (n === 1) return t("clôture demain") + when;
+    return t("clôture dans ") + n + t(" jours") + when;
   }
   function deadlineNode(iso) {
     const t = el("time", { text: deadlineText(iso) });
@@ -120,14 +124,14 @@ const P = (() => {
     return t;
   }
 
-  const STATUS = { open: "ouvert", closing: "clôture proche", closed: "clôturé", cancelled: "annulé", unknown: "statut inconnu",
-    ok: "ok", partial: "partiel", failed: "échec", running: "en cours" };
+  const STATUS = { open: t("ouvert"), closing: t("clôture proche"), closed: t("clôturé"), cancelled: t("annulé"), unknown: t("statut inconnu"),
+    ok: "ok", partial: t("partiel"), failed: t("échec"), running: t("en cours") };
   const badge = (status) => el("span", { class: "badge " + (status || "unknown"), text: STATUS[status] || status || "?" });
 
   // problemText turns a failed call into one readable sentence.
   function problemText(err) {
     const p = (err && err.problem) || {};
-    const parts = [p.title || (err && err.message) || "Erreur"];
+    const parts = [p.title || (err && err.message) || t("Erreur")];
     if (p.detail && p.detail !== p.title) parts.push(p.detail);
     return parts.join(" — ");
   }
@@ -152,7 +156,7 @@ const P = (() => {
     }
     if (me.now) serverNow = new Date(me.now);
     if (role === "staff" && me.role !== "staff") { location.replace("/app/member"); return; }
-    $("#whoami").textContent = me.role === "staff" ? "Équipe (staff)" : "Membre " + me.member;
+    $("#whoami").textContent = me.role === "staff" ? t("Équipe (staff)") : t("Membre ") + me.member;
     $("#account").hidden = false;
     $("#signout").addEventListener("click", signOut);
     initSearch();
@@ -168,11 +172,11 @@ const P = (() => {
       const q = $("#search-q").value.trim();
       const out = clear($("#search-results"));
       const status = $("#search-status");
-      status.textContent = "Recherche…";
+      status.textContent = t("Recherche…");
       try {
         const res = await api("GET", "/api/v1/opportunities?" + new URLSearchParams({ q, status: "open,closing", limit: "10", facets: "false" }));
-        status.textContent = res.total === 0 ? "Aucune opportunité ouverte ne correspond."
-          : res.total + " opportunité(s) ouverte(s)" + (res.total > res.items.length ? ", les " + res.items.length + " plus pertinentes :" : " :");
+        status.textContent = res.total === 0 ? t("Aucune opportunité ouverte ne correspond.")
+          : res.total + t(" opportunité(s) ouverte(s)") + (res.total > res.items.length ? t(", les ") + res.items.length + t(" plus pertinentes :") : " :");
         for (const o of res.items) {
           out.append(el("li", { class: "hit" },
             el("h3", {}, link(o.title || o.id, o.url)),
