@@ -293,3 +293,43 @@ func TestMethodNotAllowedAndForbidden(t *testing.T) {
 		t.Errorf("premium 403: title %q, detail %q", p.Title, p.Detail)
 	}
 }
+
+// TestMemberPreviewStoresNothing: the matches of skills being edited, before they are saved.
+func TestMemberPreviewStoresNothing(t *testing.T) {
+	e := newEnv(t)
+	var pg struct {
+		Items []struct {
+			Opportunity string `json:"opportunity"`
+			Title       string `json:"title"`
+		}
+		Total int
+	}
+	e.do("POST", "/api/v1/member-previews", e.staff, `{"id":"roads","name":"Routes SA","tier":"basic","clusters":["security"],"skills":["tests d'intrusion","sécurité réseau"]}`, 200, &pg)
+	if len(pg.Items) == 0 || pg.Items[0].Title == "" {
+		t.Fatalf("preview of security skills: %+v", pg)
+	}
+	e.do("GET", "/api/v1/members/roads", e.staff, "", 404, nil)
+	// Saved as premium, the same profile gets the matches the preview announced.
+	e.do("POST", "/api/v1/members", e.staff, `{"id":"roads","name":"Routes SA","tier":"premium","clusters":["security"],"skills":["tests d'intrusion","sécurité réseau"]}`, 201, nil)
+	var saved struct {
+		Items []struct {
+			Opportunity string  `json:"opportunity"`
+			Score       float64 `json:"score"`
+		}
+	}
+	e.do("GET", "/api/v1/members/roads/matches", e.staff, "", 200, &saved)
+	if len(saved.Items) != len(pg.Items) {
+		t.Fatalf("saved profile has %d matches, the preview said %d", len(saved.Items), len(pg.Items))
+	}
+	for i := range saved.Items {
+		if saved.Items[i].Opportunity != pg.Items[i].Opportunity {
+			t.Errorf("match %d: saved %s, previewed %s", i, saved.Items[i].Opportunity, pg.Items[i].Opportunity)
+		}
+	}
+	e.do("POST", "/api/v1/member-previews", e.staff, `{"name":"x","clusters":["nosuch"]}`, 400, nil)
+	e.do("POST", "/api/v1/member-previews", e.cyber, `{"name":"x","skills":["a"]}`, 403, nil)
+	e.do("POST", "/api/v1/member-previews", e.staff, `{"name":"Vide"}`, 200, &pg)
+	if pg.Total != 0 {
+		t.Errorf("an empty profile previews %d matches", pg.Total)
+	}
+}

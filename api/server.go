@@ -120,6 +120,7 @@ func (s *Server) routes() {
 				r.Post("/sources/{id}/run", s.runSource)
 				r.Get("/sources/{id}/runs", s.sourceHistory)
 				r.Post("/source-tests", s.testSource)
+				r.Post("/member-previews", s.previewMember)
 				r.Get("/audit", s.listAudit)
 				r.Get("/runs", s.listRuns)
 				r.Post("/runs", s.startRun)
