@@ -130,8 +130,43 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 		t.Errorf("after disabling: %+v, %v", src, err)
 	}
 
-	// A member (through the API: import is the usual way), then a key for it, shown once, then revoked.
-	e.do("POST", "/api/v1/members", e.staff, `{"id":"cyber","name":"Cyber SA","tier":"premium","skills":["cybersécurité"]}`, 201, nil)
+	// An open call besides the feed's (closed by the test's today), for the member to match.
+	deadline := now.AddDate(0, 0, 20)
+	if _, _, err := e.pl.Save(t.Context(), []passerelle.Opportunity{{ID: "o1", Source: "s", Kind: passerelle.KindCall,
+		Title: "Audit de cybersécurité et tests d'intrusion", Description: "Sécurité informatique des PME.", Language: "fr",
+		Country: "BE", CPV: []string{"72212730"}, Deadline: &deadline}}); err != nil {
+		t.Fatal(err)
+	}
+	// A member added in the console: a bad cluster is refused beside its field.
+	tb.do(chromedp.Click(chromedp.CSS("#member-new")), chromedp.WaitVisible(chromedp.CSS("#member-form")),
+		chromedp.SendKeys(chromedp.CSS("#mf-id"), "cyber"),
+		chromedp.SendKeys(chromedp.CSS("#mf-name"), "Cyber SA"),
+		chromedp.SendKeys(chromedp.CSS("#mf-skills"), "cybersécurité"),
+		chromedp.SendKeys(chromedp.CSS("#mf-clusters"), "securite"),
+		chromedp.SendKeys(chromedp.CSS("#mf-contacts"), "Anne Dupont <anne@cyber.example>"),
+		chromedp.Click(chromedp.CSS("#member-save")))
+	tb.waitText(`#member-form .field-error[data-for="clusters"]`, "unknown cluster")
+	tb.do(chromedp.SetValue(chromedp.CSS("#mf-clusters"), "security"), chromedp.Click(chromedp.CSS("#member-save")),
+		chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
+	tb.waitText(`#members tr[data-member="cyber"]`, "Cyber SA")
+	// Edit its skills with a preview of what they find, before saving.
+	tb.do(chromedp.Click(chromedp.CSS(`#members tr[data-member="cyber"] button`)), chromedp.WaitVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#member-form-h", "cyber")
+	tb.do(chromedp.SetValue(chromedp.CSS("#mf-skills"), "cybersécurité\ntests d'intrusion"),
+		chromedp.Click(chromedp.CSS("#member-preview")), chromedp.WaitVisible(chromedp.CSS("#member-preview-result")))
+	tb.waitText("#member-preview-list", "Audit de cybersécurité et tests d'intrusion")
+	if m, err := e.db.Member(t.Context(), "cyber"); err != nil || len(m.Skills) != 1 {
+		t.Fatalf("the preview changed the stored member: %+v, %v", m.Skills, err)
+	}
+	shot(tb, "05a-member-preview")
+	tb.do(chromedp.Click(chromedp.CSS("#member-save")), chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#member-list-status", "Membre enregistré")
+	m, err := e.db.Member(t.Context(), "cyber")
+	if err != nil || strings.Join(m.Skills, "|") != "cybersécurité|tests d'intrusion" || len(m.Contacts) != 1 || m.Contacts[0].Email != "anne@cyber.example" || m.Contacts[0].Name != "Anne Dupont" {
+		t.Fatalf("stored member: %+v, %v", m, err)
+	}
+
+	// A key for it, shown once, then revoked.
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff"))
 	tb.waitText("#members tbody", "Cyber SA")
 	tb.waitText("#kf-member", "Cyber SA")
@@ -187,7 +222,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 
 	// The audit log tells all of it, newest first, with the changed fields.
 	audit := tb.waitText("#audit tbody", "règles modifiées")
-	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "clé créée", "clé révoquée", "weights.cluster", "(vous)"} {
+	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "membre modifié", "skills", "clé créée", "clé révoquée", "weights.cluster", "(vous)"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log in the console lacks %q:\n%s", want, audit)
 		}

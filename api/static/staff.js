@@ -92,26 +92,29 @@
   const form = () => $("#source-form");
   const field = (name) => form().elements[name];
 
-  function clearFieldErrors() {
-    for (const p of form().querySelectorAll(".field-error")) p.textContent = "";
-    for (const i of form().querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+  function clearFieldErrors(f) {
+    f = f || form();
+    for (const p of f.querySelectorAll(".field-error")) p.textContent = "";
+    for (const i of f.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
   }
 
   // showFieldErrors puts each error of a 400 beside its field; those of no field go in the status.
-  function showFieldErrors(e, status) {
-    clearFieldErrors();
+  function showFieldErrors(e, status, fm) {
+    fm = fm || form();
+    clearFieldErrors(fm);
     const errs = (e.problem && e.problem.errors) || [];
     const loose = [];
     for (const f of errs) {
       const name = f.path.split(/[.[]/)[0];
-      const p = form().querySelector(`.field-error[data-for="${name}"]`);
+      const p = fm.querySelector(`.field-error[data-for="${name}"]`);
       if (p) {
-        p.textContent = f.message;
-        if (field(name)) { field(name).setAttribute("aria-invalid", "true"); field(name).setAttribute("aria-describedby", p.id || ""); }
+        p.textContent = (p.textContent ? p.textContent + " ; " : "") + (f.path !== name ? f.path + " : " : "") + f.message;
+        const input = fm.elements[name] || p.parentElement.querySelector("input, select, textarea");
+        if (input) input.setAttribute("aria-invalid", "true");
       } else loose.push(f.path + " : " + f.message);
     }
     status.textContent = problemText(e) + (loose.length ? " — " + loose.join(" ; ") : "");
-    const firstBad = form().querySelector("[aria-invalid=true]");
+    const firstBad = fm.querySelector("[aria-invalid=true]");
     if (firstBad) firstBad.focus();
   }
 
@@ -268,20 +271,138 @@
 
   // ---- Members -------------------------------------------------------------------------
   let members = [];
+  let editingMember = null; // the stored member being edited; null when adding
+  const mform = () => $("#member-form");
+  const mfield = (name) => mform().elements[name];
+  const words = (v) => v.split(/[,\n]/).map((x) => x.trim()).filter(Boolean);
+
   async function loadMembers() {
     const res = await api("GET", "/app/api/members");
     members = res.items || [];
     const body = clear($("#members tbody"));
-    if (!members.length) body.append(emptyRow(3, "Aucun membre. Importez-les (passerelle members import FICHIER, ou POST /api/v1/members) ; une clé « membre » s'ajoute ensuite ci-dessous."));
+    if (!members.length) body.append(emptyRow(4, "Aucun membre. Cliquez sur « Ajouter un membre » ; une clé « membre » s'ajoute ensuite ci-dessous."));
     for (const m of members) {
-      body.append(el("tr", {},
+      body.append(el("tr", { "data-member": m.id },
         el("th", { scope: "row" }, el("a", { href: "/app/member?member=" + encodeURIComponent(m.id), text: m.name || m.id }),
           el("div", { class: "muted", text: m.id })),
-        td(m.tier), num(m.tier === "premium" ? m.matches : "—")));
+        td(m.tier), num(m.tier === "premium" ? m.matches : "—"),
+        el("td", {}, el("div", { class: "actions" },
+          button("Modifier", "secondary", () => editMember(m.id)),
+          armed("Supprimer", "Confirmer la suppression", () => deleteMember(m))))));
     }
     const sel = clear($("#kf-member"));
     if (!members.length) sel.append(el("option", { value: "", text: t("(aucun membre)") }));
     for (const m of members) sel.append(el("option", { value: m.id, text: (m.name || m.id) + " (" + m.id + ")" }));
+  }
+
+  function openMemberForm(m) {
+    editingMember = m;
+    const f = mform();
+    f.reset();
+    clearFieldErrors(f);
+    $("#member-form-h").textContent = m ? t("Modifier le membre") + " " + m.id : t("Ajouter un membre");
+    mfield("id").value = m ? m.id : "";
+    mfield("id").readOnly = !!m;
+    if (m) {
+      mfield("name").value = m.name || "";
+      mfield("tier").value = m.tier || "premium";
+      mfield("organisation").value = m.organisation || "sme";
+      mfield("skills").value = (m.skills || []).join("\n");
+      mfield("clusters").value = (m.clusters || []).join(", ");
+      mfield("regions").value = (m.regions || []).join(", ");
+      mfield("exclude").value = (m.exclude || []).join(", ");
+      mfield("budget-min").value = m.budget && m.budget.min ? m.budget.min : "";
+      mfield("budget-max").value = m.budget && m.budget.max ? m.budget.max : "";
+      mfield("contacts").value = (m.contacts || []).map((c) => (c.name ? c.name + " <" + c.email + ">" : c.email)).join("\n");
+      mfield("frequency").value = (m.notify && m.notify.frequency) || "daily";
+      mfield("min_score").value = m.min_score || "";
+    }
+    $("#member-preview-result").hidden = true;
+    $("#member-status").textContent = "";
+    f.hidden = false;
+    (m ? mfield("skills") : mfield("id")).focus();
+  }
+
+  async function editMember(id) {
+    try {
+      openMemberForm(await api("GET", "/api/v1/members/" + encodeURIComponent(id)));
+    } catch (e) {
+      $("#member-list-status").textContent = problemText(e);
+    }
+  }
+
+  // memberFromForm keeps what the form does not show (profiles, sectors, languages, channels…).
+  function memberFromForm() {
+    const m = Object.assign({}, editingMember || {});
+    delete m.created; delete m.updated;
+    Object.assign(m, { id: mfield("id").value.trim(), name: mfield("name").value.trim(), tier: mfield("tier").value,
+      organisation: mfield("organisation").value,
+      clusters: words(mfield("clusters").value), regions: words(mfield("regions").value), exclude: words(mfield("exclude").value) });
+    // A skill may hold a comma ("tests d'intrusion, audit"): one per line.
+    m.skills = mfield("skills").value.split("\n").map((x) => x.trim()).filter(Boolean);
+    const min = Number(mfield("budget-min").value || 0), max = Number(mfield("budget-max").value || 0);
+    if (min || max) m.budget = Object.assign({}, min ? { min } : {}, max ? { max } : {}); else delete m.budget;
+    m.contacts = mfield("contacts").value.split("\n").map((x) => x.trim()).filter(Boolean).map((line) => {
+      const mm = line.match(/^(.*?)\s*<([^>]+)>$/);
+      return mm ? (mm[1] ? { name: mm[1], email: mm[2] } : { email: mm[2] }) : { email: line };
+    });
+    m.notify = Object.assign({}, m.notify || {}, { frequency: mfield("frequency").value });
+    const ms = mfield("min_score").value;
+    if (ms !== "") m.min_score = Number(ms); else delete m.min_score;
+    for (const k of ["skills", "clusters", "regions", "exclude", "contacts"]) if (!m[k].length) delete m[k];
+    return m;
+  }
+
+  async function previewMember() {
+    const status = $("#member-status");
+    status.textContent = t("Prévisualisation…");
+    clearFieldErrors(mform());
+    try {
+      const res = await api("POST", "/api/v1/member-previews", memberFromForm());
+      status.textContent = "";
+      $("#member-preview-summary").textContent = res.total === 0
+        ? t("Aucune opportunité ouverte ne correspondrait à ce profil. Ajoutez des compétences ou des clusters.")
+        : plural(res.total, "opportunité ouverte correspondrait", "opportunités ouvertes correspondraient") +
+          (res.total > res.items.length ? t(" ; les meilleures :") : " :");
+      const list = clear($("#member-preview-list"));
+      for (const it of res.items) {
+        const reasons = el("ul", { class: "reasons" });
+        for (const c of (it.explanation && it.explanation.contributions) || []) reasons.append(el("li", { text: c.evidence }));
+        list.append(el("li", { class: "hit", "data-opportunity": it.opportunity },
+          el("h3", {}, el("span", { class: "score", text: String(Math.round(it.score)) }), " ", P.link(it.title || it.opportunity, it.url)),
+          el("p", { class: "meta" }, P.deadlineNode(it.deadline)), reasons));
+      }
+      $("#member-preview-result").hidden = false;
+    } catch (e) {
+      showFieldErrors(e, status, mform());
+    }
+  }
+
+  async function saveMember(ev) {
+    ev.preventDefault();
+    const status = $("#member-status");
+    const m = memberFromForm();
+    status.textContent = t("Enregistrement…");
+    try {
+      if (editingMember) await api("PUT", "/api/v1/members/" + encodeURIComponent(editingMember.id), m);
+      else await api("POST", "/api/v1/members", m);
+      mform().hidden = true;
+      $("#member-list-status").textContent = t("Membre enregistré : ") + m.id + ".";
+      await Promise.all([loadMembers(), loadAudit(true)]);
+    } catch (e) {
+      showFieldErrors(e, status, mform());
+    }
+  }
+
+  async function deleteMember(m) {
+    try {
+      await api("DELETE", "/api/v1/members/" + encodeURIComponent(m.id));
+      if (editingMember && editingMember.id === m.id) mform().hidden = true;
+      $("#member-list-status").textContent = t("Membre supprimé : ") + m.id + ".";
+      await Promise.all([loadMembers(), loadKeys(), loadAudit(true)]);
+    } catch (e) {
+      $("#member-list-status").textContent = problemText(e);
+    }
   }
 
   // ---- Keys ----------------------------------------------------------------------------
@@ -484,6 +605,10 @@
     $("#source-cancel").addEventListener("click", () => { form().hidden = true; });
     form().addEventListener("submit", saveSource);
     $("#key-form").addEventListener("submit", createKey);
+    $("#member-new").addEventListener("click", () => openMemberForm(null));
+    $("#member-preview").addEventListener("click", previewMember);
+    $("#member-cancel").addEventListener("click", () => { mform().hidden = true; });
+    mform().addEventListener("submit", saveMember);
     $("#kf-role").addEventListener("change", keyRoleChanged);
     $("#audit-more").addEventListener("click", () => loadAudit(false).catch((e) => flash(problemText(e))));
     $("#rules-preview").addEventListener("click", previewRules);
