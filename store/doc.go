@@ -65,6 +65,10 @@
 //	  <member id>                       → feed token
 //	feed_token_members
 //	  <feed token>                      → member id
+//	audit                               (schema 6; bucket sequence = last entry number)
+//	  <seq:uint64>                      → AuditEntry (JSON): who, when, what changed
+//	key_last_used                       (schema 6; written at most once a minute per key)
+//	  <key id>                          → RFC 3339 time
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.
