@@ -53,7 +53,8 @@ func pageTexts(t *testing.T) []string {
 		regexp.MustCompile(`armed\([^,]*,\s*[^?]*\?\s*` + lit + `\s*:\s*` + lit),
 		regexp.MustCompile(`button\([^,]*\?\s*` + lit + `\s*:\s*` + lit),
 		regexp.MustCompile(`plural\([^,]+,\s*` + lit + `,\s*` + lit),
-		regexp.MustCompile(`"[a-z]+\.[a-z]+": ` + lit), // the audit log's action names
+		regexp.MustCompile(`"[a-z]+\.[a-z]+": ` + lit),             // the audit log's action names
+		regexp.MustCompile(`\["[a-z_]+\.?[a-z_]*", ` + lit + `\]`), // the rules form's labels
 	}
 	scripts, _ := filepath.Glob("static/*.js")
 	for _, f := range scripts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -352,6 +353,16 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("preview summary %q lacks %q", summary, want)
 	}
 	tb.waitText(`#preview-members tr[data-member="cyber"]`, "cyber")
+	// Per member, the titles of what the change removes, with their scores.
+	for _, mp := range rep.Members {
+		if mp.Member != "cyber" {
+			continue
+		}
+		tb.do(chromedp.Click(chromedp.CSS(`#preview-members tr[data-member="cyber"] summary`)))
+		for _, mv := range mp.Removed {
+			tb.waitText(`#preview-members tr[data-member="cyber"] details`, fmt.Sprintf("− %s (%d)", rep.Titles[mv.Opportunity], int(math.Round(mv.Before))))
+		}
+	}
 
 	// Invalid rules: the field paths are shown and nothing is saved.
 	bad := rules

@@ -195,9 +195,17 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	changed := rules
 	changed.Weights.Cluster = rules.Weights.Cluster + 7
 	changed.Comment = "plus de poids aux clusters"
-	body, _ := json.Marshal(changed)
-	tb.do(chromedp.SetValue(chromedp.CSS("#rules-json"), string(body)), chromedp.Click(chromedp.CSS("#rules-preview")),
-		chromedp.WaitVisible(chromedp.CSS("#preview-result")))
+	// Typed in the form, as staff would; the form writes it into the JSON.
+	tb.do(chromedp.WaitVisible(chromedp.CSS("#rf-weights-cluster")),
+		chromedp.SetValue(chromedp.CSS("#rf-weights-cluster"), ""),
+		chromedp.SendKeys(chromedp.CSS("#rf-weights-cluster"), fmt.Sprint(changed.Weights.Cluster)),
+		chromedp.SendKeys(chromedp.CSS("#rules-comment"), changed.Comment))
+	var inJSON passerelle.Rules
+	raw, err := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS("#rules-json")))
+	if err != nil || json.Unmarshal([]byte(raw), &inJSON) != nil || inJSON.Weights.Cluster != changed.Weights.Cluster || inJSON.Comment != changed.Comment {
+		t.Fatalf("the form did not write the JSON: %v %+v", err, inJSON.Weights)
+	}
+	tb.do(chromedp.Click(chromedp.CSS("#rules-preview")), chromedp.WaitVisible(chromedp.CSS("#preview-result")))
 	tb.waitText("#preview-summary", "ajoutés")
 	tb.do(chromedp.Click(chromedp.CSS("#rules-save")))
 	tb.waitText("#rules-status", "enregistrée")
@@ -218,6 +226,14 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	}
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff#rules-h"))
 	tb.waitText("#rules-versions tbody", "en vigueur")
+	// The diff of two versions names the weight that changed.
+	tb.do(chromedp.WaitVisible(chromedp.CSS("#rules-diff-form")),
+		chromedp.SetValue(chromedp.CSS("#rd-a"), fmt.Sprint(rules.Version)), chromedp.SetValue(chromedp.CSS("#rd-b"), fmt.Sprint(rules.Version+1)),
+		chromedp.Click(chromedp.CSS(`#rules-diff-form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#rules-diff")))
+	d := tb.waitText("#rules-diff-list", "weights.cluster")
+	if !strings.Contains(d, fmt.Sprintf("%v → %v", rules.Weights.Cluster, changed.Weights.Cluster)) || !strings.Contains(d, "comment") {
+		t.Errorf("diff of v%d and v%d: %q", rules.Version, rules.Version+1, d)
+	}
 	shot(tb, "06-rules-versions")
 
 	// The audit log tells all of it, newest first, with the changed fields.

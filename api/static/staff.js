@@ -458,12 +458,86 @@
 
   // ---- Rules ---------------------------------------------------------------------------
   let currentRules = null;
+  // The numbers staff tune most, as a form; the rest (bundles, synonyms, exclusions) stays JSON.
+  const RULE_FIELDS = [
+    ["weights.text", "Poids : texte"], ["weights.cluster", "Poids : cluster"], ["weights.cpv", "Poids : CPV"],
+    ["weights.sector", "Poids : secteur"], ["weights.region", "Poids : région"], ["weights.budget", "Poids : budget"],
+    ["weights.deadline", "Poids : date limite"], ["weights.freshness", "Poids : fraîcheur"],
+    ["fields.title", "Champ : titre"], ["fields.description", "Champ : description"],
+    ["thresholds.min_score", "Seuil : score minimum"], ["thresholds.min_days_to_deadline", "Seuil : jours avant la date limite"],
+    ["max_per_digest", "Maximum par résumé"],
+  ];
+  const getPath = (o, path) => path.split(".").reduce((x, k) => (x == null ? undefined : x[k]), o);
+  function setPath(o, path, v) {
+    const ks = path.split(".");
+    let x = o;
+    for (const k of ks.slice(0, -1)) x = x[k] = x[k] && typeof x[k] === "object" ? x[k] : {};
+    x[ks[ks.length - 1]] = v;
+  }
+
+  function buildRulesForm(r) {
+    const box = clear($("#rules-fields"));
+    for (const [path, label] of RULE_FIELDS) {
+      const id = "rf-" + path.replace(/[._]/g, "-");
+      const input = el("input", { id, type: "number", step: "any", "data-path": path, value: String(getPath(r, path) ?? "") });
+      input.addEventListener("input", syncRulesForm);
+      box.append(el("label", { for: id }, t(label), input));
+    }
+    $("#rules-comment").value = "";
+  }
+
+  // syncRulesForm writes the form's numbers into the JSON, which stays what is sent.
+  function syncRulesForm() {
+    let r;
+    try { r = JSON.parse($("#rules-json").value); } catch (e) { $("#rules-status").textContent = t("JSON invalide : ") + e.message; return; }
+    for (const input of $("#rules-fields").querySelectorAll("input[data-path]")) {
+      if (input.value !== "") setPath(r, input.dataset.path, Number(input.value));
+    }
+    const c = $("#rules-comment").value.trim();
+    if (c) r.comment = c;
+    $("#rules-json").value = JSON.stringify(r, null, 2);
+  }
+
+  // flatten turns rules into path → value, for the diff of two versions.
+  function flatten(o, prefix, out) {
+    out = out || {};
+    for (const [k, v] of Object.entries(o || {})) {
+      const p = prefix ? prefix + "." + k : k;
+      if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, p, out);
+      else out[p] = v;
+    }
+    return out;
+  }
+
+  async function diffVersions(ev) {
+    ev.preventDefault();
+    const a = $("#rd-a").value, b = $("#rd-b").value;
+    try {
+      const [ra, rb] = await Promise.all([api("GET", "/api/v1/rules/versions/" + a), api("GET", "/api/v1/rules/versions/" + b)]);
+      const fa = flatten(ra), fb = flatten(rb);
+      const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].filter((k) => k !== "version" && k !== "created").sort();
+      const list = clear($("#rules-diff-list"));
+      let n = 0;
+      for (const k of keys) {
+        if (JSON.stringify(fa[k]) === JSON.stringify(fb[k])) continue;
+        n++;
+        list.append(el("li", {}, el("strong", { text: k }), " : ", el("code", { text: short(fa[k]) }), " → ", el("code", { text: short(fb[k]) })));
+      }
+      $("#rules-diff-summary").textContent = n === 0 ? t("Les deux versions sont identiques.")
+        : "v" + a + " → v" + b + " : " + plural(n, "différence", "différences");
+      $("#rules-diff").hidden = false;
+    } catch (e) {
+      $("#rules-status").textContent = problemText(e);
+    }
+  }
+
   async function loadRules() {
     const [r, versions] = await Promise.all([api("GET", "/api/v1/rules"), api("GET", "/api/v1/rules/versions")]);
     currentRules = r;
     $("#rules-version").textContent = t("Version en vigueur : ") + r.version +
       (r.created ? " · " + dateText(r.created, true) : "") + (r.comment ? " · « " + r.comment + " »" : "");
     $("#rules-json").value = JSON.stringify(r, null, 2);
+    buildRulesForm(r);
     const body = clear($("#rules-versions tbody"));
     const items = (versions.items || []).slice().sort((a, b) => b.version - a.version);
     if (!items.length) body.append(emptyRow(4, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
@@ -473,6 +547,12 @@
       else acts.append(el("span", { class: "muted", text: t("en vigueur") }));
       body.append(el("tr", { "data-version": String(v.version) }, el("th", { scope: "row", text: "v" + v.version }),
         td(dateText(v.created, true)), td(v.comment || ""), el("td", {}, acts)));
+    }
+    $("#rules-diff-form").hidden = items.length < 2;
+    for (const [sel, pick] of [["#rd-a", 1], ["#rd-b", 0]]) {
+      const s = clear($(sel));
+      for (const v of items) s.append(el("option", { value: String(v.version), text: "v" + v.version }));
+      if (items[pick]) s.value = String(items[pick].version);
     }
   }
 
@@ -526,10 +606,17 @@
           t(" pertinents gardés, ") + f.not_relevant_kept_before + " → " + f.not_relevant_kept_after + t(" non pertinents gardés."));
       }
       const tbody = clear($("#preview-members tbody"));
-      if (!(rep.members || []).length) tbody.append(emptyRow(6, "Aucun membre premium n'est touché."));
+      if (!(rep.members || []).length) tbody.append(emptyRow(7, "Aucun membre premium n'est touché."));
+      const titles = rep.titles || {};
+      const moveItem = (mv, cls, score) => el("li", { class: cls, text: (cls === "added" ? "+ " : "− ") + (titles[mv.opportunity] || mv.opportunity) + " (" + Math.round(score) + ")" });
       for (const m of rep.members || []) {
+        const what = el("ul", { class: "plain" });
+        for (const mv of m.added || []) what.append(moveItem(mv, "added", mv.after));
+        for (const mv of m.removed || []) what.append(moveItem(mv, "removed", mv.before));
+        const n = (m.added || []).length + (m.removed || []).length;
+        const cell = n ? el("td", {}, el("details", {}, el("summary", { text: plural(n, "opportunité", "opportunités") }), what)) : td("—");
         tbody.append(el("tr", { "data-member": m.member }, el("th", { scope: "row", text: m.member }),
-          num(m.before), num(m.after), num((m.added || []).length), num((m.removed || []).length), num((m.moved || []).length)));
+          num(m.before), num(m.after), num((m.added || []).length), num((m.removed || []).length), num((m.moved || []).length), cell));
       }
       $("#preview-result").hidden = false;
     } catch (e) {
@@ -613,6 +700,8 @@
     $("#audit-more").addEventListener("click", () => loadAudit(false).catch((e) => flash(problemText(e))));
     $("#rules-preview").addEventListener("click", previewRules);
     $("#rules-save").addEventListener("click", saveRules);
+    $("#rules-comment").addEventListener("input", syncRulesForm);
+    $("#rules-diff-form").addEventListener("submit", diffVersions);
     const results = await Promise.allSettled([loadSourcesAndRuns(), loadMembers(), loadKeys(), loadRules(), loadFeedback(), loadAudit(true)]);
     const failed = results.filter((r) => r.status === "rejected");
     if (failed.length) flash(problemText(failed[0].reason));
