@@ -166,6 +166,27 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 		t.Fatalf("stored member: %+v, %v", m, err)
 	}
 
+	// Import: a CSV with French column names; the bad record is reported, the good one kept.
+	csv := filepath.Join(t.TempDir(), "membres.csv")
+	if err := os.WriteFile(csv, []byte("identifiant;nom;offre;compétences;clusters;email\n"+
+		"webco;\"Web & Co\";premium;développement web|applications mobiles;web;info@webco.example\n"+
+		"bad;Sans offre;gold;x;;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#mi-file"), []string{csv}),
+		chromedp.Click(chromedp.CSS(`#member-import button[type="submit"]`)))
+	tb.waitText("#member-import-summary", "1 / 2 importés")
+	report := tb.waitText("#member-import-list", "enregistrement 2 (bad)")
+	if !strings.Contains(report, "enregistrement 1 (webco) : importé") || !strings.Contains(report, "tier") {
+		t.Errorf("import report: %q", report)
+	}
+	web, err := e.db.Member(t.Context(), "webco")
+	if err != nil || web.Name != "Web & Co" || strings.Join(web.Skills, "|") != "développement web|applications mobiles" || len(web.Contacts) != 1 {
+		t.Errorf("imported member: %+v, %v", web, err)
+	}
+	tb.waitText(`#members tr[data-member="webco"]`, "Web & Co")
+	shot(tb, "05b-member-import")
+
 	// A key for it, shown once, then revoked.
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff"))
 	tb.waitText("#members tbody", "Cyber SA")

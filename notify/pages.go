@@ -357,4 +357,15 @@ var pageEnglish = map[string]string{
 	"Seuil : score minimum":                                    "Threshold: minimum score",
 	"Seuil : jours avant la date limite":                       "Threshold: days before the deadline",
 	"Maximum par résumé":                                       "Most per digest",
+	// staff console: member import
+	"Importer des membres (CSV ou JSON)": "Import members (CSV or JSON)",
+	"Importer":                           "Import",
+	"CSV : une ligne d'en-tête, colonnes en français ou en anglais (identifiant/id, nom/name, offre/tier, compétences/skills, clusters, régions/regions, exclusions/exclude, email) ; plusieurs valeurs séparées par « ; » (par « | » dans un fichier à points-virgules). JSON : un tableau de membres.": "CSV: a header line, columns in French or English (identifiant/id, nom/name, offre/tier, compétences/skills, clusters, régions/regions, exclusions/exclude, email); several values separated by “;” (by “|” in a semicolon-separated file). JSON: an array of members.",
+	"le fichier est vide":            "the file is empty",
+	"colonnes inconnues :":           "unknown columns:",
+	"Choisissez d'abord un fichier.": "Choose a file first.",
+	"illisible —":                    "unreadable —",
+	"enregistrement":                 "record",
+	": importé":                      ": imported",
+	"importés":                       "imported",
 }

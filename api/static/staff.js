@@ -394,6 +394,92 @@
     }
   }
 
+  // ---- Member import: parsed here, sent one record at a time, reported record by record ----
+  const COLUMNS = {
+    id: "id", identifiant: "id", name: "name", nom: "name", tier: "tier", offre: "tier",
+    skills: "skills", "compétences": "skills", competences: "skills", clusters: "clusters",
+    regions: "regions", "régions": "regions", exclude: "exclude", exclusions: "exclude",
+    email: "email", "e-mail": "email", courriel: "email", organisation: "organisation", organization: "organisation",
+  };
+  const LISTS = ["skills", "clusters", "regions", "exclude"];
+
+  // csvRows reads RFC 4180 CSV (quoted fields, doubled quotes), with , or ; as separator.
+  function csvRows(text) {
+    text = text.replace(/^\uFEFF/, "");
+    const first = text.split(/\r?\n/, 1)[0];
+    const sep = (first.match(/;/g) || []).length > (first.match(/,/g) || []).length ? ";" : ",";
+    const rows = [];
+    let row = [], cell = "", quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === sep) { row.push(cell); cell = ""; }
+      else if (c === "\n" || c === "\r") {
+        if (c === "\r" && text[i + 1] === "\n") i++;
+        row.push(cell); cell = "";
+        if (row.some((x) => x.trim() !== "")) rows.push(row);
+        row = [];
+      } else cell += c;
+    }
+    row.push(cell);
+    if (row.some((x) => x.trim() !== "")) rows.push(row);
+    return { rows, listSep: sep === ";" ? "|" : ";" };
+  }
+
+  function membersFromCSV(text) {
+    const { rows, listSep } = csvRows(text);
+    if (!rows.length) throw new Error(t("le fichier est vide"));
+    const head = rows[0].map((h) => COLUMNS[h.trim().toLowerCase()] || null);
+    const unknown = rows[0].filter((h, i) => !head[i]);
+    if (unknown.length) throw new Error(t("colonnes inconnues : ") + unknown.join(", "));
+    return rows.slice(1).map((r) => {
+      const m = {};
+      head.forEach((k, i) => {
+        const v = (r[i] || "").trim();
+        if (!v) return;
+        if (k === "email") m.contacts = [{ email: v }];
+        else if (LISTS.includes(k)) m[k] = v.split(listSep).map((x) => x.trim()).filter(Boolean);
+        else m[k] = v;
+      });
+      return m;
+    });
+  }
+
+  async function importMembers(ev) {
+    ev.preventDefault();
+    const file = $("#mi-file").files[0];
+    const summary = $("#member-import-summary");
+    const list = clear($("#member-import-list"));
+    $("#member-import-report").hidden = false;
+    if (!file) { summary.textContent = t("Choisissez d'abord un fichier."); return; }
+    let records;
+    try {
+      const text = await file.text();
+      if (/\.csv$/i.test(file.name)) records = membersFromCSV(text);
+      else if (/\.jsonl$/i.test(file.name)) records = text.split(/\r?\n/).filter((l) => l.trim()).map((l) => JSON.parse(l));
+      else { records = JSON.parse(text); if (!Array.isArray(records)) records = [records]; }
+    } catch (e) {
+      summary.textContent = file.name + " : " + t("illisible — ") + e.message;
+      return;
+    }
+    let ok = 0;
+    for (const [i, m] of records.entries()) {
+      const where = t("enregistrement ") + (i + 1) + (m && m.id ? " (" + m.id + ")" : "");
+      try {
+        await api("POST", "/api/v1/members", m);
+        ok++;
+        list.append(el("li", { class: "added", text: "✓ " + where + t(" : importé") }));
+      } catch (e) {
+        const errs = ((e.problem && e.problem.errors) || []).map((f) => f.path + " : " + f.message);
+        list.append(el("li", { class: "error", text: "✗ " + where + " : " + problemText(e) + (errs.length ? " — " + errs.join(" ; ") : "") }));
+      }
+    }
+    summary.textContent = file.name + " : " + ok + " / " + records.length + " " + t("importés");
+    await Promise.all([loadMembers(), loadAudit(true)]);
+  }
+
   async function deleteMember(m) {
     try {
       await api("DELETE", "/api/v1/members/" + encodeURIComponent(m.id));
@@ -696,6 +782,7 @@
     $("#member-preview").addEventListener("click", previewMember);
     $("#member-cancel").addEventListener("click", () => { mform().hidden = true; });
     mform().addEventListener("submit", saveMember);
+    $("#member-import").addEventListener("submit", importMembers);
     $("#kf-role").addEventListener("change", keyRoleChanged);
     $("#audit-more").addEventListener("click", () => loadAudit(false).catch((e) => flash(problemText(e))));
     $("#rules-preview").addEventListener("click", previewRules);
