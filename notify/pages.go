@@ -368,4 +368,11 @@ var pageEnglish = map[string]string{
 	"enregistrement":                 "record",
 	": importé":                      ": imported",
 	"importés":                       "imported",
+	// staff console: runs' digests
+	"Résumés envoyés": "Digests sent",
+	"membres":         "members",
+	"envoi réussi":    "delivery made",
+	"envois réussis":  "deliveries made",
+	"envoi en échec (réessayé au prochain run)":   "delivery failed (tried again next run)",
+	"envois en échec (réessayés au prochain run)": "deliveries failed (tried again next run)",
 }

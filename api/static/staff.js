@@ -74,7 +74,7 @@
         td(s.format || "auto"), td(s.enabled ? t("oui") : t("non")), lastCell, el("td", {}, actions)));
     }
     const rbody = clear($("#runs tbody"));
-    if (!(runs.items || []).length) rbody.append(emptyRow(5, "Aucun run pour l'instant. Ajoutez une source, puis cliquez sur « Lancer maintenant » (sinon le run de la nuit s'en chargera)."));
+    if (!(runs.items || []).length) rbody.append(emptyRow(6, "Aucun run pour l'instant. Ajoutez une source, puis cliquez sur « Lancer maintenant » (sinon le run de la nuit s'en chargera)."));
     for (const run of runs.items || []) {
       const per = el("ul", { class: "plain" });
       for (const sr of run.sources || []) {
@@ -85,8 +85,16 @@
       if (run.error) per.append(el("li", { class: "error", text: run.error }));
       rbody.append(el("tr", { "data-run": run.id },
         el("th", { scope: "row", text: dateText(run.started, true) }),
-        td(run.trigger), el("td", {}, badge(run.status)), el("td", {}, per), num(run.matches)));
+        td(run.trigger), el("td", {}, badge(run.status)), el("td", {}, per), num(run.matches), deliveryCell(run)));
     }
+  }
+
+  // deliveryCell says what a run's digests did: members told, deliveries done and failed.
+  function deliveryCell(run) {
+    if (!run.digests && !run.deliveries && !run.delivery_failures) return td("—");
+    const c = el("td", { text: plural(run.digests || 0, "membre", "membres") + ", " + plural(run.deliveries || 0, "envoi réussi", "envois réussis") });
+    if (run.delivery_failures) c.append(el("div", { class: "error", text: plural(run.delivery_failures, "envoi en échec (réessayé au prochain run)", "envois en échec (réessayés au prochain run)") }));
+    return c;
   }
 
   const form = () => $("#source-form");
