@@ -139,10 +139,10 @@ func TestSourceLifecycleAndAudit(t *testing.T) {
 	e.do("POST", "/api/v1/sources", e.staff, src, 201, nil)
 	e.do("POST", "/api/v1/sources", e.staff, src, 409, nil)
 	e.do("PUT", "/api/v1/sources/pole", e.staff, strings.Replace(src, `"enabled":true`, `"enabled":false`, 1), 200, nil)
-	var got passerelle.Source
-	e.do("GET", "/api/v1/sources/pole", e.staff, "", 200, &got)
-	if got.Enabled || got.Name != "Pôle" {
-		t.Errorf("source after the update: %+v", got)
+	var stored passerelle.Source
+	e.do("GET", "/api/v1/sources/pole", e.staff, "", 200, &stored)
+	if stored.Enabled || stored.Name != "Pôle" {
+		t.Errorf("source after the update: %+v", stored)
 	}
 	e.do("POST", "/api/v1/sources/pole/run", e.staff, "", 202, nil)
 	waitRuns(e)
