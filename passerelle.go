@@ -77,6 +77,10 @@ type Opportunity struct {
 	// Changes is the external id of the notice this one corrects or completes (a TED F14
 	// corrigendum, an eForms change notice), empty for an original notice.
 	Changes string `json:"changes,omitempty"`
+	// Aliases are other ids the same notice goes by, e.g. "ted:<notice identifier>" for an
+	// eForms notice stored under its publication number: a change notice may name it by
+	// either, and the store finds it under each.
+	Aliases []string `json:"aliases,omitempty"`
 
 	Kind         Kind            `json:"kind"`
 	Title        string          `json:"title"`
@@ -95,9 +99,12 @@ type Opportunity struct {
 	Published *time.Time `json:"published"`
 	Deadline  *time.Time `json:"deadline"`
 	// DeadlineUntrusted flags placeholder deadlines (year 2049 and the like).
-	DeadlineUntrusted bool    `json:"deadline_untrusted,omitempty"`
-	Stages            []Stage `json:"stages,omitempty"`
-	Value             *Money  `json:"value,omitempty"`
+	DeadlineUntrusted bool `json:"deadline_untrusted,omitempty"`
+	// DeadlineEvidence says where a deadline no field stated was read: the field and the
+	// words quoted from its text ("description text: “jusqu'au 30 juin 2026”").
+	DeadlineEvidence string  `json:"deadline_evidence,omitempty"`
+	Stages           []Stage `json:"stages,omitempty"`
+	Value            *Money  `json:"value,omitempty"`
 	// Programme and ActionType name the funding instrument ("Horizon Europe", "HORIZON
 	// Research and Innovation Actions", "HORIZON ERC Grants"): the action type says who may
 	// apply, which decides a member's eligibility before any fit.
@@ -333,6 +340,8 @@ type Contribution struct {
 	Signal   string  `json:"signal"`   // text, cluster, cpv, sector, region, budget, deadline, freshness
 	Evidence string  `json:"evidence"` // e.g. "skill 'cybersécurité' ~ title 'sécurité informatique'"
 	Points   float64 `json:"points"`
+	// Reason is the same evidence as data, for telling a member plainly in their language.
+	Reason *Reason `json:"reason,omitempty"`
 }
 
 // Explanation is the evidence behind a score. Contributions add up to the score;
@@ -480,6 +489,9 @@ type SourceRun struct {
 	Failed      int       `json:"failed"`
 	NotModified bool      `json:"not_modified,omitempty"`
 	Errors      []string  `json:"errors,omitempty"`
+	// Notes say what was read otherwise than as written (a Latin-1 feed without a
+	// declaration): worth knowing, not a failure.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // RunStatus says how a run ended.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,6 +27,7 @@ type env struct {
 	t        *testing.T
 	srv      *httptest.Server
 	db       *store.DB
+	ix       *index.Index
 	pl       *pipeline.Pipeline
 	staff    string
 	cyber    string // premium member key
@@ -67,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	if _, _, err := pl.MatchAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, pl: pl}
+	e := &env{t: t, db: db, ix: ix, pl: pl}
 	_, e.staff, _ = db.CreateKey(ctx, passerelle.RoleStaff, "", now)
 	_, e.cyber, _ = db.CreateKey(ctx, passerelle.RoleMember, "cyber", now)
 	_, e.basicKey, _ = db.CreateKey(ctx, passerelle.RoleMember, "basic", now)
@@ -152,13 +154,27 @@ func TestMatchesRankedAndExplained(t *testing.T) {
 	var page struct {
 		Items []struct {
 			passerelle.Match
-			Title string `json:"title"`
+			Title string   `json:"title"`
+			Said  []string `json:"said"`
 		} `json:"items"`
 		Total int `json:"total"`
 	}
 	e.do("GET", "/api/v1/members/cyber/matches", e.cyber, "", 200, &page)
 	if page.Total == 0 {
 		t.Fatal("no matches for the cyber member")
+	}
+	// The member reads its reasons in plain French, one per contribution.
+	if m := page.Items[0]; len(m.Said) != len(m.Explanation.Contributions) || !strings.Contains(strings.Join(m.Said, "\n"), "Votre compétence « cybersécurité » figure dans le titre") {
+		t.Errorf("best match %s says %q (evidence %+v)", m.Opportunity, m.Said, m.Explanation.Contributions)
+	}
+	var en struct {
+		Items []struct {
+			Said []string `json:"said"`
+		} `json:"items"`
+	}
+	e.do("GET", "/api/v1/members/cyber/matches?lang=en", e.cyber, "", 200, &en)
+	if s := strings.Join(en.Items[0].Said, "\n"); !strings.Contains(s, "Your skill “cybersécurité” appears in the title") {
+		t.Errorf("?lang=en says %q", s)
 	}
 	for i, m := range page.Items {
 		if m.Opportunity == "o3" {
@@ -352,11 +368,28 @@ func TestFeeds(t *testing.T) {
 		Atom string `json:"atom"`
 		ICS  string `json:"ics"`
 	}
-	e.do("GET", "/api/v1/members/cyber/feeds", e.cyber, "", 200, &links)
+	var state struct{ Exists bool }
+	e.do("GET", "/api/v1/members/cyber/feeds", e.cyber, "", 200, &state)
+	if state.Exists {
+		t.Fatal("a GET made feed addresses")
+	}
+	old := links
+	e.do("POST", "/api/v1/members/cyber/feeds", e.staff, "", 201, &old)
+	e.do("POST", "/api/v1/members/cyber/feeds", e.cyber, "", 201, &links)
+	e.do("GET", "/api/v1/members/cyber/feeds", e.cyber, "", 200, &state)
+	if !state.Exists {
+		t.Error("GET says no feeds after POST")
+	}
 	e.do("GET", "/api/v1/members/basic/feeds", e.basicKey, "", 403, nil)
+	e.do("POST", "/api/v1/members/basic/feeds", e.basicKey, "", 403, nil)
+	// No base_url configured: the addresses are paths, never built from the Host header.
+	if !strings.HasPrefix(links.Atom, "/feeds/") || !strings.HasSuffix(links.ICS, ".ics") {
+		t.Fatalf("feed links %+v", links)
+	}
+	e.do("GET", old.Atom, "", "", 404, nil) // rotated: the old address is dead
 	for _, c := range []struct{ url, ctype, want string }{
-		{links.Atom, "application/atom+xml", "<feed"},
-		{links.ICS, "text/calendar", "BEGIN:VCALENDAR"},
+		{e.srv.URL + links.Atom, "application/atom+xml", "<feed"},
+		{e.srv.URL + links.ICS, "text/calendar", "BEGIN:VCALENDAR"},
 	} {
 		resp, err := http.Get(c.url) // a feed reader has no key: the token is the credential
 		if err != nil {
@@ -370,6 +403,86 @@ func TestFeeds(t *testing.T) {
 		if !bytes.Contains(b, []byte("cybersécurité")) && !bytes.Contains(b, []byte("Cybersecurity")) {
 			t.Errorf("feed %s lacks the member's matches:\n%s", c.url, b)
 		}
+		// The deadline (09:00 UTC) is written in the association's zone, as the e-mail
+		// writes it: 10:00 in Brussels.
+		if c.ctype == "application/atom+xml" && (!bytes.Contains(b, []byte("17 décembre 2026 à 10:00")) || bytes.Contains(b, []byte("à 09:00"))) {
+			t.Errorf("feed %s does not write the deadline in Brussels time:\n%s", c.url, b)
+		}
 	}
 	e.do("GET", "/feeds/nosuchtoken.atom", "", "", 404, nil)
+}
+
+// TestFeedLinksFromBaseURL: with base_url set, feed addresses use it whatever Host the
+// request names.
+func TestFeedLinksFromBaseURL(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(api.New(api.Config{Store: e.db, Index: e.ix, Runner: e.pl, BaseURL: "https://veille.example.org/"}))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/members/cyber/feeds", nil)
+	req.Host = "evil.example"
+	req.Header.Set("Authorization", "Bearer "+e.cyber)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var links struct{ Atom, ICS string }
+	if err := json.NewDecoder(resp.Body).Decode(&links); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("%d %v", resp.StatusCode, err)
+	}
+	if !strings.HasPrefix(links.Atom, "https://veille.example.org/feeds/") || strings.Contains(links.ICS, "evil") {
+		t.Errorf("links %+v", links)
+	}
+}
+
+// TestBackupEndpoint: staff get a whole store file while the server runs; others do not.
+func TestBackupEndpoint(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/api/v1/backup", e.cyber, "", 403, nil)
+	e.do("GET", "/api/v1/backup", "", "", 401, nil)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+e.staff)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || resp.ContentLength != int64(len(body)) {
+		t.Fatalf("backup: %d, %d bytes of %d, %v", resp.StatusCode, len(body), resp.ContentLength, err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyDB, err := store.Open(path)
+	if err != nil {
+		t.Fatalf("the backup does not open as a store: %v", err)
+	}
+	defer copyDB.Close()
+	if m, err := copyDB.Member(context.Background(), "cyber"); err != nil || m.ID != "cyber" {
+		t.Errorf("the backup lacks member cyber: %v", err)
+	}
+}
+
+// TestWebhookURLValidatedOnSave: a member cannot save a webhook the server would refuse
+// to call; the error names the field.
+func TestWebhookURLValidatedOnSave(t *testing.T) {
+	e := newEnv(t)
+	for _, u := range []string{"http://127.0.0.1:8080/", "https://[::1]/x", "file:///etc/passwd", "https://169.254.169.254/", "http://hooks.example/"} {
+		body := `{"notify": {"channels": ["webhook"], "webhook_url": "` + u + `"}}`
+		req, _ := http.NewRequest("PATCH", e.srv.URL+"/api/v1/members/cyber", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.cyber)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 && resp.StatusCode != 422 || !strings.Contains(string(b), "notify.webhook_url") {
+			t.Errorf("%s: %d %s", u, resp.StatusCode, b)
+		}
+	}
+	e.do("PATCH", "/api/v1/members/cyber", e.cyber, `{"notify": {"channels": ["webhook"], "webhook_url": "https://hooks.example/in"}}`, 200, nil)
 }

@@ -18,40 +18,55 @@ type feedLinks struct {
 	ICS  string `json:"ics"`
 }
 
-// memberFeeds gives a member the secret addresses of its Atom and iCal feeds. The token in
-// them is the only credential a feed reader has: treat the URLs as secrets.
+type feedState struct {
+	// Exists says whether the member has feed addresses. They are shown only when made
+	// (POST): the store keeps a hash of their token, not the token.
+	Exists bool `json:"exists"`
+}
+
+// memberFeeds says whether the member has feed addresses; it never makes one (a GET changes
+// nothing) and cannot show one (only its hash is kept).
 func (s *Server) memberFeeds(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
 	if _, err := s.premiumMember(r, id, "Feeds"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, err := s.store.FeedToken(r.Context(), id)
+	ok, err := s.store.HasFeedToken(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	base := baseURL(r)
-	writeJSON(w, http.StatusOK, feedLinks{Atom: base + "/feeds/" + tok + ".atom", ICS: base + "/feeds/" + tok + ".ics"})
+	writeJSON(w, http.StatusOK, feedState{Exists: ok})
 }
 
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// rotateFeeds makes the member new secret addresses for its Atom and iCal feeds and shows
+// them, once; the old ones stop working. The member itself or staff may do it. The token in
+// them is the only credential a feed reader has: treat the URLs as secrets.
+func (s *Server) rotateFeeds(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "member")
+	if _, err := s.premiumMember(r, id, "Feeds"); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	return scheme + "://" + r.Host
+	tok, err := s.store.RotateFeedToken(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, feedLinks{Atom: s.baseURL + "/feeds/" + tok + ".atom", ICS: s.baseURL + "/feeds/" + tok + ".ics"})
 }
 
 func (s *Server) feedAtom(w http.ResponseWriter, r *http.Request) {
 	s.feed(w, r, "application/atom+xml; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
-		return notify.WriteAtom(buf, m, items, baseURL(r)+r.URL.Path, s.now())
+		return notify.WriteAtom(buf, m, items, s.baseURL+r.URL.Path, s.now().In(s.loc))
 	})
 }
 
 func (s *Server) feedICS(w http.ResponseWriter, r *http.Request) {
 	s.feed(w, r, "text/calendar; charset=utf-8", func(buf *bytes.Buffer, m passerelle.Member, items []notify.Item) error {
-		return notify.WriteICS(buf, m, items, s.now())
+		return notify.WriteICS(buf, m, items, s.now().In(s.loc))
 	})
 }
 

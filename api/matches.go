@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/store"
 )
 
@@ -19,11 +20,28 @@ type matchView struct {
 	Status   passerelle.Status `json:"status"`
 	URL      string            `json:"url,omitempty"`
 	Buyer    string            `json:"buyer,omitempty"`
+	// Said is each contribution's reason in plain words of the member's language (or of
+	// ?lang=fr|en), in the order of explanation.contributions; "" where a match stored
+	// before reasons existed has only the engine's evidence.
+	Said []string `json:"said"`
+}
+
+// said tells the reasons of m in lang.
+func (s *Server) said(m passerelle.Match, lang string) []string {
+	out := make([]string, len(m.Explanation.Contributions))
+	now := s.now().In(s.loc)
+	for i, c := range m.Explanation.Contributions {
+		if c.Reason != nil {
+			out[i] = notify.Say(*c.Reason, lang, now)
+		}
+	}
+	return out
 }
 
 func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
-	if _, err := s.premiumMember(r, id, "Matches"); err != nil {
+	member, err := s.premiumMember(r, id, "Matches")
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -33,6 +51,10 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	lang := notify.Lang(member)
+	if l := q.Get("lang"); l == "fr" || l == "en" {
+		lang = l
+	}
 	minScore := 0.0
 	if v := q.Get("min_score"); v != "" {
 		if minScore, err = strconv.ParseFloat(v, 64); err != nil || minScore < 0 || minScore > 100 {
@@ -61,7 +83,8 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 	out := list[matchView]{Items: make([]matchView, 0, len(res.Matches)), Total: res.Total, NextCursor: res.Next}
 	for _, mt := range res.Matches {
 		o := byID[mt.Opportunity]
-		out.Items = append(out.Items, matchView{Match: mt, Title: o.Title, Deadline: o.Deadline, Status: o.Status, URL: o.URL, Buyer: o.Buyer})
+		out.Items = append(out.Items, matchView{Match: mt, Title: o.Title, Deadline: o.Deadline, Status: o.Status, URL: o.URL, Buyer: o.Buyer,
+			Said: s.said(mt, lang)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

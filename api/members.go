@@ -28,6 +28,10 @@ func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.hooks.ValidateMember(&m); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	m, err := s.store.CreateMember(r.Context(), m, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -112,6 +116,10 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, id string, m
 			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Only staff can change a member's tier"))
 			return
 		}
+	}
+	if err := s.hooks.ValidateMember(&m); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	m, err = s.store.PutMember(r.Context(), m, s.now())
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/source"
 	"github.com/passerelle/passerelle/store"
 )
@@ -35,6 +37,14 @@ type Config struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	MaxBody int64 // request body cap in bytes; default 1 MiB
+	// Location is the zone of dates written as text (feeds), the one digests use;
+	// default Europe/Brussels, else UTC.
+	Location *time.Location
+	// BaseURL is the server's public address: feed addresses are built from it, never from
+	// the request's Host header (which a client chooses). Empty: addresses are paths.
+	BaseURL string
+	// Webhooks is the policy a member's notify.webhook_url is checked against when saved.
+	Webhooks notify.URLPolicy
 }
 
 // Server serves the API and the web pages.
@@ -46,6 +56,9 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	maxBody int64
+	loc     *time.Location
+	baseURL string
+	hooks   notify.URLPolicy
 	router  chi.Router
 	metrics *metrics
 	keyUse  *keyUse
@@ -53,7 +66,8 @@ type Server struct {
 
 // New builds a Server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, fetcher: cfg.Fetcher, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody}
+	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, fetcher: cfg.Fetcher, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), hooks: cfg.Webhooks}
 	if s.fetcher == nil {
 		s.fetcher = &source.Fetcher{}
 	}
@@ -63,6 +77,13 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.loc = cfg.Location; s.loc == nil {
+		if l, err := time.LoadLocation("Europe/Brussels"); err == nil {
+			s.loc = l
+		} else {
+			s.loc = time.UTC
+		}
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -103,6 +124,7 @@ func (s *Server) routes() {
 					r.Get("/matches", s.listMatches)
 					r.Put("/matches/{opportunity}/feedback", s.putFeedback)
 					r.Get("/feeds", s.memberFeeds)
+					r.Post("/feeds", s.rotateFeeds)
 				})
 			})
 			r.Group(func(r chi.Router) {
@@ -129,6 +151,7 @@ func (s *Server) routes() {
 				r.Post("/keys", s.createKey)
 				r.Delete("/keys/{id}", s.deleteKey)
 				r.Get("/feedback", s.feedbackCounts)
+				r.Get("/backup", s.backup)
 			})
 		})
 	})

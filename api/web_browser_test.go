@@ -160,6 +160,7 @@ type matchPage struct {
 		passerelle.Match
 		Title    string     `json:"title"`
 		Deadline *time.Time `json:"deadline"`
+		Said     []string   `json:"said"`
 	} `json:"items"`
 	Total int `json:"total"`
 }
@@ -221,9 +222,17 @@ func TestBrowserMember(t *testing.T) {
 			if !strings.Contains(list, it.Title) {
 				t.Errorf("match %s (%q) not listed", it.Opportunity, it.Title)
 			}
-			for _, c := range it.Explanation.Contributions {
-				if !strings.Contains(list, c.Evidence) {
-					t.Errorf("reason %q of %s not shown", c.Evidence, it.Opportunity)
+			// Each reason is shown in plain French, not in the engine's words.
+			for i, c := range it.Explanation.Contributions {
+				if i >= len(it.Said) || it.Said[i] == "" {
+					t.Errorf("contribution %q of %s has no plain reason", c.Evidence, it.Opportunity)
+					continue
+				}
+				if !strings.Contains(list, it.Said[i]) {
+					t.Errorf("reason %q of %s not shown", it.Said[i], it.Opportunity)
+				}
+				if strings.Contains(list, c.Evidence) {
+					t.Errorf("the engine's evidence %q of %s is shown to the member", c.Evidence, it.Opportunity)
 				}
 			}
 		}

@@ -16,6 +16,10 @@ type concept struct {
 	// rolled: inferred because several skills converge on a group or division, not named
 	// by the member nor by one skill's words: alone, it is a broad fit (see specificFit).
 	rolled bool
+	// agreed is how many sources a roll-up found below its prefix (skills, for a
+	// profile's); declared marks a prefix the member declared.
+	agreed   int
+	declared bool
 }
 
 // Bridge limits: a skill names at most maxConcepts codes, only those scoring at least
@@ -163,7 +167,7 @@ func rollUp(items []rollItem, levels []rollLevel, exclude []concept, why func(n 
 				continue
 			}
 			out = append(out, concept{prefix: k, code: k + strings.Repeat("0", 8-len(k)), weight: lv.factor * a.w,
-				why: why(len(a.from)), div: division(k), rolled: rolled})
+				why: why(len(a.from)), div: division(k), rolled: rolled, agreed: len(a.from)})
 		}
 	}
 	return out

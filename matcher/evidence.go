@@ -37,9 +37,10 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 			e := mm.coldOf(sk.id)
 			if e.flags&hasTextEv == 0 {
 				e.textEv[0] = s.skillEvidence(sk, d, *s.skill(sk, d, mm))
+				e.textR = s.skillReason(sk, d, *s.skill(sk, d, mm))
 				e.flags |= hasTextEv
 			}
-			c.Evidence = e.textEv[0]
+			c.Evidence, c.Reason = e.textEv[0], e.textR
 			if b.textNote != noteNone && s.skill(sk, d, mm).whole {
 				// One note per notice: its own reason when it has no codes, else the
 				// profile's (see textExtra).
@@ -59,9 +60,10 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 				}
 				if e.flags&flag == 0 {
 					e.cpvEv[k] = s.cpvEvidence(d, b.cpv, &sk.concepts[b.cpv.c], b.cpvAlone)
+					e.cpvR[k] = s.cpvReason(d, b.cpv, &sk.concepts[b.cpv.c], sk.text)
 					e.flags |= flag
 				}
-				c.Evidence = e.cpvEv[k]
+				c.Evidence, c.Reason = e.cpvEv[k], e.cpvR[k]
 			} else {
 				// Profiles' own concepts are not shared phrases, but many profiles declare
 				// the same prefixes: their evidence is kept per notice too.
@@ -69,26 +71,29 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 				k := conceptEvKey{at: b.cpv.i, alone: b.cpvAlone, prefix: pc.prefix, code: pc.code, why: pc.why}
 				ev, ok := mm.conceptEv[k]
 				if !ok {
-					ev = s.cpvEvidence(d, b.cpv, pc, b.cpvAlone)
+					ev = conceptEv{s.cpvEvidence(d, b.cpv, pc, b.cpvAlone), s.cpvReason(d, b.cpv, pc, "")}
 					if mm.conceptEv == nil {
-						mm.conceptEv = map[conceptEvKey]string{}
+						mm.conceptEv = map[conceptEvKey]conceptEv{}
 					}
 					mm.conceptEv[k] = ev
 				}
-				c.Evidence = ev
+				c.Evidence, c.Reason = ev.text, ev.reason
 			}
 		case sigCluster:
-			c.Evidence = d.clusters[pt.who].why
+			c.Evidence, c.Reason = d.clusters[pt.who].why, d.clusters[pt.who].reason
 		case sigSector:
-			c.Evidence = d.sectors[pt.who].why
+			c.Evidence, c.Reason = d.sectors[pt.who].why, d.sectors[pt.who].reason
 		case sigDeadline:
-			c.Evidence = d.deadlineEv
+			c.Evidence, c.Reason = d.deadlineEv, d.deadlineR
 		case sigFreshness:
-			c.Evidence = d.freshEv
+			c.Evidence, c.Reason = d.freshEv, d.freshR
 		case sigRegion:
-			c.Evidence = regionHit(p.regions, o, true)
+			var where string
+			c.Evidence, where = regionHit(p.regions, o, true)
+			c.Reason = reasonOf(passerelle.ReasonRegion, "where", where)
 		case sigBudget:
 			c.Evidence = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
+			c.Reason = reasonOf(passerelle.ReasonBudget, "amount", fmt.Sprintf("%.0f", o.Value.Amount), "currency", o.Value.Currency)
 		}
 	}
 	return cs
@@ -102,7 +107,7 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
 	switch {
 	case hh.q >= 1:
 		how = "=" // the phrase as written
-	case hh.whole:
+	case hh.whole && hh.q < scatteredNear:
 		how = "~ words apart in" // every word, far apart in a long text
 	case hh.q < 0.8:
 		how = "≈ part of"

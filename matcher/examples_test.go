@@ -54,6 +54,30 @@ func TestInferCodes(t *testing.T) {
 	}
 }
 
+// A call for funding borrows no codes: the coded examples are purchases, and a grant is
+// not one, however close its words.
+func TestNoCodesInferredForFundingCalls(t *testing.T) {
+	c := codedCorpus(group{8, "Audit de cybersécurité et tests d'intrusion du système d'information %d", "72212730"})
+	s, err := NewScorer(DefaultRules(), DefaultVocabulary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetCorpus(c)
+	tender := passerelle.Opportunity{ID: "t", Language: "fr", Kind: passerelle.KindTender, Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
+	if d := s.analyzeDoc(&tender); len(d.inferred) == 0 {
+		t.Fatal("the tender borrowed no code: the test proves nothing")
+	}
+	for _, o := range []passerelle.Opportunity{
+		{ID: "g", Language: "fr", Kind: passerelle.KindGrant, Title: tender.Title},
+		{ID: "c1", Language: "fr", Kind: passerelle.KindCall, Title: tender.Title, ActionType: "HORIZON Innovation Actions"},
+		{ID: "c2", Language: "fr", Kind: passerelle.KindCall, Title: tender.Title, Programme: "Digital Europe Programme"},
+	} {
+		if d := s.analyzeDoc(&o); len(d.inferred) != 0 {
+			t.Errorf("%s (kind %s, programme %q, action %q) borrowed %+v", o.ID, o.Kind, o.Programme, o.ActionType, d.inferred)
+		}
+	}
+}
+
 // The examples overrule a skill's labels where they clearly disagree (construction works
 // for "entretien et réparation", when the notices using the words are repair services);
 // and where no label says it, they add the group they agree on, saying how many notices

@@ -17,7 +17,7 @@ func regionVeto(regions []string, o *passerelle.Opportunity) string {
 	if len(o.NUTS) == 0 && o.Country == "" {
 		return ""
 	}
-	if regionHit(regions, o, false) != "" {
+	if ev, _ := regionHit(regions, o, false); ev != "" {
 		return ""
 	}
 	where := strings.Join(o.NUTS, ", ")
@@ -29,7 +29,7 @@ func regionVeto(regions []string, o *passerelle.Opportunity) string {
 
 // regionHit returns the evidence that the notice lies in one of regions (or "+" without
 // explain), or "".
-func regionHit(regions []string, o *passerelle.Opportunity, explain bool) string {
+func regionHit(regions []string, o *passerelle.Opportunity, explain bool) (ev, where string) {
 	for _, r := range regions {
 		r = strings.TrimSpace(r)
 		if r == "" {
@@ -38,19 +38,19 @@ func regionHit(regions []string, o *passerelle.Opportunity, explain bool) string
 		for _, n := range o.NUTS {
 			if len(n) >= len(r) && strings.EqualFold(n[:len(r)], r) {
 				if !explain {
-					return "+"
+					return "+", ""
 				}
-				return "region " + n + " ⊂ " + r
+				return "region " + n + " ⊂ " + r, n
 			}
 		}
 		if len(o.NUTS) == 0 && o.Country != "" && len(r) == 2 && strings.EqualFold(countryOf(strings.ToUpper(r)), o.Country) {
 			if !explain {
-				return "+"
+				return "+", ""
 			}
-			return "country " + o.Country + " = region " + r
+			return "country " + o.Country + " = region " + r, o.Country
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // regionIn is regionHit without evidence, on upper-cased regions and NUTS codes (which

@@ -21,7 +21,7 @@ type memo struct {
 	// notice.
 	parts []part
 	// conceptEv is the evidence of profiles' own concepts in this notice.
-	conceptEv map[conceptEvKey]string
+	conceptEv map[conceptEvKey]conceptEv
 	// arena, when set, is where explanations are carved from (one allocation for many
 	// matches in the batch).
 	arena []passerelle.Contribution
@@ -42,6 +42,8 @@ type coldMemo struct {
 	flags  uint8
 	textEv [2]string // without and with the note of textExtra
 	cpvEv  [2]string // evidence of cpv and of lone
+	textR  *passerelle.Reason
+	cpvR   [2]*passerelle.Reason
 	ex     string
 }
 
@@ -68,6 +70,12 @@ func newMemo(n int) *memo {
 }
 
 func (mm *memo) reset() { mm.epoch++; mm.keysDone = false; clear(mm.conceptEv) }
+
+// conceptEv is the evidence of a concept's fit, as text and as a reason.
+type conceptEv struct {
+	text   string
+	reason *passerelle.Reason
+}
 
 // conceptEvKey identifies the evidence of a concept's fit in the current notice.
 type conceptEvKey struct {

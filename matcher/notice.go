@@ -31,8 +31,10 @@ type doc struct {
 	deadlineVeto string
 	deadlinePts  float64
 	deadlineEv   string
+	deadlineR    *passerelle.Reason
 	freshPts     float64
 	freshEv      string
+	freshR       *passerelle.Reason
 }
 
 // docFields analyses the texts of o: title and description in its own language (guessed
@@ -67,6 +69,7 @@ func docFields(o *passerelle.Opportunity) []*field {
 type signalHit struct {
 	strength float64
 	why      string
+	reason   *passerelle.Reason
 }
 
 func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
@@ -81,7 +84,7 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 			d.divs.add(division(n))
 		}
 	}
-	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) {
+	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) && !fundingCall(o) {
 		d.inferred = s.corpus.ex.infer(d.fields, s.voc)
 		for _, x := range d.inferred {
 			d.divs.add(division(x.code))
@@ -104,6 +107,16 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 	return d
 }
 
+// fundingCall reports whether o offers funding rather than buys: a grant, or a call that
+// names its programme or funding instrument (the EU portal's calls always do). CPV codes
+// are a procurement vocabulary, and the coded examples are purchases: the nearest of them
+// to a research call are purchases of another nature, so no code is inferred for it. On
+// the EU calls, inferring codes for them cost nDCG@10 0.468 → 0.445 once the confidence
+// bar was low enough to serve the procurement notices (see minConfidence).
+func fundingCall(o *passerelle.Opportunity) bool {
+	return o.Kind == passerelle.KindGrant || o.Programme != "" || o.ActionType != ""
+}
+
 func contains(list []string, x string) bool {
 	for _, y := range list {
 		if y == x {
@@ -118,7 +131,7 @@ func contains(list []string, x string) bool {
 // 0.8; a keyword in the description 0.5.
 func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit {
 	if tagged {
-		return signalHit{1, kind + " " + b.name + ": tagged by the source"}
+		return signalHit{1, kind + " " + b.name + ": tagged by the source", bundleReason(passerelle.ReasonBundleTagged, kind, b.name)}
 	}
 	best := signalHit{}
 	for i, c := range d.cpv {
@@ -129,7 +142,8 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 					st = 0.8
 				}
 				if st > best.strength {
-					best = signalHit{st, fmt.Sprintf("%s %s: CPV %s ⊂ %s", kind, b.name, c, p)}
+					best = signalHit{st, fmt.Sprintf("%s %s: CPV %s ⊂ %s", kind, b.name, c, p),
+						bundleReason(passerelle.ReasonBundleCPV, kind, b.name, append([]string{"code", c}, s.codeLabels(c)...)...)}
 				}
 			}
 		}
@@ -158,8 +172,10 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 					if va != k.alts[0] {
 						via = " (" + va.via + ")"
 					}
-					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s%s in %s %s", kind, b.name, quoteS(k.text), via, f.name,
-						quoteS(va.match(f, true).surfaceText(f, va)))}
+					found := va.match(f, true).surfaceText(f, va)
+					name, lang := fieldArgs(f)
+					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s%s in %s %s", kind, b.name, quoteS(k.text), via, f.name, quoteS(found)),
+						bundleReason(passerelle.ReasonBundleKeyword, kind, b.name, "keyword", k.text, "field", name, "field_lang", lang, "found", found)}
 				}
 			}
 		}
@@ -189,6 +205,7 @@ func (s *Scorer) prepare(d *doc, now time.Time) {
 	o, r := d.o, &s.rules
 	d.now = now
 	d.closed, d.deadlineVeto, d.deadlinePts, d.freshPts = "", "", 0, 0
+	d.deadlineEv, d.deadlineR, d.freshEv, d.freshR = "", nil, "", nil
 	switch st := o.ComputeStatus(now); st {
 	case passerelle.StatusClosed, passerelle.StatusCancelled:
 		d.closed = "opportunity " + string(st)
@@ -201,6 +218,7 @@ func (s *Scorer) prepare(d *doc, now time.Time) {
 		if r.Weights.Deadline > 0 {
 			d.deadlinePts = r.Weights.Deadline * math.Min(1, left.Hours()/24/21)
 			d.deadlineEv = "deadline in " + humanDays(left)
+			d.deadlineR = dateReason(passerelle.ReasonDeadline, *dl)
 		}
 	}
 	if o.Published != nil && r.Weights.Freshness > 0 {
@@ -211,6 +229,7 @@ func (s *Scorer) prepare(d *doc, now time.Time) {
 		}
 		d.freshPts = r.Weights.Freshness * f
 		d.freshEv = fmt.Sprintf("published %d days ago", int(age))
+		d.freshR = dateReason(passerelle.ReasonPublished, *o.Published)
 	}
 }
 

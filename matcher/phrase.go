@@ -22,15 +22,18 @@ type phrase struct {
 
 // variant is one wording, analysed per language.
 type variant struct {
-	text  string
-	norm  string           // normPhrase(text)
-	via   string           // how this wording came, for an alternative: "synonym 'x'", "translation 'y', EuroVoc: …"
-	trust float64          // how far a hit of this wording counts: 1 but for translations (see translationTrust)
-	terms [nLang][]string  // analysed terms in order (for phrase matching)
-	uniq  [nLang][]string  // the same, deduplicated
-	light [nLang][]string  // light form of each of uniq (fr, en; nil elsewhere)
-	idf   [nLang][]float64 // rarity of uniq[l][i]
-	total [nLang]float64   // sum of idf[l]
+	text string
+	norm string // normPhrase(text)
+	via  string // how this wording came, for an alternative: "synonym 'x'", "translation 'y', EuroVoc: …"
+	// viaKey is via's kind as the catalogue names it (passerelle.ReasonVia…), viaTerm the
+	// wording itself: what a member is told.
+	viaKey, viaTerm string
+	trust           float64          // how far a hit of this wording counts: 1 but for translations (see translationTrust)
+	terms           [nLang][]string  // analysed terms in order (for phrase matching)
+	uniq            [nLang][]string  // the same, deduplicated
+	light           [nLang][]string  // light form of each of uniq (fr, en; nil elsewhere)
+	idf             [nLang][]float64 // rarity of uniq[l][i]
+	total           [nLang]float64   // sum of idf[l]
 	// keys are the rarest terms: a text that contains none of them cannot cover half of
 	// the variant's weight, so it cannot match. The Monitor indexes profiles by them.
 	keys [nLang][]string

@@ -82,7 +82,7 @@ func (s *Scorer) compile(m *passerelle.Member) *profile {
 			continue
 		}
 		code := c + strings.Repeat("0", 8-len(c))
-		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c)})
+		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c), declared: true})
 	}
 	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
 	for _, c := range m.Clusters {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -256,6 +257,11 @@ func checkRanking(t *testing.T, s *Scorer, set rankingSet, members []passerelle.
 			if math.Abs(sum-score) > 0.01 {
 				fail("%s: %s #%d %s: contributions add up to %.4f, topical score %.4f", set.name, m.ID, k+1, d.ID, sum, score)
 			}
+			for _, c := range ex.Contributions {
+				if why := unfaithful(o, c); why != "" {
+					fail("%s: %s #%d %s: reason %+v: %s", set.name, m.ID, k+1, d.ID, c.Reason, why)
+				}
+			}
 			if len(o.CPV) > 0 {
 				continue
 			}
@@ -287,6 +293,47 @@ func checkRanking(t *testing.T, s *Scorer, set rankingSet, members []passerelle.
 	if uncoded > 0 {
 		t.Logf("%s: %d top-10 pairs of notices without codes, %d CPV contributions by inferred codes", set.name, uncoded, inferred)
 	}
+}
+
+// unfaithful says what is wrong with the reason of c on o, or "": every contribution
+// carries one; the words it quotes occur in the field it names; a code it names is the
+// notice's own, or inferred only where the notice has none.
+func unfaithful(o *passerelle.Opportunity, c passerelle.Contribution) string {
+	r := c.Reason
+	if r == nil {
+		return "no reason"
+	}
+	if f := r.Args["found"]; f != "" {
+		text := o.Description
+		if r.Args["field"] == "title" {
+			text = o.Title
+		}
+		if l := r.Args["field_lang"]; l != "" {
+			text = o.Translations[l].Description
+			if r.Args["field"] == "title" {
+				text = o.Translations[l].Title
+			}
+		}
+		for _, w := range strings.Split(f, " … ") {
+			if !strings.Contains(text, w) {
+				return fmt.Sprintf("quotes %q, not in the %s", w, r.Args["field"])
+			}
+		}
+	}
+	switch r.Key {
+	case passerelle.ReasonCPV:
+		if !slices.Contains(o.CPV, r.Args["code"]) {
+			return "names a code the notice does not carry"
+		}
+	case passerelle.ReasonCPVInferred:
+		if len(o.CPV) > 0 {
+			return "an inferred code on a notice with codes"
+		}
+	}
+	if strings.HasPrefix(r.Key, "skill.") && r.Args["skill"] == "" {
+		return "a skill reason naming no skill"
+	}
+	return ""
 }
 
 // lineDiff lists the lines that differ, position by position (enough for a ranking whose

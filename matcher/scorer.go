@@ -116,6 +116,7 @@ func (s *Scorer) intern(kind, text string) *phrase {
 		for _, alt := range s.synonymsOf(text) {
 			va := newVariant(alt, s.voc)
 			va.via = "synonym " + quoteS(alt)
+			va.viaKey, va.viaTerm = passerelle.ReasonViaSynonym, alt
 			p.alts = append(p.alts, va)
 		}
 	}
@@ -145,6 +146,7 @@ func (s *Scorer) intern(kind, text string) *phrase {
 			}
 			va := newVariantIn(tr.text, s.voc, tr.lang)
 			va.via = "translation " + quoteS(tr.text) + ", " + tr.via
+			va.viaKey, va.viaTerm = passerelle.ReasonViaTranslation, tr.text
 			va.trust = translationTrust(tr)
 			p.alts = append(p.alts, va)
 		}
@@ -199,6 +201,7 @@ func (s *Scorer) labelWordings(p *phrase) []*variant {
 			seen[normPhrase(label)] = true
 			va := newVariantIn(label, s.voc, langOf(code))
 			va.via = fmt.Sprintf("CPV %s label in %s %s", c.code, code, quoteS(label))
+			va.viaKey, va.viaTerm = passerelle.ReasonViaLabel, label
 			va.trust = labelTrust
 			out = append(out, va)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -458,7 +459,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 				t.Fatalf("%s × %s: Monitor %v, Score %v", members[i].ID, ops[j].ID, g, want)
 			}
 			for k := range g.Explanation.Contributions {
-				if g.Explanation.Contributions[k] != want.Explanation.Contributions[k] {
+				if !reflect.DeepEqual(g.Explanation.Contributions[k], want.Explanation.Contributions[k]) {
 					t.Fatalf("%s × %s: evidence differs: %+v vs %+v", members[i].ID, ops[j].ID, g.Explanation.Contributions[k], want.Explanation.Contributions[k])
 				}
 			}

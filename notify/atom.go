@@ -189,7 +189,7 @@ func summary(it Item, now time.Time, lang string, lb labels) string {
 	if rs := Reasons(it.Match, 3); len(rs) > 0 {
 		lines = append(lines, lb.Why)
 		for _, r := range rs {
-			lines = append(lines, "- "+reason(r))
+			lines = append(lines, "- "+reason(r, lang, now))
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -11,10 +11,17 @@ import (
 
 // Digest is what one member is sent in one delivery.
 type Digest struct {
+	// ID is the digest's stable id: the e-mail's Message-ID and the webhook's webhook-id,
+	// the same on every attempt, so that a receiver recognises a resend. Empty: a fresh
+	// random Message-ID per message (and no webhook).
+	ID        string
 	Member    passerelle.Member
 	Items     []Item
 	Generated time.Time // when it was built, in the zone used for the dates it shows
 	BaseURL   string    // where Passerelle is served; links fall back to it
+	// More counts the member's other new matches, beyond the digest's limit: they are not
+	// sent later, the digest says they wait on the member's page.
+	More int
 }
 
 // Item is one match with the opportunity it points to.

@@ -11,23 +11,26 @@
 //   - Texts are in English when the member's first language is "en", in French otherwise.
 //     Each item shows title, buyer, deadline ("dans 5 jours" / "in 5 days"), score, the
 //     three strongest reasons from the match's explanation, and a link.
-//   - Webhook bodies are signed: header X-Passerelle-Signature is "sha256=" + hex
-//     HMAC-SHA256 of the exact body with the shared secret (Verify checks it in constant
-//     time). X-Passerelle-Delivery and X-Passerelle-Timestamp are repeated inside the body,
-//     so they are covered by the signature and a receiver can reject replays. A 2xx is
-//     success; 5xx, 429 and network errors are retried with backoff (3 attempts in all by
-//     default), with the same body and delivery id; a 4xx fails at once with a
-//     *StatusError naming the status.
+//   - Webhooks follow Standard Webhooks: webhook-id (the digest's ID, the same on every
+//     retry and every run), webhook-timestamp and webhook-signature ("v1," + base64
+//     HMAC-SHA256 of "id.timestamp.body"; VerifyStandard checks it in constant time); the
+//     legacy X-Passerelle-Signature ("sha256=" + hex HMAC of the body) is sent too. A 2xx
+//     is success; 5xx, 429 and network errors are retried with backoff (3 attempts in all
+//     by default) with the same body and id; a 3xx or 4xx fails at once with a
+//     *StatusError holding the status line only — answer bodies are never kept.
+//   - Webhooks reach only what URLPolicy allows: https (http only to listed hosts), and no
+//     loopback, private, link-local, unspecified or metadata address unless allowed — the
+//     URL is checked as written and every address again when dialled; no redirects.
+//   - An e-mail digest's Message-ID is built from its ID: a resend is the same message.
 //   - Feeds are valid Atom 1.0 (entry ids urn:passerelle:match:<member>:<opportunity>,
 //     stable) and RFC 5545 iCalendar (CRLF, lines folded at 75 octets without splitting a
 //     character, TEXT escaped, one VEVENT per deadline and per stage deadline with a
 //     stable UID, SEQUENCE following the opportunity's revision).
 //
-// What it does not promise: this package only sends. At-most-once delivery per match and
-// per channel is the caller's job: record each delivery (its id, the matches it carried,
-// the outcome) in the store before marking matches notified, and skip what was already
-// delivered. A webhook retried here keeps its delivery id so that receivers can drop
-// duplicates; an e-mail whose SMTP session failed after the end of DATA may still arrive.
+// What it does not promise: this package only sends. Once-per-channel delivery is the
+// caller's job (the pipeline records each digest and channel in the store before sending).
+// An e-mail whose SMTP session failed after the end of DATA may still have arrived: a
+// resend carries the same Message-ID, which is what lets the receiver tell.
 //
 // The package imports only the root package and the standard library (net/smtp for mail).
 package notify

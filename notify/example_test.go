@@ -12,23 +12,24 @@ import (
 	"github.com/passerelle/passerelle/notify"
 )
 
-// A receiver checks the signature over the exact bytes it got, then the timestamp (which
-// the body repeats, signed), and remembers delivery ids to drop retried duplicates.
-func ExampleVerify() {
-	secret := []byte("shared secret")
+// A receiver checks the Standard Webhooks signature over the id, the timestamp and the exact
+// bytes it got, then the timestamp's age, and remembers webhook ids to drop resends (a
+// digest keeps its id across retries and runs).
+func ExampleVerifyStandard() {
+	key := notify.SigningKey([]byte("shared secret"))
 	seen := map[string]bool{}
 	receive := func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if !notify.Verify(secret, body, r.Header.Get(notify.HeaderSignature)) {
+		id, ts := r.Header.Get(notify.HeaderID), r.Header.Get(notify.HeaderTimestamp)
+		if !notify.VerifyStandard(key, id, ts, body, r.Header.Get(notify.HeaderSignature)) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
-		ts, _ := strconv.ParseInt(r.Header.Get(notify.HeaderTimestamp), 10, 64)
-		if age := time.Since(time.Unix(ts, 0)); age > 5*time.Minute || age < -time.Minute {
+		sec, _ := strconv.ParseInt(ts, 10, 64)
+		if age := time.Since(time.Unix(sec, 0)); age > 5*time.Minute || age < -time.Minute {
 			http.Error(w, "stale", http.StatusBadRequest)
 			return
 		}
-		id := r.Header.Get(notify.HeaderDelivery)
 		if seen[id] {
 			w.WriteHeader(http.StatusOK) // already handled: say yes, do nothing
 			return
@@ -37,17 +38,19 @@ func ExampleVerify() {
 		w.WriteHeader(http.StatusAccepted)
 	}
 
-	body := `{"event":"digest","delivery":"d-1","timestamp":` + strconv.FormatInt(time.Now().Unix(), 10) + `}`
-	for _, sig := range []string{notify.Sign(secret, []byte(body)), notify.Sign([]byte("wrong"), []byte(body))} {
+	body := `{"event":"digest","delivery":"dg_1"}`
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	for _, k := range [][]byte{key, key, []byte("wrong")} {
 		r := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body))
-		r.Header.Set(notify.HeaderSignature, sig)
-		r.Header.Set(notify.HeaderDelivery, "d-1")
-		r.Header.Set(notify.HeaderTimestamp, strconv.FormatInt(time.Now().Unix(), 10))
+		r.Header.Set(notify.HeaderID, "dg_1")
+		r.Header.Set(notify.HeaderTimestamp, now)
+		r.Header.Set(notify.HeaderSignature, notify.SignStandard(k, "dg_1", now, []byte(body)))
 		w := httptest.NewRecorder()
 		receive(w, r)
 		fmt.Println(w.Code)
 	}
 	// Output:
 	// 202
+	// 200
 	// 401
 }

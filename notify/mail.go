@@ -62,6 +62,20 @@ func (m *Mailer) Send(ctx context.Context, d Digest) error {
 	return nil
 }
 
+// Target is where the member's digests go by e-mail (its contacts' addresses), or why they
+// cannot go.
+func (m *Mailer) Target(mb passerelle.Member) (string, error) {
+	to, err := recipients(mb)
+	if err != nil {
+		return "", err
+	}
+	s := make([]string, len(to))
+	for i, a := range to {
+		s[i] = a.Address
+	}
+	return strings.Join(s, ", "), nil
+}
+
 // recipients are the member's contacts with an e-mail address, each once.
 func recipients(mb passerelle.Member) ([]*mail.Address, error) {
 	var out []*mail.Address
@@ -125,7 +139,7 @@ func Message(d Digest, from *mail.Address, to []*mail.Address, date time.Time) (
 	hdr("To", strings.Join(tos, ", "))
 	hdr("Subject", mime.QEncoding.Encode("utf-8", d.Subject()))
 	hdr("Date", date.Format(time.RFC1123Z))
-	hdr("Message-ID", messageID(from.Address))
+	hdr("Message-ID", MessageID(d.ID, from.Address))
 	hdr("MIME-Version", "1.0")
 	hdr("Content-Language", Lang(d.Member))
 	// Tell vacation responders and the like not to answer a robot.
@@ -136,10 +150,21 @@ func Message(d Digest, from *mail.Address, to []*mail.Address, date time.Time) (
 	return b.Bytes(), nil
 }
 
-func messageID(from string) string {
+// MessageID is the Message-ID header of a digest: "<id@sender's domain>" for a digest with
+// an id (the same on every resend, so mail clients and archives show one message), random
+// otherwise. The id is reduced to the characters an RFC 5322 msg-id allows.
+func MessageID(id, from string) string {
 	domain := "passerelle.invalid"
 	if i := strings.LastIndexByte(from, '@'); i >= 0 && i+1 < len(from) {
 		domain = from[i+1:]
+	}
+	if id = strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r)) {
+			return r
+		}
+		return '_'
+	}, id); strings.Trim(id, ".") != "" && !strings.Contains(id, "..") {
+		return "<" + strings.Trim(id, ".") + "@" + domain + ">"
 	}
 	var r [12]byte
 	_, _ = rand.Read(r[:])

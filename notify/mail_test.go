@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -180,5 +181,38 @@ func TestMailSMTPS(t *testing.T) {
 	got := sink.messages()
 	if len(got) != 1 || parseMail(t, got[0].data).subject != "Passerelle — 1 new opportunity for DataForge" {
 		t.Fatalf("sink got %d messages", len(got))
+	}
+}
+
+// TestDigestSaysHowManyMoreWait: a digest cut at max_per_digest says how many more wait on
+// the member's page, in the text, the HTML and the webhook body; its id makes the
+// Message-ID, the same on every rendering.
+func TestDigestSaysHowManyMoreWait(t *testing.T) {
+	d, ok := Build(codeloop(), fixtureItems(t, "codeloop"), 1, clock(t), brussels(t))
+	if !ok {
+		t.Fatal("no digest")
+	}
+	d.ID, d.More, d.BaseURL = "dg_0123abcd", 4, "https://passerelle.example"
+	if !strings.Contains(d.TextBody(), "4 autres nouvelles opportunités vous attendent sur votre page. https://passerelle.example/app/member") {
+		t.Errorf("text lacks the count of the others:\n%s", d.TextBody())
+	}
+	if !strings.Contains(d.HTMLBody(), `<a href="https://passerelle.example/app/member">Votre page</a>`) {
+		t.Errorf("HTML lacks the link to the member page")
+	}
+	if p := NewPayload(d, d.ID, clock(t)); p.More != 4 || p.Delivery != "dg_0123abcd" {
+		t.Errorf("payload more=%d delivery=%q", p.More, p.Delivery)
+	}
+	from := &mail.Address{Address: "veille@passerelle.example"}
+	to := []*mail.Address{{Address: "a@codeloop.example"}}
+	a, _ := Message(d, from, to, clock(t))
+	b, _ := Message(d, from, to, clock(t).Add(time.Hour))
+	for _, m := range [][]byte{a, b} {
+		if !bytes.Contains(m, []byte("Message-ID: <dg_0123abcd@passerelle.example>\r\n")) {
+			t.Errorf("message lacks the digest's Message-ID:\n%s", m[:300])
+		}
+	}
+	d.More = 0
+	if strings.Contains(d.TextBody(), "vous attendent") {
+		t.Error("a digest with nothing more says some wait")
 	}
 }

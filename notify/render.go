@@ -21,6 +21,9 @@ type messages struct {
 	noDeadline              string
 	today, tomorrow, inDays string // inDays: %d
 	past                    string
+	more                    string // %d count: the new matches not in the digest
+	moreOne                 string
+	page                    string // link text of the member page
 	footer                  string // %s member name
 	prefs                   string
 	months                  [12]string
@@ -45,6 +48,9 @@ var texts = map[string]messages{
 		tomorrow:    "demain",
 		inDays:      "dans %d jours",
 		past:        "dépassée",
+		moreOne:     "Une autre nouvelle opportunité vous attend sur votre page.",
+		more:        "%d autres nouvelles opportunités vous attendent sur votre page.",
+		page:        "Votre page",
 		footer:      "Vous recevez ce message parce que %s est membre premium de l'association.",
 		prefs:       "Vos préférences",
 		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
@@ -68,6 +74,9 @@ var texts = map[string]messages{
 		tomorrow:    "tomorrow",
 		inDays:      "in %d days",
 		past:        "passed",
+		moreOne:     "One more new opportunity waits on your page.",
+		more:        "%d more new opportunities wait on your page.",
+		page:        "Your page",
 		footer:      "You receive this message because %s is a premium member of the association.",
 		prefs:       "Your preferences",
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July",
@@ -111,6 +120,9 @@ type digestView struct {
 	Hello   string
 	Intro   string
 	Items   []itemView
+	More    string // "12 more wait on your page", empty when none
+	Page    string // the member page's address, empty without a base URL
+	PageL   string
 	Footer  string
 	Prefs   string
 	BaseURL string
@@ -136,6 +148,16 @@ func (d Digest) view() digestView {
 		Prefs:   t.prefs,
 		BaseURL: strings.TrimRight(d.BaseURL, "/"),
 		L:       labelsOf(lang, t),
+		PageL:   t.page,
+	}
+	switch {
+	case d.More == 1:
+		v.More = t.moreOne
+	case d.More > 1:
+		v.More = fmt.Sprintf(t.more, d.More)
+	}
+	if v.BaseURL != "" {
+		v.Page = v.BaseURL + "/app/member"
 	}
 	for i, it := range d.Items {
 		v.Items = append(v.Items, itemOf(i+1, it, d.BaseURL, d.Generated, lang))
@@ -173,14 +195,19 @@ func itemOf(n int, it Item, base string, now time.Time, lang string) itemView {
 		iv.Stages = append(iv.Stages, oneLine(s.Name)+" — "+when(s.Deadline, now, lang))
 	}
 	for _, c := range Reasons(it.Match, 3) {
-		iv.Reasons = append(iv.Reasons, reason(c))
+		iv.Reasons = append(iv.Reasons, reason(c, lang, now))
 	}
 	return iv
 }
 
-// reason renders a contribution as "evidence (+14)".
-func reason(c passerelle.Contribution) string {
+// reason renders a contribution as "Votre compétence « x » figure dans le titre (+14)":
+// its reason said plainly in the reader's language, or the engine's evidence for a match
+// stored before reasons existed.
+func reason(c passerelle.Contribution, lang string, now time.Time) string {
 	e := oneLine(c.Evidence)
+	if c.Reason != nil {
+		e = oneLine(Say(*c.Reason, lang, now))
+	}
 	if e == "" {
 		e = c.Signal
 	}
@@ -257,6 +284,13 @@ func (d Digest) TextBody() string {
 			fmt.Fprintf(&b, "   %s %s\n", v.L.Link, it.Link)
 		}
 	}
+	if v.More != "" {
+		b.WriteString("\n" + v.More)
+		if v.Page != "" {
+			b.WriteString(" " + v.Page)
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("\n-- \nPasserelle\n" + v.Footer + "\n")
 	if v.BaseURL != "" {
 		b.WriteString(v.L.Prefs + " " + v.BaseURL + "\n")
@@ -288,6 +322,9 @@ var htmlDigest = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 </li>
 {{- end}}
 </ol>
+{{- if .More}}
+<p>{{.More}}{{if .Page}} <a href="{{.Page}}">{{.PageL}}</a>{{end}}</p>
+{{- end}}
 <p style="color: #666; font-size: smaller;">{{.Footer}}
 {{- if .BaseURL}} <a href="{{.BaseURL}}">{{.Prefs}}</a>{{end}}</p>
 </body>

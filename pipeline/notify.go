@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -12,41 +14,84 @@ import (
 	"github.com/passerelle/passerelle/store"
 )
 
-// Delivery settings of a pipeline. A channel without its settings is skipped, and the
-// skip is recorded as a failed delivery naming the missing setting.
+// A Channel carries digests one way. notify.Mailer and notify.Webhook are channels.
+type Channel interface {
+	// Target is where m's digests go on this channel (shown to staff, never a secret), or
+	// why they cannot go (no contact, no URL).
+	Target(m passerelle.Member) (string, error)
+	// Send delivers d; d.ID names it, the same on every attempt.
+	Send(ctx context.Context, d notify.Digest) error
+}
+
+// Delivery settings of a pipeline. A channel a member chose but that is not configured is
+// recorded as a failed delivery naming the missing setting.
 type Delivery struct {
-	Mailer   *notify.Mailer  // nil: no e-mail (no SMTP configured)
-	Webhook  *notify.Webhook // nil: no webhooks (no secret configured)
-	Location *time.Location  // zone of "weekly on Monday" and of dates in messages
-	BaseURL  string          // links to the API for notices without a web address
+	// Channels by name ("email", "webhook"); a missing name is not configured.
+	Channels map[string]Channel
+	Location *time.Location // zone of days and weeks, and of dates in messages
+	BaseURL  string         // links to Passerelle's pages
 	// DryRun, when set, writes each digest here instead of sending, and records nothing.
 	DryRun io.Writer
 }
 
+// unconfigured says how to turn a channel on.
+var unconfigured = map[string]string{
+	"email":   "no SMTP server configured (set smtp / PASSERELLE_SMTP)",
+	"webhook": "no webhook secret configured (set webhook_secret / PASSERELLE_WEBHOOK_SECRET)",
+}
+
 // NotifyReport counts what a notify step did.
 type NotifyReport struct {
-	Digests  int `json:"digests"`  // members with something to send
-	Sent     int `json:"sent"`     // deliveries that succeeded
-	Failed   int `json:"failed"`   // deliveries that failed
-	Notified int `json:"notified"` // matches marked notified
+	Digests  int `json:"digests"`  // digests made this time (at most one per member and period)
+	Sent     int `json:"sent"`     // channel deliveries that succeeded
+	Failed   int `json:"failed"`   // channel deliveries that failed (tried again next run)
+	Notified int `json:"notified"` // matches carried by a digest delivered at least once
 }
 
 // maxNewPerMember bounds how many new matches of one member are read to build a digest;
 // a digest holds at most the rules' max_per_digest of them anyway.
-const maxNewPerMember = 500
+const maxNewPerMember = 2000
 
-// Notify sends each premium member a digest of its new matches, by the channels it chose,
-// records every delivery in the store and marks the matches sent as notified. Matches are
-// marked only after a successful delivery: a failed channel is tried again next run.
+// Notify finishes the digests that still owe a channel (a failed webhook, a process killed
+// mid-send), then makes each premium member's digest of the current period, if it has none
+// yet, and delivers it by each of its channels.
+//
+// The promises, kept by the store's digest records (store.Digest):
+//   - At most one digest per member per period (a day, or the ISO week of a weekly member),
+//     however many runs or `notify` calls: the record of the period is created once.
+//   - It carries the best max_per_digest new matches and says how many more wait on the
+//     member's page; those are held, never sent by a later digest.
+//   - Each channel is delivered once: its intent is recorded before the attempt, its
+//     outcome after. A failed channel alone is tried again next run; one that succeeded
+//     never is. If the process dies between an accepted send and its record, the next run
+//     sends again with the same id (Message-ID, webhook-id), so the receiver sees a resend
+//     of one message, not a second digest. A match becomes notified in the transaction
+//     that records the first channel that delivered it.
 func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (NotifyReport, error) {
 	var rep NotifyReport
-	rules, err := p.Rules(ctx)
-	if err != nil {
-		return rep, err
-	}
 	loc := d.Location
 	if loc == nil {
 		loc = time.UTC
+	}
+	if d.DryRun == nil {
+		open, err := p.Store.UnfinishedDigests(ctx)
+		if err != nil {
+			return rep, err
+		}
+		for _, rec := range open {
+			m, err := p.Store.Member(ctx, rec.Member)
+			if err != nil {
+				return rep, err
+			}
+			if err := p.deliver(ctx, rec, m, d, loc, &rep); err != nil {
+				return rep, err
+			}
+		}
+	}
+
+	rules, err := p.Rules(ctx)
+	if err != nil {
+		return rep, err
 	}
 	now := p.now()
 	members, err := p.Store.Members(ctx)
@@ -55,84 +100,222 @@ func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (Notify
 	}
 	for i := range members {
 		m := members[i]
-		if m.Tier != passerelle.TierPremium || m.Notify.Frequency == "off" {
+		if m.Tier != passerelle.TierPremium {
 			continue
 		}
-		page, err := p.Store.MatchesPage(ctx, m.ID, store.MatchQuery{State: passerelle.MatchNew, Limit: maxNewPerMember})
+		period := Period(m, now, loc)
+		if period == "" {
+			continue
+		}
+		if _, err := p.Store.DigestOf(ctx, m.ID, period); err == nil {
+			continue // this period's digest exists: at most one
+		} else if passerelle.ErrorCode(err) != passerelle.ENOTFOUND {
+			return rep, err
+		}
+		dg, held, err := p.buildDigest(ctx, m, rules.MaxPerDigest, now, loc)
 		if err != nil {
 			return rep, err
 		}
-		if len(page.Matches) == 0 {
-			continue
-		}
-		items, err := p.items(ctx, page.Matches)
-		if err != nil {
-			return rep, err
-		}
-		dg, ok := notify.Build(m, items, rules.MaxPerDigest, now, loc)
-		if !ok {
+		if len(dg.Items) == 0 {
 			continue
 		}
 		dg.BaseURL = d.BaseURL
-		rep.Digests++
 		if d.DryRun != nil {
-			fmt.Fprintf(d.DryRun, "== %s <%s>\nSubject: %s\n\n%s\n", m.ID, contactList(m), dg.Subject(), dg.TextBody())
+			rep.Digests++
+			fmt.Fprintf(d.DryRun, "== %s <%s> (%s)\nSubject: %s\n\n%s\n", m.ID, contactList(m), period, dg.Subject(), dg.TextBody())
 			continue
 		}
-		delivered := false
+		rec := store.Digest{ID: newDigestID(), Member: m.ID, Period: period, Run: runID, Created: now}
+		for _, it := range dg.Items {
+			rec.Items = append(rec.Items, it.Opportunity.ID)
+		}
+		rec.Held = held
 		for _, ch := range channels(m) {
-			del := store.Delivery{Run: runID, Member: m.ID, Channel: ch, At: p.now()}
-			for _, it := range dg.Items {
-				del.Opportunities = append(del.Opportunities, it.Opportunity.ID)
-			}
-			var err error
-			switch ch {
-			case "email":
-				del.Target = contactList(m)
-				switch {
-				case d.Mailer == nil:
-					err = fmt.Errorf("no SMTP server configured (set smtp / PASSERELLE_SMTP)")
-				case len(m.Contacts) == 0:
-					err = fmt.Errorf("member has no contact e-mail")
-				default:
-					err = d.Mailer.Send(ctx, dg)
-				}
-			case "webhook":
-				del.Target = m.Notify.WebhookURL
-				if d.Webhook == nil {
-					err = fmt.Errorf("no webhook secret configured (set webhook_secret / PASSERELLE_WEBHOOK_SECRET)")
-				} else {
-					err = d.Webhook.Send(ctx, dg, fmt.Sprintf("%s-%s-%s", runID, m.ID, ch))
-				}
-			}
-			del.OK = err == nil
-			if err != nil {
-				del.Error = err.Error()
-				rep.Failed++
-				p.log().Warn("delivery failed", "member", m.ID, "channel", ch, "err", err)
-			} else {
-				rep.Sent++
-				delivered = true
-			}
-			if _, err := p.Store.AddDelivery(ctx, del); err != nil {
-				return rep, err
-			}
+			rec.Channels = append(rec.Channels, store.ChannelDelivery{Channel: ch, State: store.ChannelPending})
 		}
-		if !delivered {
-			continue
-		}
-		sent := make([]passerelle.Match, len(dg.Items))
-		for j, it := range dg.Items {
-			sent[j] = it.Match
-			sent[j].State = passerelle.MatchNotified
-		}
-		n, err := p.Store.PutMatches(ctx, sent, p.now())
+		rec, created, err := p.Store.CreateDigest(ctx, rec)
 		if err != nil {
 			return rep, err
 		}
-		rep.Notified += n
+		if !created {
+			continue
+		}
+		rep.Digests++
+		if err := p.deliver(ctx, rec, m, d, loc, &rep); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
+}
+
+// Period names the period a digest to m made at now belongs to: the day ("2026-03-02")
+// for daily members, the ISO week ("2026-W10") for weekly ones, and "" when none is due —
+// frequency off, or a weekly member outside its day (notify.WeeklyDay).
+func Period(m passerelle.Member, now time.Time, loc *time.Location) string {
+	now = now.In(loc)
+	switch m.Notify.Frequency {
+	case "", "daily":
+		return now.Format("2006-01-02")
+	case "weekly":
+		if now.Weekday() != notify.WeeklyDay {
+			return ""
+		}
+		y, w := now.ISOWeek()
+		return fmt.Sprintf("%04d-W%02d", y, w)
+	}
+	return ""
+}
+
+// buildDigest picks the member's digest among its new matches that no digest carried or
+// held yet, and returns the ids of the others it could have carried (held).
+func (p *Pipeline) buildDigest(ctx context.Context, m passerelle.Member, max int, now time.Time, loc *time.Location) (notify.Digest, []string, error) {
+	page, err := p.Store.MatchesPage(ctx, m.ID, store.MatchQuery{State: passerelle.MatchNew, Limit: maxNewPerMember})
+	if err != nil {
+		return notify.Digest{}, nil, err
+	}
+	done, err := p.Store.Digested(ctx, m.ID)
+	if err != nil {
+		return notify.Digest{}, nil, err
+	}
+	fresh := page.Matches[:0:0]
+	for _, mt := range page.Matches {
+		if !done[mt.Opportunity] {
+			fresh = append(fresh, mt)
+		}
+	}
+	items, err := p.items(ctx, fresh)
+	if err != nil {
+		return notify.Digest{}, nil, err
+	}
+	all, ok := notify.Build(m, items, 0, now, loc)
+	if !ok {
+		return notify.Digest{}, nil, nil
+	}
+	dg := all
+	var held []string
+	if max > 0 && len(all.Items) > max {
+		dg.Items = all.Items[:max]
+		for _, it := range all.Items[max:] {
+			held = append(held, it.Opportunity.ID)
+		}
+	}
+	dg.More = len(held)
+	return dg, held, nil
+}
+
+// deliver sends rec by each of its channels that still owes it, recording the intent
+// before each attempt and the outcome after.
+func (p *Pipeline) deliver(ctx context.Context, rec store.Digest, m passerelle.Member, d Delivery, loc *time.Location, rep *NotifyReport) error {
+	dg, err := p.digestOf(ctx, rec, m, loc)
+	if err != nil {
+		return err
+	}
+	dg.BaseURL = d.BaseURL
+	for _, c := range rec.Channels {
+		if !c.Open() {
+			continue
+		}
+		ch, ok := d.Channels[c.Channel]
+		var target string
+		var sendErr error
+		switch {
+		case !ok:
+			sendErr = fmt.Errorf("%s", unconfigured[c.Channel])
+		case len(dg.Items) == 0:
+			// Every opportunity it carried is gone: nothing left to tell.
+			sendErr = fmt.Errorf("the digest's opportunities no longer exist")
+		default:
+			target, sendErr = ch.Target(m)
+		}
+		if sendErr == nil {
+			// The intent: if the process dies during the attempt, the next run sees
+			// "sending" and sends again with the same id.
+			if _, err := p.Store.UpdateDigestChannel(ctx, rec.Member, rec.Period, c.Channel, p.now(), func(cd *store.ChannelDelivery) {
+				at := p.now()
+				cd.State, cd.Target, cd.Last = store.ChannelSending, target, &at
+				cd.Attempts++
+			}); err != nil {
+				return err
+			}
+			sendErr = ch.Send(ctx, dg)
+			if sendErr != nil && ctx.Err() != nil {
+				// Stopped, not failed: the record stays "sending" and the next run resumes it.
+				return fmt.Errorf("digest %s of member %s by %s: %w", rec.ID, rec.Member, c.Channel, ctx.Err())
+			}
+		}
+		if _, err := p.Store.UpdateDigestChannel(ctx, rec.Member, rec.Period, c.Channel, p.now(), func(cd *store.ChannelDelivery) {
+			if sendErr == nil {
+				at := p.now()
+				cd.State, cd.Delivered, cd.Error = store.ChannelSent, &at, ""
+				return
+			}
+			if cd.State != store.ChannelSending {
+				cd.Attempts++ // a refusal before any attempt counts as one
+			}
+			cd.State, cd.Error = store.ChannelFailed, sendErr.Error()
+		}); err != nil {
+			return err
+		}
+		if sendErr != nil {
+			rep.Failed++
+			p.log().Warn("delivery failed", "member", rec.Member, "digest", rec.ID, "channel", c.Channel, "err", sendErr)
+			continue
+		}
+		rep.Sent++
+		if !anySent(rec) {
+			rep.Notified += len(rec.Items)
+		}
+		rec.Channels = markSent(rec.Channels, c.Channel)
+	}
+	return nil
+}
+
+func anySent(rec store.Digest) bool {
+	for _, c := range rec.Channels {
+		if c.State == store.ChannelSent {
+			return true
+		}
+	}
+	return false
+}
+
+func markSent(cs []store.ChannelDelivery, ch string) []store.ChannelDelivery {
+	out := append([]store.ChannelDelivery(nil), cs...)
+	for i := range out {
+		if out[i].Channel == ch {
+			out[i].State = store.ChannelSent
+		}
+	}
+	return out
+}
+
+// digestOf rebuilds the message of a digest record: its items in its order, dated when it
+// was made, so that every attempt says the same thing.
+func (p *Pipeline) digestOf(ctx context.Context, rec store.Digest, m passerelle.Member, loc *time.Location) (notify.Digest, error) {
+	ms := make([]passerelle.Match, 0, len(rec.Items))
+	for _, o := range rec.Items {
+		mt, err := p.Store.Match(ctx, rec.Member, o)
+		if passerelle.ErrorCode(err) == passerelle.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return notify.Digest{}, err
+		}
+		ms = append(ms, mt)
+	}
+	items, err := p.items(ctx, ms)
+	if err != nil {
+		return notify.Digest{}, err
+	}
+	return notify.Digest{ID: rec.ID, Member: m, Items: items, Generated: rec.Created.In(loc), More: len(rec.Held)}, nil
+}
+
+// newDigestID is a digest's id: random, so that it reveals nothing and never repeats
+// (a member deleted and made again gets new ids), and safe in a Message-ID.
+func newDigestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "dg_" + hex.EncodeToString(b[:])
 }
 
 // items pairs matches with their opportunities, skipping any whose opportunity is gone.

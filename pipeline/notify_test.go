@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/notify"
@@ -22,7 +24,7 @@ func TestRunSendsDigestsOnce(t *testing.T) {
 	var got []notify.Payload
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if !notify.Verify(secret, body, r.Header.Get(notify.HeaderSignature)) {
+		if !notify.Verify(secret, body, r.Header.Get(notify.HeaderLegacySignature)) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
@@ -36,7 +38,7 @@ func TestRunSendsDigestsOnce(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
-	p.Delivery = &Delivery{Webhook: &notify.Webhook{Secret: secret}}
+	p.Delivery = &Delivery{Channels: map[string]Channel{"webhook": &notify.Webhook{Secret: secret, Policy: loopback}}}
 
 	d := now.AddDate(0, 0, 20)
 	if _, _, err := p.Save(ctx, []passerelle.Opportunity{
@@ -71,7 +73,8 @@ func TestRunSendsDigestsOnce(t *testing.T) {
 	// hooked: sent by webhook. mailed: e-mail without an SMTP server, recorded as failed.
 	// quiet: frequency off, nothing.
 	if rep.Digests != 2 || rep.Sent != 1 || rep.Failed != 1 || rep.Notified == 0 {
-		t.Fatalf("notify report %+v", rep)
+		dd, _ := p.Store.Deliveries(ctx, "", 10)
+		t.Fatalf("notify report %+v %+v", rep, dd)
 	}
 	if len(got) != 1 || got[0].Member.ID != "hooked" || len(got[0].Items) != 1 || got[0].Items[0].Opportunity != "c1" {
 		t.Fatalf("webhook payloads: %+v", got)
@@ -98,5 +101,167 @@ func TestRunSendsDigestsOnce(t *testing.T) {
 	}
 	if rep.Sent != 0 {
 		t.Errorf("second notify sent %d", rep.Sent)
+	}
+	if rep.Digests != 0 || rep.Failed != 1 {
+		t.Errorf("second notify: %+v, want no new digest and the failed e-mail tried again", rep)
+	}
+}
+
+var loopback = notify.URLPolicy{HTTPHosts: []string{"127.0.0.1"}, AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+
+// recordingMail is an e-mail channel that keeps what it was given: the pipeline's side of
+// the contract (which digest, which id, how many times) is what these tests look at; the
+// SMTP side is tested against mailpit in notify and in the crash test of cmd/passerelle.
+type recordingMail struct {
+	mu   sync.Mutex
+	sent []notify.Digest
+}
+
+func (r *recordingMail) Target(m passerelle.Member) (string, error) { return contactList(m), nil }
+func (r *recordingMail) Send(_ context.Context, d notify.Digest) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, d)
+	return nil
+}
+
+// hookServer answers its script of statuses and keeps the webhook-id of each call.
+func hookServer(t *testing.T, secret []byte, script ...int) (*httptest.Server, *[]string, *[]notify.Payload) {
+	var mu sync.Mutex
+	var ids []string
+	var bodies []notify.Payload
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !notify.VerifyStandard(secret, r.Header.Get(notify.HeaderID), r.Header.Get(notify.HeaderTimestamp), body, r.Header.Get(notify.HeaderSignature)) {
+			t.Errorf("bad webhook-signature")
+		}
+		var pl notify.Payload
+		_ = json.Unmarshal(body, &pl)
+		mu.Lock()
+		n := len(ids)
+		ids = append(ids, r.Header.Get(notify.HeaderID))
+		bodies = append(bodies, pl)
+		mu.Unlock()
+		w.WriteHeader(script[min(n, len(script)-1)])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &ids, &bodies
+}
+
+func saveCalls(t *testing.T, p *Pipeline, n int) {
+	t.Helper()
+	d := now.AddDate(0, 0, 20)
+	var ops []passerelle.Opportunity
+	for i := 0; i < n; i++ {
+		ops = append(ops, passerelle.Opportunity{ID: "c" + string(rune('a'+i)), Source: "s", Kind: passerelle.KindCall,
+			Title: "Audit de cybersécurité et tests d'intrusion, lot " + string(rune('A'+i)), Language: "fr", Deadline: &d})
+	}
+	if _, _, err := p.Save(context.Background(), ops); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailedWebhookAloneIsRetried: e-mail and webhook, the webhook answers 500. The e-mail
+// goes once; the next run tries the webhook again, with the same webhook-id, and does not
+// send the e-mail again; once the webhook answers, nothing is sent any more.
+func TestFailedWebhookAloneIsRetried(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	secret := []byte("s3cret")
+	hook, ids, bodies := hookServer(t, secret, 500, 500, 500, 200)
+	mail := &recordingMail{}
+	p.Delivery = &Delivery{Channels: map[string]Channel{
+		"email":   mail,
+		"webhook": &notify.Webhook{Secret: secret, Policy: loopback, Attempts: 3, Backoff: 1},
+	}}
+	saveCalls(t, p, 2)
+	m := passerelle.Member{ID: "both", Name: "Both", Tier: passerelle.TierPremium, Clusters: []string{"security"},
+		Skills: []string{"cybersécurité", "tests d'intrusion"}, Contacts: []passerelle.Contact{{Email: "a@example.org"}},
+		Notify: passerelle.NotifySettings{Frequency: "daily", Channels: []string{"email", "webhook"}, WebhookURL: hook.URL}}
+	if _, err := p.Store.PutMember(ctx, m, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.MatchAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := p.Notify(ctx, "r1", *p.Delivery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Digests != 1 || rep.Sent != 1 || rep.Failed != 1 || len(mail.sent) != 1 || len(*ids) != 3 {
+		t.Fatalf("first run: %+v, %d e-mails, %d webhook calls", rep, len(mail.sent), len(*ids))
+	}
+	// The e-mail delivered: its matches count as notified.
+	if mt, _ := p.Store.Match(ctx, "both", "ca"); mt.State != passerelle.MatchNotified {
+		t.Errorf("match state %q after the e-mail went, want notified", mt.State)
+	}
+	rep, err = p.Notify(ctx, "r2", *p.Delivery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Digests != 0 || rep.Sent != 1 || rep.Failed != 0 || len(mail.sent) != 1 || len(*ids) != 4 {
+		t.Fatalf("second run: %+v, %d e-mails, %d webhook calls", rep, len(mail.sent), len(*ids))
+	}
+	for i, id := range *ids {
+		if id != mail.sent[0].ID || (*bodies)[i].Delivery != id {
+			t.Errorf("call %d has webhook-id %q, the e-mail's digest %q", i+1, id, mail.sent[0].ID)
+		}
+	}
+	if _, err := p.Notify(ctx, "r3", *p.Delivery); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail.sent) != 1 || len(*ids) != 4 {
+		t.Errorf("third run sent again: %d e-mails, %d webhook calls", len(mail.sent), len(*ids))
+	}
+	dg, err := p.Store.Digests(ctx, "both")
+	if err != nil || len(dg) != 1 || dg[0].Unfinished() || dg[0].Channels[1].Attempts != 2 {
+		t.Errorf("digest records %+v %v", dg, err)
+	}
+}
+
+// TestOneDigestPerPeriod: however many notify calls, a daily member gets one digest a day
+// with the best max_per_digest and the count of the others, which are not sent later; the
+// next day brings only what is new since.
+func TestOneDigestPerPeriod(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	rules, err := p.Rules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules.MaxPerDigest = 2
+	if _, err := p.Store.PutRules(ctx, rules, now); err != nil {
+		t.Fatal(err)
+	}
+	mail := &recordingMail{}
+	p.Delivery = &Delivery{Channels: map[string]Channel{"email": mail}}
+	saveCalls(t, p, 5)
+	m := passerelle.Member{ID: "daily", Name: "Daily", Tier: passerelle.TierPremium, Clusters: []string{"security"},
+		Skills: []string{"cybersécurité", "tests d'intrusion"}, Contacts: []passerelle.Contact{{Email: "a@example.org"}}}
+	if _, err := p.Store.PutMember(ctx, m, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.MatchAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := p.Notify(ctx, "", *p.Delivery); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(mail.sent) != 1 || len(mail.sent[0].Items) != 2 || mail.sent[0].More != 3 {
+		t.Fatalf("%d digests (first: %d items, %d more), want one of 2 items and 3 more", len(mail.sent), len(mail.sent[0].Items), mail.sent[0].More)
+	}
+	if !strings.Contains(mail.sent[0].TextBody(), "3 autres nouvelles opportunités vous attendent") {
+		t.Errorf("the digest does not say how many more wait:\n%s", mail.sent[0].TextBody())
+	}
+	// The next day: the three held are not dripped out; nothing new, no digest.
+	next := now.Add(24 * time.Hour)
+	p.Now = func() time.Time { return next }
+	if _, err := p.Notify(ctx, "", *p.Delivery); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail.sent) != 1 {
+		t.Fatalf("the held matches were sent the next day: %d digests", len(mail.sent))
 	}
 }

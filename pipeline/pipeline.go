@@ -252,6 +252,7 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source) (sr 
 		return sr, nil
 	}
 	sr.Fetched = res.Fetched
+	sr.Notes = append(sr.Notes, res.Notes...)
 	for _, e := range res.Errors {
 		sr.Errors = append(sr.Errors, named(src.ID, e))
 		sr.Failed += countRecordErrors(e)
@@ -347,11 +348,14 @@ func (p *Pipeline) Save(ctx context.Context, ops []passerelle.Opportunity) ([]st
 }
 
 // applyCorrigenda carries a corrigendum or change notice (TED F14, eForms change notice) over
-// to the notice it changes, when that one is stored: a new deadline, stages, value, or a
-// cancellation. The stored notice gets a revision with the diff; the corrigendum itself stays
-// stored as its own record. It returns the ids of the notices changed.
+// to the notice it changes, when that one is stored (under its id or an alias, such as an
+// eForms notice identifier): a new deadline, stages, value, or a cancellation. The stored
+// notice gets a revision with the diff; the corrigendum itself stays stored as its own
+// record. A corrigendum whose notice is not stored yet is kept pending and applied when the
+// notice arrives (pending_changes.go). It returns the ids of the notices changed.
 func (p *Pipeline) applyCorrigenda(ctx context.Context, batch []passerelle.Opportunity, now time.Time) ([]string, error) {
 	var updated []passerelle.Opportunity
+	pending := map[string][]string{} // change id → the ids its target may come under
 	for i := range batch {
 		c := &batch[i]
 		if c.Changes == "" {
@@ -359,10 +363,7 @@ func (p *Pipeline) applyCorrigenda(ctx context.Context, batch []passerelle.Oppor
 		}
 		var target passerelle.Opportunity
 		found := false
-		for _, id := range []string{c.Source + ":" + c.Changes, c.Changes} {
-			if id == c.ID {
-				continue
-			}
+		for _, id := range changeTargets(c) {
 			if o, err := p.Store.Opportunity(ctx, id); err == nil {
 				target, found = o, true
 				break
@@ -371,40 +372,30 @@ func (p *Pipeline) applyCorrigenda(ctx context.Context, batch []passerelle.Oppor
 			}
 		}
 		if !found {
+			pending[c.ID] = changeTargets(c) // applied when the notice arrives (pending_changes.go)
 			continue
 		}
-		before := target
-		if c.Deadline != nil && !c.DeadlineUntrusted {
-			target.Deadline = c.Deadline
+		if applyChange(&target, c, now) {
+			updated = append(updated, target)
 		}
-		if len(c.Stages) > 0 {
-			target.Stages = c.Stages
-		}
-		if c.Value != nil {
-			target.Value = c.Value
-		}
-		if c.Status == passerelle.StatusCancelled {
-			target.Status = passerelle.StatusCancelled
-		}
-		target.Status = target.ComputeStatus(now)
-		if len(store.MaterialChanges(&before, &target)) == 0 {
-			continue
-		}
-		target.Source = c.Source // the revision records which source brought the change
-		target.Revisions = nil
-		updated = append(updated, target)
 	}
-	if len(updated) == 0 {
-		return nil, nil
+	if err := p.Store.KeepPendingChanges(ctx, pending); err != nil {
+		return nil, err
 	}
-	if _, err := p.Store.PutOpportunities(ctx, updated, now); err != nil {
-		return nil, fmt.Errorf("applying corrigenda: %w", err)
+	if len(updated) > 0 {
+		if _, err := p.Store.PutOpportunities(ctx, updated, now); err != nil {
+			return nil, fmt.Errorf("applying corrigenda: %w", err)
+		}
 	}
-	ids := make([]string, len(updated))
-	for i, o := range updated {
-		ids[i] = o.ID
+	late, err := p.applyPendingChanges(ctx, batch, now)
+	if err != nil {
+		return nil, err
 	}
-	return ids, nil
+	ids := make([]string, 0, len(updated)+len(late))
+	for _, o := range updated {
+		ids = append(ids, o.ID)
+	}
+	return append(ids, late...), nil
 }
 
 func dedupe(ids []string) []string {

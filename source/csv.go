@@ -21,7 +21,8 @@ import (
 // else recognised by their name in FR/EN/NL/DE. The delimiter is "csv.delimiter" or the
 // most frequent of , ; and tab in the header. "csv.date_format" is a Go layout for dates
 // the usual formats don't cover. A file that is not valid UTF-8 is read as Windows-1252,
-// the encoding of spreadsheets exported on Windows.
+// the encoding of spreadsheets exported on Windows. A row of more than 1,000 columns or a
+// field of more than 1 MiB fails the document with a clear error (see checkCSVBounds).
 func ParseCSV(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
 	raw, loc, err := readDocument(r, name, src)
 	if err != nil {
@@ -32,14 +33,20 @@ func ParseCSV(ctx context.Context, r io.Reader, name string, src passerelle.Sour
 			return nil, fmt.Errorf("%s: neither UTF-8 nor Windows-1252: %w", name, err)
 		}
 	}
+	comma := csvDelimiter(raw, src.Options["csv.delimiter"])
+	if err := checkCSVBounds(raw, comma, name); err != nil {
+		return nil, err
+	}
 	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.Comma = csvDelimiter(raw, src.Options["csv.delimiter"])
+	cr.Comma = comma
+	cr.ReuseRecord = true // the fields are copied into the record; the row slice is not kept
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%s: no header row: %w", name, err)
 	}
+	header = append([]string(nil), header...) // ReuseRecord: the next Read overwrites it
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}

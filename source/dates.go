@@ -77,9 +77,10 @@ func parseTime(s string, loc *time.Location, endOfDay bool) (*time.Time, error) 
 	return nil, fmt.Errorf("cannot parse %q as a date", s)
 }
 
-// Words that announce a deadline in the languages of our sources. Longest first, so that
-// "date limite de dépôt" is preferred over "date".
-var deadlineWords = regexp.MustCompile(`(?i)(deadline|date limite|date de clôture|clôture|cloture|closing date|closes on|closes|submission date|uiterste datum|sluitingsdatum|indiendatum|deadline voor|einsendeschluss|abgabefrist|bewerbungsfrist|frist|fecha límite|plazo|scadenza|termine)`)
+// Words that announce a deadline in the languages of our sources (FR, NL, DE, EN and a few
+// more). Longest first within a family, so that "au plus tard le" is preferred over "au plus
+// tard" and the evidence quotes the whole phrase.
+var deadlineWords = regexp.MustCompile(`(?i)(deadline voor|deadline|date limite|date de clôture|date de remise|clôture|cloture|jusqu['’]au|jusqu['’]à|avant le|au plus tard le|au plus tard|closing date|closes on|closes|submission date|no later than|not later than|due date|apply by|uiterste datum|uiterlijk op|uiterlijk|ten laatste op|sluitingsdatum|indiendatum|einsendeschluss|abgabefrist|bewerbungsfrist|bis spätestens|spätestens am|spätestens|bis zum|frist|fecha límite|plazo|scadenza|termine)`)
 
 var monthNames = map[string]time.Month{}
 
@@ -110,7 +111,8 @@ var (
 	reISODate     = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
 	reDayMonth    = regexp.MustCompile(`(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?\.?\s+([\p{L}]+)\.?\s+(\d{4})\b`)
 	reMonthDay    = regexp.MustCompile(`(?i)\b([\p{L}]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
-	reSentenceEnd = regexp.MustCompile(`[.!?]\s+\p{Lu}`)
+	// A full stop after a number is a German ordinal ("30. Juni"), not a sentence end.
+	reSentenceEnd = regexp.MustCompile(`[^\d]([.!?])\s+\p{Lu}`)
 	reClock       = regexp.MustCompile(`^\s*(?:,|at|à|a|om|um|by|before|avant|voor|-|–)?\s*(\d{1,2})\s*(?:[:.]\s*(\d{2})|[hH]\s*(\d{2})?)`)
 )
 
@@ -118,9 +120,12 @@ var (
 const deadlineWindow = 80
 
 // findDeadline looks for a date right after a word announcing a deadline ("Date limite :
-// 15 mars 2026 à 12h00", "Deadline: 2026-03-15"). A date without a time of day is the end
-// of that day. It returns nil when the text announces no deadline it can read.
-func findDeadline(text string, loc *time.Location) *time.Time {
+// 15 mars 2026 à 12h00", "jusqu'au 30 juin 2026", "uiterlijk op 12 mei 2026", "30. Juni
+// 2026", "Deadline: 2026-05-12 17:00"), read in loc. A date without a time of day is the end
+// of that day. It returns nil when the text announces no deadline it can read; else the
+// deadline and the evidence: the words it was read from, quoted from the text, so that a
+// reader can check where a deadline no field stated came from.
+func findDeadline(text string, loc *time.Location) (*time.Time, string) {
 	for _, m := range deadlineWords.FindAllStringIndex(text, -1) {
 		end := m[1] + deadlineWindow
 		if end > len(text) {
@@ -133,20 +138,32 @@ func findDeadline(text string, loc *time.Location) *time.Time {
 		window := text[m[1]:end]
 		// "Deadline to be announced. Published 2026-01-01": a date in the next sentence
 		// belongs to something else.
-		if i := reSentenceEnd.FindStringIndex(window); i != nil {
-			window = window[:i[0]+1]
+		if i := reSentenceEnd.FindStringSubmatchIndex(window); i != nil {
+			window = window[:i[3]]
 		}
-		if t := firstDate(window, loc); t != nil {
-			return t
+		if t, n := firstDateSpan(window, loc); t != nil {
+			return t, oneLine(text[m[0] : m[1]+n])
 		}
 	}
-	return nil
+	return nil, ""
+}
+
+// textEvidence is how a deadline read from free text is recorded: the field it was read in
+// and the quoted words.
+func textEvidence(field, words string) string {
+	return field + " text: \u201c" + words + "\u201d"
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // firstDate returns the earliest readable date in s, with the time of day that follows it.
 func firstDate(s string, loc *time.Location) *time.Time {
+	t, _ := firstDateSpan(s, loc)
+	return t
+}
+
+// firstDateSpan is firstDate that also says where in s the date (and its time) ends.
+func firstDateSpan(s string, loc *time.Location) (*time.Time, int) {
 	type cand struct {
 		pos, end int
 		y, m, d  int
@@ -184,15 +201,22 @@ func firstDate(s string, loc *time.Location) *time.Time {
 		}
 	}
 	if best == nil {
-		return nil
+		return nil, 0
 	}
 	h, mi, sec := 23, 59, 59
-	if c := reClock.FindStringSubmatch(s[best.end:]); c != nil {
-		hh, mm := atoi(c[1]), atoi(c[2]+c[3])
+	end := best.end
+	if c := reClock.FindStringSubmatchIndex(s[best.end:]); c != nil {
+		hh, mm := atoi(s[best.end+c[2]:best.end+c[3]]), 0
+		for _, g := range [][2]int{{c[4], c[5]}, {c[6], c[7]}} {
+			if g[0] >= 0 {
+				mm = atoi(s[best.end+g[0] : best.end+g[1]])
+			}
+		}
 		if hh < 24 && mm < 60 {
 			h, mi, sec = hh, mm, 0
+			end = best.end + c[1]
 		}
 	}
 	t := time.Date(best.y, time.Month(best.m), best.d, h, mi, sec, 0, loc)
-	return &t
+	return &t, end
 }

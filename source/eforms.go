@@ -3,8 +3,8 @@ package source
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,28 +19,18 @@ import (
 // estimated value (the awarded total for results), the buyer's name and country, the
 // notice type (BT-02) as kind, BT-758 (the notice a change notice changes) as Changes, and
 // Status cancelled when the notice cancels the procedure or closes it without a winner.
-// The external id is the TED publication number when the notice has one, else its
-// notice identifier (BT-701).
+// The external id is the TED publication number when the notice has one of its own, else
+// its notice identifier (BT-701): see eformsNoticeID.
 func ParseEForms(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
-	loc, err := location(src)
-	if err != nil {
-		return nil, err
-	}
-	root, err := parseXMLTree(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not well-formed XML: %w", name, err)
-	}
-	if !strings.HasSuffix(root.name, "Notice") || root.child("ProcurementProject", "NoticeTypeCode") == nil {
-		return nil, fmt.Errorf("%s: not an eForms notice (root element <%s>)", name, root.name)
-	}
-	o, field, err := eformsNotice(root, loc)
-	if err != nil {
-		var errs RecordErrors
-		errs.add(name, 1, 0, field, err)
-		return nil, errs.err()
-	}
-	o.ID = src.ID + ":" + o.ExternalID
-	return []passerelle.Opportunity{o}, nil
+	return eformsXML.parse(r, name, src)
+}
+
+var eformsXML = xmlNotice{
+	format: "an eForms notice",
+	isRoot: func(root *node) bool {
+		return strings.HasSuffix(root.name, "Notice") && root.child("ProcurementProject", "NoticeTypeCode") != nil
+	},
+	read: eformsNotice,
 }
 
 func eformsKind(code string) passerelle.Kind {
@@ -59,11 +49,7 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	var o passerelle.Opportunity
 	ext := root.path("UBLExtensions", "UBLExtension", "ExtensionContent", "EformsExtension")
 	pub := ext.child("Publication")
-	if id := pub.child("NoticePublicationID").value(); id != "" {
-		o.ExternalID = tedPublicationNumber(id)
-	} else {
-		o.ExternalID = root.child("ID").value()
-	}
+	o.ExternalID = eformsNoticeID(root, pub)
 	if o.ExternalID == "" {
 		return o, "ID", errors.New("no notice identifier (BT-701)")
 	}
@@ -142,19 +128,10 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 	if o.Published, err = eformsDate(pub.child("PublicationDate").value(), "", loc, false); err != nil || o.Published == nil {
 		o.Published, _ = eformsDate(root.child("IssueDate").value(), "", loc, false)
 	}
-	for _, lot := range lots {
-		p := lot.path("TenderingProcess", "TenderSubmissionDeadlinePeriod")
-		if p == nil {
-			continue
-		}
-		d, err := eformsDate(p.child("EndDate").value(), p.child("EndTime").value(), loc, true)
-		if err != nil {
-			return o, "TenderSubmissionDeadlinePeriod", err
-		}
-		// Lots may close on different days; the earliest is the one not to miss.
-		if d != nil && (o.Deadline == nil || d.Before(*o.Deadline)) {
-			o.Deadline = d
-		}
+	if d, stages, field, err := eformsDeadlines(root, lots, loc); err != nil {
+		return o, field, err
+	} else {
+		o.Deadline, o.Stages = d, stages
 	}
 	if v := project.path("RequestedTenderTotal", "EstimatedOverallContractAmount"); v != nil {
 		o.Value = money(v.value(), v.attr("currencyID"))
@@ -165,10 +142,14 @@ func eformsNotice(root *node, loc *time.Location) (passerelle.Opportunity, strin
 		}
 	}
 	if ch := ext.path("Changes", "ChangedNoticeIdentifier").value(); ch != "" {
-		o.Changes = ch
+		o.Changes = changedNotice(ch)
 	}
 	if eformsCancelled(ext) {
 		o.Status = passerelle.StatusCancelled
+	}
+	if id := eformsOwnID(root); id != "" && id != o.ExternalID {
+		// Its change notices name it so (the skeleton prefixes the source).
+		o.Aliases = []string{id}
 	}
 	return o, "", nil
 }
@@ -277,6 +258,60 @@ func eformsDate(d, clock string, loc *time.Location, deadline bool) (*time.Time,
 		return parseTime(day+"+00:00", loc, deadline)
 	}
 	return parseTime(day, loc, deadline)
+}
+
+// reEFormsPublicationID is the shape of the publication number TED gives an eForms notice
+// ("00522031-2023"). Anything else in NoticePublicationID is not this notice's own number:
+// Doffin writes "n.a." in every notice it publishes nationally, and some copy the OJS number
+// of another notice ("2021/S 056-142708", an old TED XML notice) into it.
+var reEFormsPublicationID = regexp.MustCompile(`^\d{6,8}-\d{4}$`)
+
+// reVersioned is a notice identifier with its version (BT-758 names the changed notice so:
+// "537eb083-fde5-44ea-8395-2e9308bac65e-01", a UUID or a national number such as Doffin's
+// "2023-697632", then "-" and two digits).
+var reVersioned = regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d{6})-\d{2}$`)
+
+// changedNotice is the identifier a change notice's reference (BT-758) names, without the
+// version: notices are stored under their identifier (or their publication number, with the
+// identifier as an alias), never with a version. A publication number ("422781-2023") is
+// kept as it is.
+func changedNotice(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if m := reVersioned.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	return ref
+}
+
+// eformsOwnID is the notice identifier (BT-701) alone.
+func eformsOwnID(root *node) string {
+	for _, id := range root.children("ID") {
+		if id.attr("schemeName") == "notice-id" {
+			return strings.TrimSpace(id.value())
+		}
+	}
+	return ""
+}
+
+// eformsNoticeID is the identifier the notice is stored under: its TED publication number
+// when it has a real one of its own, else its notice identifier (BT-701, the root's cbc:ID
+// with schemeName "notice-id", a UUID or a national number), which every notice carries.
+func eformsNoticeID(root, pub *node) string {
+	if id := strings.TrimSpace(pub.child("NoticePublicationID").value()); reEFormsPublicationID.MatchString(id) {
+		return tedPublicationNumber(id)
+	}
+	var any string
+	for _, id := range root.children("ID") {
+		if v := strings.TrimSpace(id.value()); v != "" {
+			if id.attr("schemeName") == "notice-id" {
+				return v
+			}
+			if any == "" {
+				any = v
+			}
+		}
+	}
+	return any
 }
 
 // tedPublicationNumber turns eForms' "00522031-2023" into TED's "522031-2023" (six digits).

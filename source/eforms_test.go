@@ -34,7 +34,7 @@ const eformsChange = `<?xml version="1.0" encoding="UTF-8"?>
 </ContractNotice>`
 
 func TestEFormsCancelled(t *testing.T) {
-	real, err := os.ReadFile("testdata/ted/537513-2025.xml")
+	real, err := os.ReadFile("../testdata/ted/537513-2025.xml")
 	if err != nil {
 		t.Fatal(err)
 	}

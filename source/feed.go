@@ -105,7 +105,12 @@ func feedItem(it *gofeed.Item, lang string, src passerelle.Source, loc *time.Loc
 		return o, field, err
 	}
 	if dl == nil {
-		dl = findDeadline(o.Title+"\n"+o.Description, loc)
+		var words string
+		if dl, words = findDeadline(o.Title, loc); dl != nil {
+			o.DeadlineEvidence = textEvidence("title", words)
+		} else if dl, words = findDeadline(o.Description, loc); dl != nil {
+			o.DeadlineEvidence = textEvidence("description", words)
+		}
 	}
 	o.Deadline = dl
 	applyStages(&o, o.Title+"\n"+o.Description, loc)

@@ -26,7 +26,9 @@ import (
 const ftsTopicURL = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
 
 // ParseFTS reads answers of the EU Funding & Tenders portal's search API: topics, one JSON
-// object a line (JSON Lines), a JSON array of them, or a single topic object. A topic is
+// object a line (JSON Lines), a JSON array of them, a single topic object, or the API's
+// envelope {"results": [...]} holding flattened topics or the API's own records (see
+// fts_envelope.go). A topic is
 // one opportunity of kind call:
 //
 //   - topicId → external id (id "<source>:<topicId>"); title, programme; the language is
@@ -61,9 +63,13 @@ func ParseFTS(ctx context.Context, r io.Reader, name string, src passerelle.Sour
 	case len(trimmed) > 0 && trimmed[0] == '[':
 		err = p.array(ctx, raw)
 	case len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed):
-		// One topic, perhaps pretty-printed: not a line of JSON Lines.
-		p.records = 1
-		p.record(1, 1+bytes.Count(raw[:len(raw)-len(trimmed)], []byte("\n")), trimmed)
+		// The search API's envelope ({"results": [...]}, fts_envelope.go), else one topic,
+		// perhaps pretty-printed: not a line of JSON Lines.
+		var ok bool
+		if ok, err = p.envelope(ctx, trimmed); !ok {
+			p.records = 1
+			p.record(1, 1+bytes.Count(raw[:len(raw)-len(trimmed)], []byte("\n")), trimmed)
+		}
 	default:
 		err = p.lines(ctx, raw)
 	}
@@ -196,6 +202,7 @@ type ftsWire struct {
 	TypesOfAction       string          `json:"typesOfAction"`
 	ActionType          string          `json:"actionType"`
 	Description         string          `json:"description"`
+	TopicConditions     string          `json:"topicConditions"`
 	DeadlineModel       string          `json:"deadlineModel"`
 	CallStatus          string          `json:"callStatus"`
 	PortalURL           string          `json:"portalUrl"`
@@ -360,13 +367,29 @@ func ftsOpportunity(t ftsTopic, src passerelle.Source, loc *time.Location) (pass
 	} else if a := t.budgetMin; a != nil && *a > 0 {
 		o.Value = &passerelle.Money{Amount: *a, Currency: "EUR"}
 	}
+	// The conditions may state the deadline with its hour ("Deadline for submitting
+	// applications: 3 September 2026, 17:00 (Brussels time)").
+	stated, words := findDeadline(stripHTML(repairMojibake(t.TopicConditions)), loc)
+	if stated != nil && stated.Hour() == 23 && stated.Minute() == 59 {
+		stated = nil // a date without its hour says no more than the deadline field
+	}
+	if len(t.deadlines) == 0 && stated != nil {
+		o.Deadline, o.DeadlineEvidence = stated, textEvidence("topicConditions", words)
+	}
 	var dates []time.Time
 	for i, s := range t.deadlines {
 		d, err := parseTime(s, loc, true)
 		if err == nil && d != nil && len(strings.TrimSpace(s)) == len("2006-01-02") {
-			// A date alone: the portal's closing hour, not the end of the day.
+			// A date alone: the hour the conditions state for that day, else the
+			// portal's closing hour, not the end of the day.
 			y, m, day := d.In(loc).Date()
 			at := time.Date(y, m, day, ftsClosingHour, 0, 0, 0, loc)
+			if stated != nil {
+				if sy, sm, sd := stated.In(loc).Date(); sy == y && sm == m && sd == day {
+					at = stated.In(loc)
+					o.DeadlineEvidence = textEvidence("topicConditions", words)
+				}
+			}
 			d = &at
 		}
 		if err != nil {

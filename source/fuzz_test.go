@@ -81,8 +81,12 @@ func FuzzFindDeadline(f *testing.F) {
 	f.Add("Uiterste datum voor indiening: 31/03/2026 om 17:00")
 	loc := brusselsF(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		if d := findDeadline(s, loc); d != nil && (d.Year() < 1900 || d.Year() > 2200) {
+		d, words := findDeadline(s, loc)
+		if d != nil && (d.Year() < 1900 || d.Year() > 2200) {
 			t.Errorf("implausible deadline %v from %q", d, s)
+		}
+		if d != nil && (words == "" || !strings.Contains(oneLine(s), words)) {
+			t.Errorf("evidence %q is not quoted from %q", words, s)
 		}
 	})
 }
@@ -114,7 +118,7 @@ func FuzzParseTED(f *testing.F) {
 	if !testing.Short() {
 		// Real notices as seeds; with -short, fuzz from the small one above only (the
 		// fuzzer makes little progress from seeds of several kilobytes).
-		for _, p := range smallest(f, "testdata/ted/[0-9]*.xml", 4) {
+		for _, p := range smallest(f, "../testdata/ted/[0-9]*.xml", 4) {
 			seed(f, p)
 		}
 	}
@@ -125,10 +129,10 @@ func FuzzParseTED(f *testing.F) {
 }
 
 func FuzzParseEForms(f *testing.F) {
-	for _, p := range smallest(f, "testdata/ted/*Notice*.xml", 2) {
+	for _, p := range smallest(f, "../testdata/ted/*Notice*.xml", 2) {
 		seed(f, p)
 	}
-	for _, p := range smallest(f, "testdata/ted/eforms_*.xml", 2) {
+	for _, p := range smallest(f, "../testdata/ted/eforms_*.xml", 2) {
 		seed(f, p)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -121,7 +121,10 @@ func ParseHTML(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 			return true
 		}
 		if o.Deadline == nil {
-			o.Deadline = findDeadline(oneLine(it.Text()), loc)
+			var words string
+			if o.Deadline, words = findDeadline(oneLine(it.Text()), loc); o.Deadline != nil {
+				o.DeadlineEvidence = textEvidence("item", words)
+			}
 		}
 		if o.Description == "" {
 			o.Description = cleanSpace(it.Text())

@@ -19,7 +19,10 @@ import (
 // it is an array, else the first of results/items/data/records/hits that is one. Fields
 // are dotted paths in the options ("json.title": "name", "json.deadline":
 // "dates.closing", "json.cpv": "classification.0.code"), else top-level keys recognised by
-// name. Lists of values (CPV codes) may be arrays.
+// name. Lists of values (CPV codes) may be arrays. A multilingual value
+// ([{"language": "FR", "text": …}, …]) is read in the source's language when the record
+// has it (else its first declared one); the title and description in the other languages
+// become translations. A language field may be a list (["FR", "NL"]).
 func ParseJSON(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
 	loc, err := location(src)
 	if err != nil {
@@ -63,13 +66,43 @@ func ParseJSON(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		get := func(field string) string {
+		raw := func(field string) any {
 			if fm[field] == "" {
-				return ""
+				return nil
 			}
-			return jsonString(jsonPath(it, fm[field]))
+			return jsonPath(it, fm[field])
+		}
+		// Multilingual values ([{language, text}]) are read in one language: see
+		// pickLanguage; the title and description in the others become translations.
+		titleLangs, titles, _ := multilingualTexts(raw("title"))
+		_, descs, _ := multilingualTexts(raw("description"))
+		declared := recordLanguages(raw("language"))
+		lang := pickLanguage(src.Language, declared, titleLangs)
+		get := func(field string) string {
+			v := raw(field)
+			if field == "language" {
+				return lang
+			}
+			if langs, texts, ok := multilingualTexts(v); ok {
+				if t, ok := texts[lang]; ok && strings.TrimSpace(t) != "" {
+					return t
+				}
+				if field == "description" && titles[lang] != "" {
+					// Never a description in another language than the title: that
+					// one stays with its own language's translation.
+					return ""
+				}
+				return texts[langs[0]]
+			}
+			return jsonString(v)
 		}
 		o, err := buildRecord(get, src, loc, src.Options["json.date_format"])
+		if err == nil && titles != nil {
+			if o.Language == "" {
+				o.Language = lang
+			}
+			addTranslations(&o, titles, descs)
+		}
 		if err != nil {
 			var fe *fieldError
 			if errors.As(err, &fe) {

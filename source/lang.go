@@ -57,6 +57,31 @@ func DetectLanguage(text string) string {
 			scores[l]++
 		}
 	}
+	return leader(scores, minLangEvidence, 2)
+}
+
+// detectShortLanguage is DetectLanguage for a text of a few words ("Refonte du site web
+// communal"), where one stop word more for one language than for any other is all there
+// is: a weaker guess, taken only when nothing better is known.
+func detectShortLanguage(text string) string {
+	if l := DetectLanguage(text); l != "" {
+		return l
+	}
+	scores := map[string]int{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		if i := strings.IndexByte(w, '\''); i >= 0 && i < len(w)-1 {
+			w = w[:i+1]
+		}
+		for _, l := range stopIndex[w] {
+			scores[l]++
+		}
+	}
+	return leader(scores, 1, 1)
+}
+
+// leader returns the language with the most stop words when it has at least min of them
+// and leads the next one by lead, else "".
+func leader(scores map[string]int, min, lead int) string {
 	best, second := "", 0
 	for _, l := range []string{"fr", "en", "nl", "de", "es", "it", "pt"} {
 		switch s := scores[l]; {
@@ -67,8 +92,26 @@ func DetectLanguage(text string) string {
 			second = s
 		}
 	}
-	if best == "" || scores[best] < minLangEvidence || scores[best]-second < 2 {
+	if best == "" || scores[best] < min || scores[best]-second < lead {
 		return ""
 	}
 	return best
+}
+
+// languageNames are the names sources write in a language field instead of a code.
+var languageNames = map[string]string{
+	"français": "fr", "francais": "fr", "french": "fr", "frans": "fr", "französisch": "fr",
+	"nederlands": "nl", "néerlandais": "nl", "neerlandais": "nl", "dutch": "nl", "vlaams": "nl", "flamand": "nl", "niederländisch": "nl",
+	"deutsch": "de", "german": "de", "allemand": "de", "duits": "de",
+	"english": "en", "anglais": "en", "engels": "en", "englisch": "en",
+	"español": "es", "espagnol": "es", "spanish": "es", "italiano": "it", "italien": "it", "italian": "it",
+}
+
+// languageOf reads a declared language: a code ("fr", "FR", "fr-BE", "fra") or a name
+// ("Français", "Nederlands").
+func languageOf(s string) string {
+	if l, ok := languageNames[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return l
+	}
+	return normLang(s)
 }

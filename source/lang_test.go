@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,43 @@ func TestSharedLanguageDetection(t *testing.T) {
 	t.Logf("language detection: %d/%d right (%.1f%%), %d undecided, %d wrong", right, total, 100*float64(right)/float64(total), undecided, total-right-undecided)
 	if float64(right) < 0.9*float64(total) {
 		t.Errorf("only %d/%d right", right, total)
+	}
+}
+
+// Issue 9, defect 8: a CSV line of a few words gets a language: the source's declared one
+// (a code or a name), else the batch's clear majority, else a guess from its words.
+func TestShortRecordLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		name, srcLang string
+		want          []string
+	}{
+		{"declared code", "FR", []string{"fr", "fr", "fr", "fr"}},
+		{"declared name", "Français", []string{"fr", "fr", "fr", "fr"}},
+		// Record 3 has no title and is rejected; records 1, 2 and 4 are read.
+		{"nothing declared", "", []string{"fr", "fr", "fr"}},
+	} {
+		src := passerelle.Source{ID: "csv", Format: "csv", Language: tt.srcLang}
+		ops, _ := parseFile(t, "testdata/calls.csv", src)
+		ops = Normalize(ops, src)
+		var got []string
+		for _, o := range ops {
+			got = append(got, o.Language)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want[:len(got)], ",") || len(got) < 3 {
+			t.Errorf("%s: languages %v", tt.name, got)
+		}
+	}
+	// A batch in Dutch decides for its short record.
+	ops := Normalize([]passerelle.Opportunity{
+		{ExternalID: "1", Title: "Onderhoud van het netwerk voor de scholen van de gemeente en het OCMW"},
+		{ExternalID: "2", Title: "Levering van een nieuwe server voor het stadhuis en de bibliotheek"},
+		{ExternalID: "3", Title: "Renovatie van het zwembad, de kleedkamers en de cafetaria die door de stad worden beheerd"},
+		{ExternalID: "4", Title: "Wifi bibliotheek"},
+	}, passerelle.Source{ID: "s"})
+	if ops[3].Language != "nl" {
+		t.Errorf("short record in a Dutch batch: %q", ops[3].Language)
+	}
+	if got := detectShortLanguage("Refonte du site web communal"); got != "fr" {
+		t.Errorf("short French title: %q", got)
 	}
 }

@@ -19,12 +19,16 @@ type LoadResult struct {
 	// Opportunities. Record errors come one by one (RecordError), so len(Errors) counts them.
 	Errors  []error
 	Fetched int // documents fetched
+	// Notes say what was read otherwise than as written, without losing anything (a feed
+	// in Latin-1 without a declaration, read as such): for the run's record, not failures.
+	Notes []string
 }
 
 // Load fetches src.URL, parses every document with src.Format (detecting it per document
 // when "auto" or ""), and normalises the result (see Normalize). Bad documents and records
 // are reported in the result's Errors, not as a failure, as long as something was read;
-// when nothing could be read, Load fails with the reasons.
+// when nothing could be read, Load fails with the reasons. Two different notices of the
+// batch under one id are a record error (see joinBatch), never one notice.
 func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validators) (LoadResult, error) {
 	if !Supported(src.Format) {
 		return LoadResult{}, passerelle.Errorf(passerelle.EINVALID, "source %s: format %q is not supported; known: %v", src.ID, src.Format, Formats)
@@ -40,12 +44,17 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 	if fr.NotModified {
 		return res, nil
 	}
+	docs := make([]batchDoc, 0, len(fr.Docs))
 	for _, doc := range fr.Docs {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		ops, err := Parse(ctx, src.Format, bytes.NewReader(doc.Body), doc.Name, src)
-		res.Opportunities = append(res.Opportunities, ops...)
+		body, note := toUTF8(doc.Body, doc.Name)
+		if note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+		ops, err := Parse(ctx, src.Format, bytes.NewReader(body), doc.Name, src)
+		docs = append(docs, batchDoc{name: doc.Name, ops: normalizeRecords(ops, src)})
 		if err == nil {
 			continue
 		}
@@ -61,7 +70,11 @@ func (f *Fetcher) Load(ctx context.Context, src passerelle.Source, prev Validato
 		}
 		res.Errors = append(res.Errors, err)
 	}
-	res.Opportunities = Normalize(res.Opportunities, src)
+	ops, collisions := joinBatch(docs)
+	res.Opportunities = ops
+	for _, e := range collisions {
+		res.Errors = append(res.Errors, e)
+	}
 	if len(res.Opportunities) == 0 && len(res.Errors) > 0 {
 		return res, fmt.Errorf("source %s: nothing could be read: %w", src.ID, summarize(res.Errors))
 	}
@@ -82,14 +95,31 @@ func summarize(errs []error) error {
 // Normalize gives parsed opportunities the shape the rest of the program expects from
 // src: Source and Sources are src.ID; Pole, Language, Clusters, Sectors and Kind take the
 // source's defaults when empty (Kind "other" when the source has none either; Language
-// detected from the text when the source says nothing); a placeholder deadline (year
+// detected from the text when the source says nothing, and for a record too short to tell,
+// the language of the batch's clear majority, else a guess from its few words); a placeholder deadline (year
 // 2049 or later, or before 1990) is flagged DeadlineUntrusted; ID is kept
 // when the parser set one, else "<src.ID>:<ExternalID>"; CPV codes become 8 digits, invalid
 // ones dropped, duplicates removed, order kept (the main code stays first). Two records
 // with the same ID keep the later one in the place of the first: a feed repeating an item
-// means one opportunity.
+// means one opportunity. (Load is stricter: two different notices under one id are an
+// error there, see joinBatch.)
 func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle.Opportunity {
-	seen := make(map[string]int, len(ops))
+	recs := normalizeRecords(ops, src)
+	seen := make(map[string]int, len(recs))
+	out := recs[:0]
+	for _, o := range recs {
+		if i, dup := seen[o.ID]; dup {
+			out[i] = o
+			continue
+		}
+		seen[o.ID] = len(out)
+		out = append(out, o)
+	}
+	return out
+}
+
+// normalizeRecords is Normalize without merging records of the same id.
+func normalizeRecords(ops []passerelle.Opportunity, src passerelle.Source) []passerelle.Opportunity {
 	out := make([]passerelle.Opportunity, 0, len(ops))
 	for _, o := range ops {
 		o.Source = src.ID
@@ -97,8 +127,9 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 		if o.Pole == "" {
 			o.Pole = src.Pole
 		}
+		o.Language = languageOf(o.Language)
 		if o.Language == "" {
-			o.Language = langTag(src.Language)
+			o.Language = languageOf(src.Language)
 		}
 		if o.Language == "" {
 			o.Language = DetectLanguage(o.Title + "\n" + o.Description)
@@ -122,14 +153,43 @@ func Normalize(ops []passerelle.Opportunity, src passerelle.Source) []passerelle
 			o.ID = src.ID + ":" + o.ExternalID
 		}
 		o.CPV = normalizeCPVs(o.CPV)
-		if i, dup := seen[o.ID]; dup {
-			out[i] = o
-			continue
-		}
-		seen[o.ID] = len(out)
 		out = append(out, o)
 	}
+	fillShortLanguages(out)
 	return out
+}
+
+// fillShortLanguages gives a language to the records too short for DetectLanguage (a CSV
+// line of a few words): the language of the batch's clear majority (four in five, two
+// records at least, counting the weaker guesses of the short records themselves), else
+// that weaker guess from the few words there are (see detectShortLanguage).
+func fillShortLanguages(out []passerelle.Opportunity) {
+	guess := map[int]string{}
+	count := map[string]int{}
+	known := 0
+	for i, o := range out {
+		l := o.Language
+		if l == "" {
+			l = detectShortLanguage(o.Title + "\n" + o.Description)
+			guess[i] = l
+		}
+		if l != "" {
+			count[l]++
+			known++
+		}
+	}
+	major := ""
+	for l, n := range count {
+		if n >= 2 && 5*n >= 4*known {
+			major = l
+		}
+	}
+	for i, l := range guess {
+		if major != "" {
+			l = major
+		}
+		out[i].Language = l
+	}
 }
 
 func normalizeCPVs(in []string) []string {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,7 @@ type ocdsRelease struct {
 		Roles   []string `json:"roles"`
 		Address struct {
 			CountryName string `json:"countryName"`
+			Country     string `json:"country"` // eForms profile: ISO 3166-1 alpha-2
 			Region      string `json:"region"`
 		} `json:"address"`
 	} `json:"parties"`
@@ -41,9 +43,10 @@ type ocdsRelease struct {
 		Items        []ocdsItem     `json:"items"`
 		Documents    []ocdsDocument `json:"documents"`
 		Lots         []struct {
-			Title       string     `json:"title"`
-			Description string     `json:"description"`
-			Value       *ocdsValue `json:"value"`
+			Title        string      `json:"title"`
+			Description  string      `json:"description"`
+			Value        *ocdsValue  `json:"value"`
+			TenderPeriod *ocdsPeriod `json:"tenderPeriod"` // eForms profile: deadlines per lot
 		} `json:"lots"`
 	} `json:"tender"`
 	Planning *struct {
@@ -82,12 +85,17 @@ type ocdsDocument struct {
 	DocumentType string `json:"documentType"`
 }
 
-// ParseOCDS reads an OCDS release package ({"releases": [...]}) or record package
-// ({"records": [...]}, the compiled release of each record, else its last release), or a
-// bare release. ocid → external id; tender title and description; CPV codes of the items'
-// classifications (check digit or not); tenderPeriod.endDate → deadline; tender value (else
-// the planned budget, else the awards' total); the buyer (buyer, or the party with role
-// "buyer") and its country when given as a code; tags and tender status → kind and status.
+// ParseOCDS reads an OCDS release package ({"releases": [...]}), record package
+// ({"records": [...]}), a bare release or an array of releases. Releases of one contracting
+// process (same ocid) are merged in date order by the OCDS merge rules (see mergeReleases):
+// a partial release (a deadline extension, an award) completes the earlier ones instead of
+// replacing them; a record's compiledRelease is used when it has one. ocid → external id;
+// tender title and description; CPV codes of the items' classifications (check digit or
+// not); tenderPeriod.endDate → deadline, else the earliest of the lots' (the eForms profile
+// puts them there); tender value (else the planned budget, else the awards' total); the
+// buyer (buyer, the party it references by id, or the party with role "buyer") and its
+// country (address.country of the eForms profile, or a code in countryName); tags and
+// tender status → kind and status.
 func ParseOCDS(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
 	loc, err := location(src)
 	if err != nil {
@@ -106,15 +114,38 @@ func ParseOCDS(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	d := json.NewDecoder(strings.NewReader(string(raw)))
-	d.UseNumber()
-	if err := d.Decode(&pkg); err != nil {
-		return nil, fmt.Errorf("%s: not an OCDS package: %w", name, err)
+	if t := bytes.TrimLeft(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		// A bare array of releases.
+		if err := json.Unmarshal(t, &pkg.Releases); err != nil {
+			return nil, fmt.Errorf("%s: not an OCDS release array: %w", name, err)
+		}
+		if pkg.Releases == nil {
+			pkg.Releases = []json.RawMessage{}
+		}
+	} else {
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&pkg); err != nil {
+			return nil, fmt.Errorf("%s: not an OCDS package: %w", name, err)
+		}
+		if d.More() {
+			// Releases one after the other (one per line): each is a release.
+			var rels []json.RawMessage
+			d := json.NewDecoder(bytes.NewReader(raw))
+			for d.More() {
+				var rel json.RawMessage
+				if err := d.Decode(&rel); err != nil {
+					return nil, fmt.Errorf("%s: release %d: %w", name, len(rels)+1, err)
+				}
+				rels = append(rels, rel)
+			}
+			pkg.Releases, pkg.Records, pkg.OCID = rels, nil, ""
+		}
 	}
 	var releases []json.RawMessage
 	switch {
 	case pkg.Releases != nil:
-		releases = pkg.Releases
+		releases = mergeByOCID(pkg.Releases)
 	case pkg.Records != nil:
 		for _, rec := range pkg.Records {
 			switch {
@@ -122,7 +153,11 @@ func ParseOCDS(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 				releases = append(releases, rec.CompiledRelease)
 			case len(rec.Releases) > 0:
 				// Linked releases (only a url) carry no data; embedded ones do.
-				releases = append(releases, rec.Releases[len(rec.Releases)-1])
+				merged, bad := mergeReleases(rec.Releases)
+				if merged != nil {
+					releases = append(releases, merged)
+				}
+				releases = append(releases, bad...)
 			default:
 				releases = append(releases, json.RawMessage(`{"ocid":`+quoteJSON(rec.OCID)+`}`))
 			}
@@ -149,6 +184,48 @@ func ParseOCDS(ctx context.Context, r io.Reader, name string, src passerelle.Sou
 		out = append(out, o)
 	}
 	return out, errs.err()
+}
+
+// mergeByOCID merges the releases of a package that share an ocid (see mergeReleases),
+// keeping the order in which each process first appears. Releases without an ocid stay
+// apart, to be reported.
+func mergeByOCID(releases []json.RawMessage) []json.RawMessage {
+	var order []string
+	groups := map[string][]json.RawMessage{}
+	var out []json.RawMessage
+	for _, raw := range releases {
+		var head struct {
+			OCID string `json:"ocid"`
+		}
+		if json.Unmarshal(raw, &head) != nil || strings.TrimSpace(head.OCID) == "" {
+			order = append(order, "")
+			out = append(out, raw)
+			continue
+		}
+		id := strings.TrimSpace(head.OCID)
+		if _, ok := groups[id]; !ok {
+			order = append(order, id)
+		}
+		groups[id] = append(groups[id], raw)
+	}
+	if len(groups) == len(releases) {
+		return releases // nothing to merge: keep the document as it is
+	}
+	merged := make([]json.RawMessage, 0, len(order))
+	apart := 0
+	for _, id := range order {
+		if id == "" {
+			merged = append(merged, out[apart])
+			apart++
+			continue
+		}
+		m, bad := mergeReleases(groups[id])
+		if m != nil {
+			merged = append(merged, m)
+		}
+		merged = append(merged, bad...)
+	}
+	return merged
 }
 
 func quoteJSON(s string) string {
@@ -197,6 +274,22 @@ func ocdsOpportunity(raw json.RawMessage, loc *time.Location) (passerelle.Opport
 			}
 			o.Deadline = dl
 		}
+		if o.Deadline == nil {
+			// The eForms profile puts the deadline on each lot: the earliest is the one
+			// not to miss.
+			for i, l := range t.Lots {
+				if l.TenderPeriod == nil || l.TenderPeriod.EndDate == "" {
+					continue
+				}
+				dl, err := parseTime(l.TenderPeriod.EndDate, loc, true)
+				if err != nil {
+					return o, fmt.Sprintf("tender.lots[%d].tenderPeriod.endDate", i), err
+				}
+				if o.Deadline == nil || dl.Before(*o.Deadline) {
+					o.Deadline = dl
+				}
+			}
+		}
 		o.Value = t.Value.money()
 		for _, doc := range t.Documents {
 			if o.URL == "" && (doc.DocumentType == "tenderNotice" || doc.DocumentType == "contractNotice") {
@@ -234,21 +327,29 @@ func ocdsOpportunity(raw json.RawMessage, loc *time.Location) (passerelle.Opport
 	if rel.Buyer != nil {
 		o.Buyer, buyerID = oneLine(rel.Buyer.Name), rel.Buyer.ID
 	}
-	for _, p := range rel.Parties {
-		isBuyer := p.ID != "" && p.ID == buyerID
+	// The party the buyer references by id comes first; else the first with role buyer.
+	buyerParty := -1
+	for i, p := range rel.Parties {
+		if buyerID != "" && p.ID == buyerID {
+			buyerParty = i
+			break
+		}
 		for _, role := range p.Roles {
-			isBuyer = isBuyer || role == "buyer"
+			if role == "buyer" && buyerParty < 0 {
+				buyerParty = i
+			}
 		}
-		if !isBuyer {
-			continue
-		}
+	}
+	if buyerParty >= 0 {
+		p := rel.Parties[buyerParty]
 		if o.Buyer == "" {
 			o.Buyer = oneLine(p.Name)
 		}
-		if c := strings.TrimSpace(p.Address.CountryName); len(c) == 2 || len(c) == 3 {
+		if c := strings.TrimSpace(p.Address.Country); c != "" {
+			o.Country = country3(c)
+		} else if c := strings.TrimSpace(p.Address.CountryName); len(c) == 2 || len(c) == 3 {
 			o.Country = country3(c)
 		}
-		break
 	}
 	if rel.Date != "" {
 		o.Published, _ = parseTime(rel.Date, loc, false)

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,55 @@ func TestParseOCDSRecords(t *testing.T) {
 	_, err = ParseOCDS(context.Background(), strings.NewReader(`{"foo": 1}`), "x.json", passerelle.Source{ID: "s"})
 	if err == nil || !strings.Contains(err.Error(), `x.json: not an OCDS package`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Issue 9, defect 5: a record package without compiledRelease merges its releases by date
+// (the award released last does not wipe the tender), and reads the eForms profile of OCDS.
+func TestOCDSRecordMergeEFormsProfile(t *testing.T) {
+	ops, err := parseFile(t, "testdata/eforms_profile.ocds.json", passerelle.Source{ID: "no", Format: "auto"})
+	if err != nil || len(ops) != 1 {
+		t.Fatalf("%d records, err %v", len(ops), err)
+	}
+	o := ops[0]
+	want := time.Date(2023, 3, 9, 12, 0, 0, 0, time.FixedZone("", 2*3600))
+	if o.Title != "VA Sodin" || o.Buyer != "Heim kommune" || o.Country != "NO" || o.Kind != passerelle.KindAward ||
+		o.Deadline == nil || !o.Deadline.Equal(want) || o.Value == nil || o.Value.Amount != 4120000 || o.Language != "nb" {
+		t.Errorf("merged record: %+v deadline %v value %+v", o, o.Deadline, o.Value)
+	}
+}
+
+// A partial release of a known ocid completes it; a bare release file is detected.
+func TestOCDSPartialAndBareRelease(t *testing.T) {
+	ops, err := parseFile(t, "testdata/partial.ocds.json", passerelle.Source{ID: "ocds", Format: "auto"})
+	if err != nil || len(ops) != 1 {
+		t.Fatalf("%d releases, err %v", len(ops), err)
+	}
+	o := ops[0]
+	want := time.Date(2026, 3, 6, 12, 0, 0, 0, brussels(t))
+	if o.Title != "Refonte du site web communal" || o.Deadline == nil || !o.Deadline.Equal(want) ||
+		o.Value == nil || o.Value.Amount != 60000 || o.Kind != passerelle.KindCall || o.Buyer != "Commune de Gembloux" {
+		t.Errorf("merged release: %+v deadline %v", o, o.Deadline)
+	}
+
+	body, err := os.ReadFile("testdata/release.ocds.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Detect(body, "release.json"); err != nil || f != "ocds" {
+		t.Fatalf("bare release detected as %q, %v", f, err)
+	}
+	ops, err = parseFile(t, "testdata/release.ocds.json", passerelle.Source{ID: "ocds", Format: "auto"})
+	if err != nil || len(ops) != 1 || ops[0].Title != "Onderhoud van de netwerkinfrastructuur" || ops[0].Deadline == nil {
+		t.Fatalf("bare release: %+v, %v", ops, err)
+	}
+	// The same releases one per line, and as a JSON array.
+	lines := strings.ReplaceAll(strings.ReplaceAll(string(body), "\n", ""), "  ", "") + "\n" +
+		`{"ocid": "ocds-b5fd17-0203", "date": "2026-01-21", "tag": ["tender"], "tender": {"title": "Wifi in de bibliotheek"}}` + "\n"
+	for _, doc := range []string{lines, "[" + strings.Replace(strings.TrimSpace(lines), "\n", ",", 1) + "]"} {
+		ops, err := Parse(context.Background(), "auto", strings.NewReader(doc), "releases", passerelle.Source{ID: "ocds"})
+		if err != nil || len(ops) != 2 || ops[1].Title != "Wifi in de bibliotheek" {
+			t.Errorf("%.30q…: %d releases, %v", doc, len(ops), err)
+		}
 	}
 }

@@ -101,30 +101,51 @@ func (e *RecordErrors) err() error {
 	return e
 }
 
-// parsers maps each supported format to its parser. rss and atom share one parser: gofeed
-// tells them apart itself, and sources often mislabel one as the other.
-var parsers = map[string]Parser{
-	"jsonl":   ParseJSONL,
-	"rss":     ParseFeed,
-	"atom":    ParseFeed,
-	"ted-xml": ParseTED,
-	"eforms":  ParseEForms,
-	"ocds":    ParseOCDS,
-	"csv":     ParseCSV,
-	"json":    ParseJSON,
-	"html":    ParseHTML,
-	"fts":     ParseFTS,
+// registry is the one list of the formats this package parses, in the order they are
+// documented: adding a format is adding its line here (and its name to the domain's
+// passerelle.Formats, which a test keeps equal to this list). rss and atom share one
+// parser: gofeed tells them apart itself, and sources often mislabel one as the other.
+var registry = []struct {
+	format string
+	parse  Parser
+}{
+	{"rss", ParseFeed},
+	{"atom", ParseFeed},
+	{"jsonl", ParseJSONL},
+	{"csv", ParseCSV},
+	{"json", ParseJSON},
+	{"ocds", ParseOCDS},
+	{"ted-xml", ParseTED},
+	{"eforms", ParseEForms},
+	{"fts", ParseFTS},
+	{"html", ParseHTML},
 }
 
 // Formats lists the formats this package can parse, in a stable order.
-var Formats = []string{"rss", "atom", "jsonl", "csv", "json", "ocds", "ted-xml", "eforms", "fts", "html"}
+var Formats = func() []string {
+	out := make([]string, len(registry))
+	for i, r := range registry {
+		out[i] = r.format
+	}
+	return out
+}()
+
+// parserFor returns the parser of a format.
+func parserFor(format string) (Parser, bool) {
+	for _, r := range registry {
+		if r.format == format {
+			return r.parse, true
+		}
+	}
+	return nil, false
+}
 
 // Supported reports whether format names a parser of this package ("" and "auto" included).
 func Supported(format string) bool {
 	if format == "" || format == "auto" {
 		return true
 	}
-	_, ok := parsers[format]
+	_, ok := parserFor(format)
 	return ok
 }
 
@@ -146,7 +167,7 @@ func Parse(ctx context.Context, format string, r io.Reader, name string, src pas
 		}
 		r = io.MultiReader(bytes.NewReader(head), r)
 	}
-	p, ok := parsers[format]
+	p, ok := parserFor(format)
 	if !ok {
 		return nil, passerelle.Errorf(passerelle.EINVALID, "%s: unknown format %q; known: %s", name, format, strings.Join(Formats, ", "))
 	}
@@ -174,10 +195,21 @@ func Detect(head []byte, name string) (string, error) {
 			if isFTS(trimmed) {
 				return "fts", nil
 			}
+			if isOCDS(trimmed) {
+				return "ocds", nil
+			}
 			return "json", nil
 		}
 	}
-	switch ext := strings.ToLower(path.Ext(stripQuery(name))); ext {
+	ext := strings.ToLower(path.Ext(stripQuery(name)))
+	switch ext {
+	case ".xml", ".rss", ".atom":
+		// Named as markup but not markup: say so, rather than read it as a table.
+		if len(trimmed) > 0 {
+			return "", passerelle.Errorf(passerelle.EINVALID, "%s: not XML (starts with %q, a %s file should start with \"<\")", name, snippet(trimmed, 40), ext)
+		}
+	}
+	switch ext {
 	case ".jsonl", ".ndjson":
 		return "jsonl", nil
 	case ".rss":
@@ -271,7 +303,7 @@ func htmlError(head []byte, name string) error {
 // its first line; a pretty-printed document does not. OCDS packages and Funding & Tenders
 // topics say so by their keys.
 func detectJSONObject(head []byte, name string) string {
-	if bytes.Contains(head, []byte(`"ocid"`)) && (bytes.Contains(head, []byte(`"releases"`)) || bytes.Contains(head, []byte(`"records"`))) {
+	if isOCDS(head) {
 		return "ocds"
 	}
 	if isFTS(head) {
@@ -295,10 +327,37 @@ func detectJSONObject(head []byte, name string) string {
 	return "jsonl"
 }
 
-// isFTS reports topics of the Funding & Tenders portal's search API: objects with a
-// topicId and a callIdentifier.
+// isOCDS reports OCDS documents: a release or record package, or bare releases (one, an
+// array of them, or one per line), which carry an ocid beside the keys of a release.
+func isOCDS(head []byte) bool {
+	if !bytes.Contains(head, []byte(`"ocid"`)) {
+		return false
+	}
+	for _, k := range []string{`"releases"`, `"records"`, `"tag"`, `"initiationType"`, `"tender"`, `"parties"`, `"buyer"`} {
+		if bytes.Contains(head, []byte(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFTS reports answers of the Funding & Tenders portal's search API.
 func isFTS(head []byte) bool {
-	return bytes.Contains(head, []byte(`"topicId"`)) && bytes.Contains(head, []byte(`"callIdentifier"`))
+	if isFTSEnvelope(head) {
+		return true
+	}
+	if !bytes.Contains(head, []byte(`"callIdentifier"`)) {
+		return false
+	}
+	// Flattened topics name their topicId; the API's own records an "identifier" in their
+	// metadata, inside the {"results": [...]} envelope.
+	return bytes.Contains(head, []byte(`"topicId"`)) || isFTSEnvelope(head)
+}
+
+// isFTSEnvelope reports the search API's own envelope, whose records may be long enough
+// for their identifiers to lie beyond the head.
+func isFTSEnvelope(head []byte) bool {
+	return bytes.Contains(head, []byte(`"results"`)) && bytes.Contains(head, []byte(`"totalResults"`)) && bytes.Contains(head, []byte(`"metadata"`))
 }
 
 func isCompleteObject(b []byte) bool {

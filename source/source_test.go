@@ -131,3 +131,19 @@ func TestRecordErrorsSummary(t *testing.T) {
 		t.Errorf("without line and field: %q", got)
 	}
 }
+
+// The parser registry is the one list of formats: the domain's list of the formats a source
+// may declare is "auto" and the registry's, in the same order, and every one parses.
+func TestRegistryIsTheListOfFormats(t *testing.T) {
+	if got, want := strings.Join(passerelle.Formats, ","), "auto,"+strings.Join(Formats, ","); got != want {
+		t.Errorf("passerelle.Formats = %s, want %s (add the format to the registry and the domain list)", got, want)
+	}
+	for _, f := range Formats {
+		if !Supported(f) {
+			t.Errorf("%s is listed but has no parser", f)
+		}
+	}
+	if Supported("pdf") {
+		t.Error("pdf is not a format")
+	}
+}

@@ -53,6 +53,7 @@ func applyStages(o *passerelle.Opportunity, text string, loc *time.Location) {
 		if o.Deadline == nil || st[0].Deadline.Before(*o.Deadline) {
 			d := *st[0].Deadline
 			o.Deadline = &d
+			o.DeadlineEvidence = "text: first of the stages it announces (" + st[0].Name + ")"
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"regexp"
 	"strconv"
@@ -22,25 +21,14 @@ import (
 // data section fills what the form leaves out. The external id is the TED publication
 // number ("000817-2018"); a corrigendum (F14) names the notice it changes in Changes.
 func ParseTED(ctx context.Context, r io.Reader, name string, src passerelle.Source) ([]passerelle.Opportunity, error) {
-	loc, err := location(src)
-	if err != nil {
-		return nil, err
-	}
-	root, err := parseXMLTree(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not well-formed XML: %w", name, err)
-	}
-	if root.name != "TED_EXPORT" {
-		return nil, fmt.Errorf("%s: not a TED XML notice (root element <%s>, want <TED_EXPORT>)", name, root.name)
-	}
-	o, field, err := tedNotice(root, loc)
-	if err != nil {
-		var errs RecordErrors
-		errs.add(name, 1, 0, field, err)
-		return nil, errs.err()
-	}
-	o.ID = src.ID + ":" + o.ExternalID
-	return []passerelle.Opportunity{o}, nil
+	return tedXML.parse(r, name, src)
+}
+
+var tedXML = xmlNotice{
+	format: "a TED XML notice",
+	want:   ", want <TED_EXPORT>",
+	isRoot: func(root *node) bool { return root.name == "TED_EXPORT" },
+	read:   tedNotice,
 }
 
 // tedKinds maps TD_DOCUMENT_TYPE codes to kinds.
@@ -271,50 +259,6 @@ func tedTexts(form *node) (title, desc string) {
 	return title, joinParts(parts)
 }
 
-// joinParts joins non-empty paragraphs with a blank line, dropping exact repeats (a lot
-// often copies the contract's description).
-func joinParts(parts []string) string {
-	var out []string
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		dup := false
-		for _, q := range out {
-			dup = dup || q == p
-		}
-		if !dup {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
-}
-
-var reNUTS = regexp.MustCompile(`^[A-Z]{2}[0-9A-Z]{0,3}$`)
-
-// appendNUTS adds a NUTS code when it looks like one (TED writes "00" for "none").
-func appendNUTS(list []string, s string) []string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if !reNUTS.MatchString(s) {
-		return list
-	}
-	return appendUnique(list, s)
-}
-
-func appendUnique(list []string, s string) []string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return list
-	}
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
 // tedCPV lists the form's CPV codes: main code first, then every other in document order.
 func tedCPV(form *node) []string {
 	var out []string
@@ -417,22 +361,4 @@ func tedValue(notice, form *node) *passerelle.Money {
 		}
 	}
 	return nil
-}
-
-func money(amount, currency string) *passerelle.Money {
-	amount = strings.NewReplacer(" ", "", "\u00a0", "", ",", ".").Replace(strings.TrimSpace(amount))
-	a, err := strconv.ParseFloat(amount, 64)
-	if err != nil || a < 0 {
-		return nil
-	}
-	return &passerelle.Money{Amount: a, Currency: strings.ToUpper(strings.TrimSpace(currency))}
-}
-
-// unescapeText puts a title or name on one line and decodes HTML entities that some
-// senders escape twice ("Sanit&amp;auml;tsbetrieb" arrives as "Sanit&auml;tsbetrieb").
-func unescapeText(s string) string {
-	if strings.IndexByte(s, '&') >= 0 {
-		s = html.UnescapeString(s)
-	}
-	return oneLine(s)
 }

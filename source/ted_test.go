@@ -21,7 +21,7 @@ var knownDiff = map[string]string{
 }
 
 func TestTEDCurated(t *testing.T) {
-	exp := readExpected(t, "testdata/ted/expected.jsonl")
+	exp := readExpected(t, "../testdata/ted/expected.jsonl")
 	if len(exp) < 30 {
 		t.Fatalf("only %d curated notices", len(exp))
 	}
@@ -29,7 +29,7 @@ func TestTEDCurated(t *testing.T) {
 	formats := map[string]bool{}
 	for _, e := range exp {
 		t.Run(e.ID, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata/ted", e.SourceFile))
+			body, err := os.ReadFile(filepath.Join("../testdata/ted", e.SourceFile))
 			if err != nil {
 				t.Fatal(err)
 			}

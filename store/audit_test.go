@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// TestMigration6AddsAuditToAnOlderFile: a file left at version 5 gains the audit log on open,
+// TestMigration7AddsAuditToAnOlderFile: a file left at version 6 gains the audit log on open,
 // and entries then page newest first without loss or repetition.
-func TestMigration6AddsAuditToAnOlderFile(t *testing.T) {
-	db, path := openAt(t, 5)
+func TestMigration7AddsAuditToAnOlderFile(t *testing.T) {
+	db, path := openAt(t, 6)
 	db.Close()
 	db, err := Open(path)
 	if err != nil {

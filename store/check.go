@@ -53,7 +53,8 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 		all := [][]byte{bucketMeta, bucketOpportunities, bucketRevisions, bucketOppUpdated, bucketFingerprints,
 			bucketAliases, bucketMembers, bucketSources, bucketFetchState, bucketRules, bucketMatches,
 			bucketMatchRank, bucketFeedbackCount, bucketRuns, bucketKeys, bucketKeyHashes, bucketFeedTokens,
-			bucketFeedMembers, bucketDeliveries, bucketDeliveriesByMember}
+			bucketFeedMembers, bucketDeliveries, bucketDeliveriesByMember, bucketDigests, bucketDigestsOpen,
+			bucketDigestItems}
 		for _, name := range all {
 			b := tx.Bucket(name)
 			if b == nil {

@@ -28,7 +28,7 @@ func populate(t *testing.T, db *DB) {
 	if _, _, err := db.CreateKey(ctx, passerelle.RoleMember, "beta", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.FeedToken(ctx, "acme"); err != nil {
+	if _, err := db.RotateFeedToken(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.PutRules(ctx, validRules(), t0); err != nil {

@@ -34,29 +34,31 @@ func (db *DB) AddDelivery(ctx context.Context, d Delivery) (Delivery, error) {
 	if err := checkID("member", d.Member); err != nil {
 		return Delivery{}, err
 	}
-	err := db.update(ctx, func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketDeliveries)
-		if err != nil {
-			return err
-		}
-		byMember, err := bucket(tx, bucketDeliveriesByMember)
-		if err != nil {
-			return err
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		d.ID = fmt.Sprintf("%0*d", deliveryIDWidth, seq)
-		if err := putJSON(b, u64(seq), &d); err != nil {
-			return err
-		}
-		return byMember.Put(join([]byte(d.Member), u64(seq)), nil)
-	})
+	err := db.update(ctx, func(tx *bolt.Tx) error { return addDelivery(tx, &d) })
 	if err != nil {
 		return Delivery{}, err
 	}
 	return d, nil
+}
+
+func addDelivery(tx *bolt.Tx, d *Delivery) error {
+	b, err := bucket(tx, bucketDeliveries)
+	if err != nil {
+		return err
+	}
+	byMember, err := bucket(tx, bucketDeliveriesByMember)
+	if err != nil {
+		return err
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	d.ID = fmt.Sprintf("%0*d", deliveryIDWidth, seq)
+	if err := putJSON(b, u64(seq), d); err != nil {
+		return err
+	}
+	return byMember.Put(join([]byte(d.Member), u64(seq)), nil)
 }
 
 // Deliveries returns up to limit deliveries, newest first: all members' when member is

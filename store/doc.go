@@ -36,6 +36,9 @@
 //	  "tbd:" <title>|<buyer>|<date>     → opportunity id (normalized; first one seen wins)
 //	aliases
 //	  <id a copy came under>            → opportunity id it was merged into
+//	  <another id of the notice>        → its opportunity id (Opportunity.Aliases, notice_alias.go)
+//	pending_changes                     (created on first use; pending_change.go)
+//	  <target id> 0x00 <change id>      → empty: a corrigendum waiting for its notice
 //	members
 //	  <member id>                       → passerelle.Member (JSON)
 //	sources
@@ -61,13 +64,19 @@
 //	  <key id: 12 hex>                  → API key (JSON, with the SHA-256 of its secret)
 //	key_hashes
 //	  <sha256(secret) hex>              → key id
-//	feed_tokens
-//	  <member id>                       → feed token
+//	feed_tokens                         (schema 6: tokens stored as their SHA-256 hex)
+//	  <member id>                       → sha256(feed token) hex
 //	feed_token_members
-//	  <feed token>                      → member id
-//	audit                               (schema 6; bucket sequence = last entry number)
+//	  <sha256(feed token) hex>          → member id
+//	digests                             (schema 6; digest.go: one per member and period)
+//	  <member id> 0x00 <period>         → Digest (JSON: id, items, held, per-channel state)
+//	digests_open                        (digests with a channel still owing a delivery)
+//	  <member id> 0x00 <period>         → empty
+//	digest_items                        (what a digest carried or held: never sent again)
+//	  <member id> 0x00 <opportunity id> → period
+//	audit                               (schema 7; bucket sequence = last entry number)
 //	  <seq:uint64>                      → AuditEntry (JSON): who, when, what changed
-//	key_last_used                       (schema 6; written at most once a minute per key)
+//	key_last_used                       (schema 7; written at most once a minute per key)
 //	  <key id>                          → RFC 3339 time
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00

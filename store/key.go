@@ -216,24 +216,38 @@ func (db *DB) Keys(ctx context.Context) ([]passerelle.APIKey, error) {
 	return ks, err
 }
 
-// FeedToken returns the member's secret feed token, creating it on the first call.
-func (db *DB) FeedToken(ctx context.Context, member string) (string, error) {
-	var token string
+// Feed tokens are the only credential of a feed reader. The store keeps their SHA-256
+// only (like API keys): a backup or a stolen file gives no working feed address. So a
+// token is shown once, when it is made, and a member who lost it makes a new one.
+
+// feedTokenHash is the stored form of a feed token.
+func feedTokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// HasFeedToken reports whether the member has a feed token.
+func (db *DB) HasFeedToken(ctx context.Context, member string) (bool, error) {
+	var ok bool
 	err := db.view(ctx, func(tx *bolt.Tx) error {
 		b, err := bucket(tx, bucketFeedTokens)
 		if err != nil {
 			return err
 		}
-		token = string(b.Get([]byte(member)))
+		ok = b.Get([]byte(member)) != nil
 		return nil
 	})
-	if err != nil || token != "" {
-		return token, err
-	}
-	fresh, err := randomHex(20)
+	return ok, err
+}
+
+// RotateFeedToken gives the member a new feed token and returns it; the old one, if any,
+// stops working in the same transaction.
+func (db *DB) RotateFeedToken(ctx context.Context, member string) (string, error) {
+	token, err := randomHex(20)
 	if err != nil {
 		return "", err
 	}
+	h := feedTokenHash(token)
 	err = db.update(ctx, func(tx *bolt.Tx) error {
 		members, err := bucket(tx, bucketMembers)
 		if err != nil {
@@ -242,24 +256,21 @@ func (db *DB) FeedToken(ctx context.Context, member string) (string, error) {
 		if members.Get([]byte(member)) == nil {
 			return notFoundMember(member)
 		}
+		if err := deleteFeedToken(tx, member); err != nil {
+			return err
+		}
 		b, err := bucket(tx, bucketFeedTokens)
 		if err != nil {
 			return err
-		}
-		// Another caller may have made one between the two transactions: keep theirs.
-		if t := b.Get([]byte(member)); t != nil {
-			token = string(t)
-			return nil
 		}
 		rev, err := bucket(tx, bucketFeedMembers)
 		if err != nil {
 			return err
 		}
-		token = fresh
-		if err := b.Put([]byte(member), []byte(token)); err != nil {
+		if err := b.Put([]byte(member), []byte(h)); err != nil {
 			return err
 		}
-		return rev.Put([]byte(token), []byte(member))
+		return rev.Put([]byte(h), []byte(member))
 	})
 	if err != nil {
 		return "", err
@@ -275,7 +286,9 @@ func (db *DB) MemberByFeedToken(ctx context.Context, token string) (string, erro
 		if err != nil {
 			return err
 		}
-		member = string(b.Get([]byte(token)))
+		if token != "" {
+			member = string(b.Get([]byte(feedTokenHash(token))))
+		}
 		if member == "" {
 			return passerelle.Errorf(passerelle.ENOTFOUND, "unknown feed token")
 		}

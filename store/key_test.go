@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -83,23 +84,47 @@ func TestFeedToken(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	createMembers(t, db, "acme", "beta")
-	tok, err := db.FeedToken(ctx, "acme")
+	if has, _ := db.HasFeedToken(ctx, "acme"); has {
+		t.Fatal("a member has a feed token before asking")
+	}
+	tok, err := db.RotateFeedToken(ctx, "acme")
 	if err != nil || len(tok) < 32 {
-		t.Fatalf("FeedToken = %q, %v", tok, err)
+		t.Fatalf("RotateFeedToken = %q, %v", tok, err)
 	}
-	again, _ := db.FeedToken(ctx, "acme")
-	if again != tok {
-		t.Errorf("second call made a new token")
+	if has, _ := db.HasFeedToken(ctx, "acme"); !has {
+		t.Error("HasFeedToken false after RotateFeedToken")
 	}
-	other, _ := db.FeedToken(ctx, "beta")
+	other, _ := db.RotateFeedToken(ctx, "beta")
 	if other == tok {
 		t.Errorf("two members share a token")
 	}
 	if m, err := db.MemberByFeedToken(ctx, tok); err != nil || m != "acme" {
 		t.Errorf("MemberByFeedToken = %q, %v", m, err)
 	}
+	// The file holds the hash, never the token: a copy of the store opens no feed.
+	var raw bytes.Buffer
+	if _, err := db.Backup(ctx, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw.Bytes(), []byte(tok)) {
+		t.Error("the store file holds the feed token in clear")
+	}
+	rotated, err := db.RotateFeedToken(ctx, "acme")
+	if err != nil || rotated == tok {
+		t.Fatalf("rotate: %q, %v", rotated, err)
+	}
+	_, err = db.MemberByFeedToken(ctx, tok)
+	wantCode(t, err, passerelle.ENOTFOUND)
+	if m, _ := db.MemberByFeedToken(ctx, rotated); m != "acme" {
+		t.Errorf("rotated token belongs to %q", m)
+	}
+	if m, _ := db.MemberByFeedToken(ctx, other); m != "beta" {
+		t.Errorf("rotating acme's token broke beta's: %q", m)
+	}
 	_, err = db.MemberByFeedToken(ctx, "nope")
 	wantCode(t, err, passerelle.ENOTFOUND)
-	_, err = db.FeedToken(ctx, "ghost")
+	_, err = db.MemberByFeedToken(ctx, "")
+	wantCode(t, err, passerelle.ENOTFOUND)
+	_, err = db.RotateFeedToken(ctx, "ghost")
 	wantCode(t, err, passerelle.ENOTFOUND)
 }

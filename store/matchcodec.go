@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/passerelle/passerelle"
@@ -24,13 +25,19 @@ import (
 //	0x01 member opportunity score rules_version state created updated
 //	     veto n×(signal evidence points) has_feedback [verdict reason at rules_version]
 //
+// v2 adds to each contribution, after its points, its reason: 0, or 1 key n×(name value)
+// (names sorted, so that equal matches encode alike).
+//
 // TestMatchCodecKnowsEveryField fails when passerelle.Match gains a field this file does
-// not write: add it at the end of the layout as a v2, keeping v1 readable.
-const matchCodecV1 = 0x01
+// not write: add it to the layout as a new version, keeping the older ones readable.
+const (
+	matchCodecV1 = 0x01
+	matchCodecV2 = 0x02
+)
 
 func encodeMatch(m *passerelle.Match) ([]byte, error) {
 	e := matchEncoder{buf: make([]byte, 0, 256)}
-	e.buf = append(e.buf, matchCodecV1)
+	e.buf = append(e.buf, matchCodecV2)
 	e.str(m.Member)
 	e.str(m.Opportunity)
 	e.float(m.Score)
@@ -44,6 +51,7 @@ func encodeMatch(m *passerelle.Match) ([]byte, error) {
 		e.str(c.Signal)
 		e.str(c.Evidence)
 		e.float(c.Points)
+		e.reason(c.Reason)
 	}
 	if m.Feedback == nil {
 		e.buf = append(e.buf, 0)
@@ -71,6 +79,25 @@ func (e *matchEncoder) str(s string) {
 	e.uint(uint64(len(s)))
 	e.buf = append(e.buf, s...)
 }
+func (e *matchEncoder) reason(r *passerelle.Reason) {
+	if r == nil {
+		e.buf = append(e.buf, 0)
+		return
+	}
+	e.buf = append(e.buf, 1)
+	e.str(r.Key)
+	names := make([]string, 0, len(r.Args))
+	for k := range r.Args {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	e.uint(uint64(len(names)))
+	for _, k := range names {
+		e.str(k)
+		e.str(r.Args[k])
+	}
+}
+
 func (e *matchEncoder) time(t time.Time) {
 	b, err := t.MarshalBinary()
 	if err != nil && e.err == nil {
@@ -91,9 +118,10 @@ func decodeMatch(data []byte, m *passerelle.Match) error {
 // decodeMatchHint is decodeMatch for one of member's matches: the member string is shared
 // rather than copied for every match.
 func decodeMatchHint(data []byte, m *passerelle.Match, member string) error {
-	if len(data) == 0 || data[0] != matchCodecV1 {
+	if len(data) == 0 || (data[0] != matchCodecV1 && data[0] != matchCodecV2) {
 		return decode(data, m)
 	}
+	withReasons := data[0] >= matchCodecV2
 	d := matchDecoder{buf: data[1:], last: member}
 	*m = passerelle.Match{
 		Member:       d.str(),
@@ -113,6 +141,9 @@ func decodeMatchHint(data []byte, m *passerelle.Match, member string) error {
 		m.Explanation.Contributions = make([]passerelle.Contribution, n)
 		for i := range m.Explanation.Contributions {
 			m.Explanation.Contributions[i] = passerelle.Contribution{Signal: d.str(), Evidence: d.str(), Points: d.float()}
+			if withReasons {
+				m.Explanation.Contributions[i].Reason = d.reason()
+			}
 		}
 	}
 	if d.byte() == 1 {
@@ -210,6 +241,26 @@ var commonWords = func() map[string]string {
 	}
 	return m
 }()
+
+func (d *matchDecoder) reason() *passerelle.Reason {
+	if d.byte() != 1 {
+		return nil
+	}
+	r := &passerelle.Reason{Key: d.str()}
+	n := d.uint()
+	if n > uint64(len(d.buf))/2 { // each name and value takes at least one byte
+		d.fail()
+		return nil
+	}
+	if n > 0 {
+		r.Args = make(map[string]string, n)
+		for ; n > 0; n-- {
+			k := d.str()
+			r.Args[k] = d.str()
+		}
+	}
+	return r
+}
 
 func (d *matchDecoder) time() time.Time {
 	n := int(d.byte())

@@ -19,7 +19,8 @@ func TestMatchCodecKnowsEveryField(t *testing.T) {
 	}{
 		{passerelle.Match{}, []string{"Member", "Opportunity", "Score", "Explanation", "RulesVersion", "State", "Feedback", "Created", "Updated"}},
 		{passerelle.Explanation{}, []string{"Contributions", "Veto"}},
-		{passerelle.Contribution{}, []string{"Signal", "Evidence", "Points"}},
+		{passerelle.Contribution{}, []string{"Signal", "Evidence", "Points", "Reason"}},
+		{passerelle.Reason{}, []string{"Key", "Args"}},
 		{passerelle.Feedback{}, []string{"Verdict", "Reason", "At", "RulesVersion"}},
 	} {
 		typ := reflect.TypeOf(tc.typ)
@@ -47,7 +48,10 @@ func codecSamples() []passerelle.Match {
 	full.State = passerelle.MatchSaved
 	full.Explanation.Veto = "exclusion 'nuclear'"
 	full.Explanation.Contributions = append(full.Explanation.Contributions,
-		passerelle.Contribution{Signal: "cpv", Evidence: "CPV 72212730 ⊂ bundle security", Points: -2.5})
+		passerelle.Contribution{Signal: "cpv", Evidence: "CPV 72212730 ⊂ bundle security", Points: -2.5},
+		passerelle.Contribution{Signal: "text", Evidence: "skill 'cybersécurité' = title", Points: 12,
+			Reason: &passerelle.Reason{Key: passerelle.ReasonSkillPhrase, Args: map[string]string{"skill": "cybersécurité", "field": "title"}}},
+		passerelle.Contribution{Signal: "deadline", Evidence: "deadline in 3 days", Points: 1, Reason: &passerelle.Reason{Key: passerelle.ReasonDeadline}})
 	full.Feedback = &passerelle.Feedback{Verdict: passerelle.VerdictSaved, Reason: "bid with partner", At: time.Date(2025, 3, 2, 9, 30, 0, 5, time.FixedZone("", 3600)), RulesVersion: 2}
 	full.Created, full.Updated = t0, t0.Add(time.Hour)
 	return []passerelle.Match{{}, mt("a", "b", 0, 0), full}
@@ -72,6 +76,38 @@ func TestMatchCodecRoundTrip(t *testing.T) {
 		}
 		sameAsJSON(t, m, old)
 	}
+}
+
+// A store written before reasons existed (layout v1) still reads, its contributions
+// without reasons.
+func TestMatchCodecReadsV1(t *testing.T) {
+	m := codecSamples()[2]
+	e := matchEncoder{}
+	e.buf = append(e.buf, matchCodecV1)
+	e.str(m.Member)
+	e.str(m.Opportunity)
+	e.float(m.Score)
+	e.int(int64(m.RulesVersion))
+	e.str(string(m.State))
+	e.time(m.Created)
+	e.time(m.Updated)
+	e.str(m.Explanation.Veto)
+	e.uint(uint64(len(m.Explanation.Contributions)))
+	for _, c := range m.Explanation.Contributions {
+		e.str(c.Signal)
+		e.str(c.Evidence)
+		e.float(c.Points)
+	}
+	e.buf = append(e.buf, 0)
+	var got passerelle.Match
+	if err := decodeMatch(e.buf, &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Explanation.Contributions {
+		m.Explanation.Contributions[i].Reason = nil
+	}
+	m.Feedback = nil
+	sameAsJSON(t, m, got)
 }
 
 func TestMatchCodecTruncated(t *testing.T) {

@@ -135,6 +135,9 @@ func (db *DB) DeleteMember(ctx context.Context, id string) error {
 		if err := deleteMemberDeliveries(tx, id); err != nil {
 			return err
 		}
+		if err := deleteMemberDigests(tx, id); err != nil {
+			return err
+		}
 		return deleteFeedToken(tx, id)
 	})
 }

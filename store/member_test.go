@@ -120,7 +120,7 @@ func TestDeleteMemberCascades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := db.FeedToken(ctx, "acme")
+	token, err := db.RotateFeedToken(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,9 @@ var (
 	bucketKeyHashes          = []byte("key_hashes")
 	bucketFeedTokens         = []byte("feed_tokens")
 	bucketFeedMembers        = []byte("feed_token_members")
+	bucketDigests            = []byte("digests")
+	bucketDigestsOpen        = []byte("digests_open")
+	bucketDigestItems        = []byte("digest_items")
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -51,7 +54,8 @@ var migrations = []migration{
 	{3, "index matches by member and score", migrateMatchRank},
 	{4, "fingerprint opportunities to recognise copies from other sources", migrateFingerprints},
 	{5, "create delivery buckets", migrateDeliveries},
-	{6, "create the audit log and key usage buckets", migrateAudit},
+	{6, "digests per member and period; feed tokens stored hashed", migrateDigestsAndFeedHashes},
+	{7, "create the audit log and key usage buckets", migrateAudit},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
@@ -134,6 +138,51 @@ func migrateDeliveries(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketDeliveries, bucketDeliveriesByMember} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrateDigestsAndFeedHashes creates the digest buckets and replaces each stored feed
+// token by its SHA-256, so that a copy of the store (a backup) holds no usable feed URL.
+// Existing feed addresses keep working: the token in them hashes to the stored value.
+func migrateDigestsAndFeedHashes(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketDigests, bucketDigestsOpen, bucketDigestItems} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	byMember, err := bucket(tx, bucketFeedTokens)
+	if err != nil {
+		return err
+	}
+	old, err := bucket(tx, bucketFeedMembers)
+	if err != nil {
+		return err
+	}
+	type pair struct{ member, token []byte }
+	var ps []pair
+	if err := byMember.ForEach(func(k, v []byte) error {
+		ps = append(ps, pair{append([]byte(nil), k...), append([]byte(nil), v...)})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketFeedMembers); err != nil {
+		return err
+	}
+	_ = old
+	byHash, err := tx.CreateBucket(bucketFeedMembers)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		h := feedTokenHash(string(p.token))
+		if err := byMember.Put(p.member, []byte(h)); err != nil {
+			return err
+		}
+		if err := byHash.Put([]byte(h), p.member); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -219,6 +219,9 @@ func (w *oppWriter) write(o, old *passerelle.Opportunity) error {
 	if err := w.indexFingerprints(o, old); err != nil {
 		return err
 	}
+	if err := w.indexAliases(o); err != nil { // notice_alias.go
+		return err
+	}
 	if old != nil {
 		if err := w.updated.Delete(updatedKey(old.Updated, old.ID)); err != nil {
 			return err

@@ -17,7 +17,8 @@ import (
 func (db *DB) RebuildIndexes(ctx context.Context) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketOppUpdated, bucketMatchRank, bucketFingerprints,
-			bucketFeedbackCount, bucketKeyHashes, bucketFeedMembers, bucketDeliveriesByMember} {
+			bucketFeedbackCount, bucketKeyHashes, bucketFeedMembers, bucketDeliveriesByMember,
+			bucketDigestsOpen, bucketDigestItems} {
 			if tx.Bucket(name) != nil {
 				if err := tx.DeleteBucket(name); err != nil {
 					return fmt.Errorf("drop %s: %w", name, err)
@@ -35,6 +36,7 @@ func (db *DB) RebuildIndexes(ctx context.Context) error {
 			{"key hashes", rebuildKeyHashes},
 			{"feed token owners", rebuildFeedOwners},
 			{"deliveries by member", rebuildDeliveriesByMember},
+			{"open digests and digested matches", rebuildDigestIndexes},
 		} {
 			if err := step.apply(tx); err != nil {
 				return fmt.Errorf("rebuild %s: %w", step.name, err)
@@ -96,5 +98,36 @@ func rebuildDeliveriesByMember(tx *bolt.Tx) error {
 			return fmt.Errorf("delivery %q: %w", k, err)
 		}
 		return byMember.Put(join([]byte(d.Member), k), nil)
+	})
+}
+
+// rebuildDigestIndexes derives digests_open and digest_items from the digest records.
+func rebuildDigestIndexes(tx *bolt.Tx) error {
+	open, err := tx.CreateBucketIfNotExists(bucketDigestsOpen)
+	if err != nil {
+		return err
+	}
+	items, err := tx.CreateBucketIfNotExists(bucketDigestItems)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketDigests).ForEach(func(k, v []byte) error {
+		var d Digest
+		if err := decode(v, &d); err != nil {
+			return fmt.Errorf("digest %q: %w", k, err)
+		}
+		if d.Unfinished() {
+			if err := open.Put(k, nil); err != nil {
+				return err
+			}
+		}
+		for _, ids := range [][]string{d.Items, d.Held} {
+			for _, o := range ids {
+				if err := items.Put(matchKey(d.Member, o), []byte(d.Period)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 }

@@ -76,13 +76,20 @@ func (db *DB) SchemaVersion() (int, error) {
 // writers go on meanwhile) and returns the number of bytes written. The copy is itself a
 // store file that Open accepts.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	return db.BackupSized(ctx, func(int64) io.Writer { return w })
+}
+
+// BackupSized is Backup where the writer is chosen once the copy's size is known (before
+// any byte is written): an HTTP answer sets its Content-Length from it, so a client can
+// tell a cut copy from a whole one.
+func (db *DB) BackupSized(ctx context.Context, to func(size int64) io.Writer) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		n, err = tx.WriteTo(ctxWriter{ctx, to(tx.Size())})
 		return err
 	})
 	if err != nil {

@@ -41,9 +41,12 @@
     const stateBadge = el("span", { class: "badge state", text: STATE[m.state] || m.state });
     const titleID = "m-" + Math.random().toString(36).slice(2);
     const reasons = el("ul", { class: "reasons", "aria-label": "Pourquoi cette opportunité" });
-    for (const c of (m.explanation && m.explanation.contributions) || []) {
-      reasons.append(el("li", {}, el("span", { class: "pts", text: points(c.points) }), " ", c.evidence || c.signal));
-    }
+    const contributions = (m.explanation && m.explanation.contributions) || [];
+    contributions.forEach((c, i) => {
+      // The reason in plain words when the server said it, else the engine's evidence.
+      const said = (m.said && m.said[i]) || c.evidence || c.signal;
+      reasons.append(el("li", {}, el("span", { class: "pts", text: points(c.points) }), " ", said));
+    });
     if (m.explanation && m.explanation.veto) reasons.append(el("li", { class: "veto", text: "Exclu : " + m.explanation.veto }));
 
     const buttons = VERDICTS.map(([v, label]) => el("button", {

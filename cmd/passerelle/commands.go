@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -194,6 +196,13 @@ func cmdMembers(ctx context.Context, p *Program, args []string) error {
 		ms, err := readMembers(rest[1])
 		if err != nil {
 			return err
+		}
+		// Webhook URLs against the configured policy, all before anything is written.
+		policy := p.webhooks()
+		for i := range ms {
+			if err := policy.ValidateMember(&ms[i]); err != nil {
+				return fmt.Errorf("%s: record %d (%q): %w", rest[1], i+1, ms[i].ID, err)
+			}
 		}
 		for _, m := range ms {
 			if _, err := p.DB.PutMember(ctx, m, p.Now()); err != nil {
@@ -486,20 +495,41 @@ func cmdReindex(ctx context.Context, p *Program, args []string) error {
 	return nil
 }
 
+// cmdBackup writes a consistent copy of the store to FILE, readable by its owner only
+// (it holds every member's profile). It never overwrites a file unless --force, and never
+// the live store. While a server runs, use GET /api/v1/backup instead.
 func cmdBackup(ctx context.Context, p *Program, args []string) error {
-	rest, err := p.setup(ctx, "backup", args, nil)
+	var force bool
+	rest, err := p.setup(ctx, "backup", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&force, "force", false, "replace FILE if it exists")
+	})
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageErr("backup FILE")
+		return usageErr("backup [--force] FILE")
 	}
-	tmp := rest[0] + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	dst := rest[0]
+	if same, err := sameFile(dst, p.DB.Path()); err != nil {
 		return err
+	} else if same {
+		return fmt.Errorf("backup %s: that is the live store; choose another file", dst)
+	}
+	if _, err := os.Lstat(dst); err == nil && !force {
+		return fmt.Errorf("backup %s: file exists; use --force to replace it", dst)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup %s: %w", dst, err)
+	}
+	// O_EXCL: a temporary file of another backup running at the same moment is not shared.
+	tmp := dst + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", dst, err)
 	}
 	n, err := p.DB.Backup(ctx, f)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -508,12 +538,29 @@ func cmdBackup(ctx context.Context, p *Program, args []string) error {
 		return err
 	}
 	// Rename last: a failed backup never leaves a half-written file under the asked name.
-	if err := os.Rename(tmp, rest[0]); err != nil {
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	abs, _ := filepath.Abs(rest[0])
+	abs, _ := filepath.Abs(dst)
 	fmt.Fprintf(p.Stdout, "backup: %s (%d bytes)\n", abs, n)
 	return nil
+}
+
+// sameFile reports whether a and b name the same file (b exists; a may not).
+func sameFile(a, b string) (bool, error) {
+	ia, err := os.Stat(a)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	ib, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(ia, ib), nil
 }
 
 func cmdCheck(ctx context.Context, p *Program, args []string) error {
@@ -562,8 +609,10 @@ func cmdNotify(ctx context.Context, p *Program, args []string) error {
 		return err
 	}
 	fmt.Fprintf(p.Stdout, "digests: %d, sent: %d, failed: %d, matches notified: %d\n", rep.Digests, rep.Sent, rep.Failed, rep.Notified)
-	if rep.Failed > 0 && rep.Sent == 0 {
-		return fmt.Errorf("every delivery failed")
+	if rep.Failed > 0 {
+		// Not a success: a cron wrapper must hear of it. The failed channels are recorded
+		// and tried again by the next run or notify; the delivered ones are not re-sent.
+		return fmt.Errorf("%d deliveries failed (recorded; tried again next run)", rep.Failed)
 	}
 	return nil
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/passerelle/passerelle/notify"
 )
 
 // Config holds every setting, with documented defaults. It is filled from the TOML file
@@ -32,6 +35,12 @@ type Config struct {
 	FetchTimeout string `toml:"fetch_timeout"`
 	// RunTimeout bounds one pipeline run.
 	RunTimeout string `toml:"run_timeout"`
+	// WebhookHTTPHosts are hosts (comma-separated) members' webhooks may reach over plain
+	// http; every other webhook URL must be https.
+	WebhookHTTPHosts string `toml:"webhook_http_hosts"`
+	// WebhookAllowNets are internal address ranges (comma-separated CIDR) webhooks may
+	// reach; loopback, private, link-local and metadata addresses are refused otherwise.
+	WebhookAllowNets string `toml:"webhook_allow_nets"`
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -118,6 +127,14 @@ func (c *Config) Validate() error {
 			bad = append(bad, fmt.Sprintf("%s: %q is not a positive duration (e.g. 60s)", name, d))
 		}
 	}
+	if _, err := c.webhookPolicy(); err != nil {
+		bad = append(bad, err.Error())
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad = append(bad, "base_url: must be an http(s) URL such as https://veille.example.org")
+		}
+	}
 	if c.MaxBody <= 0 {
 		bad = append(bad, "max_body: must be above 0")
 	}
@@ -128,6 +145,31 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// webhookPolicy is what members' webhook URLs are checked against.
+func (c *Config) webhookPolicy() (notify.URLPolicy, error) {
+	var p notify.URLPolicy
+	for _, h := range strings.Split(c.WebhookHTTPHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			p.HTTPHosts = append(p.HTTPHosts, h)
+		}
+	}
+	for _, n := range strings.Split(c.WebhookAllowNets, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		pf, err := netip.ParsePrefix(n)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(n); aerr == nil {
+				pf = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				return p, fmt.Errorf("webhook_allow_nets: %q is not an address range such as 10.0.0.0/8", n)
+			}
+		}
+		p.AllowNets = append(p.AllowNets, pf.Masked())
+	}
+	return p, nil
 }
 
 func (c *Config) location() *time.Location {

@@ -263,17 +263,25 @@ func (p *Program) open(ctx context.Context) error {
 // delivery builds the digest settings; nil (no digests) when neither SMTP nor a webhook
 // secret is configured.
 func (p *Program) delivery() *pipeline.Delivery {
-	d := &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL}
+	d := &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, Channels: map[string]pipeline.Channel{}}
 	if p.Config.SMTP != "" {
-		d.Mailer = &notify.Mailer{URL: p.Config.SMTP, From: p.Config.MailFrom, Timeout: 30 * time.Second}
+		d.Channels["email"] = &notify.Mailer{URL: p.Config.SMTP, From: p.Config.MailFrom, Timeout: 30 * time.Second}
 	}
 	if p.Config.WebhookSecret != "" {
-		d.Webhook = &notify.Webhook{Secret: []byte(p.Config.WebhookSecret), Client: httpClient(30 * time.Second)}
+		policy, _ := p.Config.webhookPolicy() // Validate checked it
+		// No Client: the webhook's own checks every address it connects to.
+		d.Channels["webhook"] = &notify.Webhook{Secret: []byte(p.Config.WebhookSecret), Policy: policy}
 	}
-	if d.Mailer == nil && d.Webhook == nil {
+	if len(d.Channels) == 0 {
 		return nil
 	}
 	return d
+}
+
+// webhooks is the configured webhook URL policy (Validate has checked it).
+func (p *Program) webhooks() notify.URLPolicy {
+	policy, _ := p.Config.webhookPolicy()
+	return policy
 }
 
 // Close closes what open opened, index before store.

@@ -33,6 +33,8 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 	}
 	handler := api.New(api.Config{
 		Store: p.DB, Index: p.Index, Runner: p.Pipeline, Log: p.Log, Now: p.Now, MaxBody: p.Config.MaxBody,
+		Location: p.Config.location(),
+		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(),
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	sched, err := p.Pipeline.NewScheduler(ctx, p.Config.Schedule, p.Config.location())
