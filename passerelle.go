@@ -422,6 +422,8 @@ func (s *Source) Validate() error {
 	}
 	if strings.TrimSpace(s.URL) == "" {
 		v.Add("url", "is required")
+	} else if msg := sourceURLProblem(s.URL); msg != "" {
+		v.Add("url", msg)
 	}
 	if s.Format != "" {
 		ok := false
@@ -446,6 +448,33 @@ func (s *Source) Validate() error {
 		v.Add("kind", "unknown kind "+quote(string(s.Kind)))
 	}
 	return v.Err()
+}
+
+// sourceURLProblem says what is wrong with a source's address, so that a typo is refused when
+// the source is saved rather than failing at night as "no such file or directory". Anything
+// with a scheme must be http(s) or file with a host and no spaces; anything else is a local path.
+func sourceURLProblem(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https":
+	case "file":
+		return ""
+	default:
+		return "unknown scheme " + quote(scheme) + ": use http://, https:// or a local path"
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	switch {
+	case host == "":
+		return "has no host after " + quote(scheme+"://")
+	case strings.ContainsAny(host, " \t\n\"<>\\^`{|}"):
+		return "host " + quote(host) + " holds a space or a character not allowed in a host name"
+	case strings.ContainsAny(u, " \t\n"):
+		return "holds a space: write it %20"
+	}
+	return ""
 }
 
 // SourceRun is what one run did with one source.

@@ -98,6 +98,7 @@ func (e *env) do(method, path, key, body string, want int, out any) http.Header 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkAgainstSpec(e.t, req, resp.StatusCode, resp.Header, b)
 	if resp.StatusCode != want {
 		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, b)
 	}

@@ -28,6 +28,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		s.markUsed(r.Context(), key.ID)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCtx, key)))
 	})
 }
@@ -40,8 +41,8 @@ func keyFrom(r *http.Request) passerelle.APIKey {
 // staffOnly lets staff keys through; a member key gets 403.
 func (s *Server) staffOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if keyFrom(r).Role != passerelle.RoleStaff {
-			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "This needs a staff key"))
+		if k := keyFrom(r); k.Role != passerelle.RoleStaff {
+			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "This needs a staff key: the key sent is member %q's; %s %s is for the association's staff", k.Member, r.Method, r.URL.Path))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/passerelle/passerelle"
 )
@@ -50,8 +51,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = passerelle.ErrorMessage(err)
 		var e *passerelle.Error
 		if errors.As(err, &e) && e.Code == passerelle.EFORBIDDEN {
-			// A forbidden answer's title says why, e.g. "Matches are a premium feature".
-			p.Title = e.Message
+			// A forbidden answer's title says why in a few words ("Matches are a premium
+			// feature"), its detail what about this request made it so.
+			p.Title, p.Detail = forbiddenText(e.Message)
 		}
 	}
 	var v *passerelle.ValidationError
@@ -60,7 +62,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(p)
+	writeProblemBody(w, p)
+}
+
+func writeProblemBody(w http.ResponseWriter, p problem) { _ = json.NewEncoder(w).Encode(p) }
+
+// forbiddenText splits a forbidden message "Title: why" into a title and a detail that say
+// different things; a message without its why gets a generic one.
+func forbiddenText(msg string) (title, detail string) {
+	title, detail, ok := strings.Cut(msg, ": ")
+	if !ok || strings.TrimSpace(detail) == "" {
+		return msg, "the key sent is known but may not do this"
+	}
+	return title, detail
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

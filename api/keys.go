@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"sort"
+	"time"
 
 	"github.com/passerelle/passerelle"
 )
@@ -44,7 +46,14 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audit(r, "key.create", k.ID, nil, k) // the APIKey value, never the secret
 	writeJSON(w, http.StatusCreated, keyCreated{APIKey: k, Key: secret})
+}
+
+// keyView is a key as staff see it: never its secret, with when it was last used.
+type keyView struct {
+	passerelle.APIKey
+	LastUsed *time.Time `json:"last_used"` // null: never used
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
@@ -53,13 +62,38 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list[passerelle.APIKey]{Items: ks, Total: len(ks)})
-}
-
-func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.DeleteKey(r.Context(), param(r, "id")); err != nil {
+	used, err := s.store.KeysLastUsed(r.Context())
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	out := make([]keyView, len(ks))
+	for i, k := range ks {
+		out[i] = keyView{APIKey: k}
+		if t, ok := used[k.ID]; ok {
+			out[i].LastUsed = &t
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	writeJSON(w, http.StatusOK, list[keyView]{Items: out, Total: len(out)})
+}
+
+// deleteKey revokes a key at once. Revoking the key of the request itself is allowed: it is
+// how a leaked staff key is retired, and the console then asks for another.
+func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "id")
+	var before any
+	if ks, err := s.store.Keys(r.Context()); err == nil {
+		for _, k := range ks {
+			if k.ID == id {
+				before = k
+			}
+		}
+	}
+	if err := s.store.DeleteKey(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.audit(r, "key.revoke", id, before, nil)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -127,6 +127,10 @@ func (s *Server) feedbackCounts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if c == nil { // no feedback yet: {} rather than null
+		writeJSON(w, http.StatusOK, struct{}{})
+		return
+	}
 	writeJSON(w, http.StatusOK, c)
 }
 

@@ -37,6 +37,7 @@ func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audit(r, "member.create", m.ID, nil, m)
 	s.rematch(r, m.ID)
 	w.Header().Set("Location", "/api/v1/members/"+m.ID)
 	writeJSON(w, http.StatusCreated, m)
@@ -105,12 +106,12 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, id string, m
 		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "id %q in the body differs from %q in the path", m.ID, id))
 		return
 	}
+	cur, err := s.store.Member(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if keyFrom(r).Role != passerelle.RoleStaff {
-		cur, err := s.store.Member(r.Context(), id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		if cur.Tier != m.Tier {
 			s.writeError(w, r, passerelle.Errorf(passerelle.EFORBIDDEN, "Only staff can change a member's tier"))
 			return
@@ -120,11 +121,12 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, id string, m
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.store.PutMember(r.Context(), m, s.now())
+	m, err = s.store.PutMember(r.Context(), m, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audit(r, "member.update", id, cur, m)
 	s.rematch(r, id)
 	writeJSON(w, http.StatusOK, m)
 }
@@ -142,9 +144,16 @@ func (s *Server) rematch(r *http.Request, id string) {
 }
 
 func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.DeleteMember(r.Context(), param(r, "member")); err != nil {
+	id := param(r, "member")
+	before, err := s.store.Member(r.Context(), id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.store.DeleteMember(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.audit(r, "member.delete", id, before, nil)
 	w.WriteHeader(http.StatusNoContent)
 }

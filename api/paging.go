@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,6 +56,15 @@ type list[T any] struct {
 	Items      []T    `json:"items"`
 	Total      int    `json:"total"`
 	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// MarshalJSON writes an empty list as [], never null: clients iterate items without a check.
+func (l list[T]) MarshalJSON() ([]byte, error) {
+	type plain list[T]
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	return json.Marshal(plain(l))
 }
 
 func paginate[T any](all []T, limit, offset int) list[T] {

@@ -24,11 +24,17 @@ func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	before, err := s.runner.Rules(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	saved, err := s.store.PutRules(r.Context(), rules, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audit(r, "rules.update", "v"+strconv.Itoa(saved.Version), rulesForDiff(before), rulesForDiff(saved))
 	writeJSON(w, http.StatusCreated, saved)
 }
 
@@ -81,4 +87,12 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// rulesForDiff leaves out what every version changes (its number and date), so that the audit
+// diff of a rules change lists the rules that changed, and the comment.
+func rulesForDiff(r passerelle.Rules) map[string]any {
+	m := asFields(r)
+	delete(m, "version")
+	return m
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/index"
 	"github.com/passerelle/passerelle/notify"
+	"github.com/passerelle/passerelle/source"
 	"github.com/passerelle/passerelle/store"
 )
 
@@ -33,6 +34,7 @@ type Config struct {
 	Store   *store.DB
 	Index   *index.Index
 	Runner  Runner
+	Fetcher *source.Fetcher // reads sources under test; default: a plain Fetcher
 	Log     *slog.Logger
 	Now     func() time.Time
 	MaxBody int64 // request body cap in bytes; default 1 MiB
@@ -51,6 +53,7 @@ type Server struct {
 	store   *store.DB
 	index   *index.Index
 	runner  Runner
+	fetcher *source.Fetcher
 	log     *slog.Logger
 	now     func() time.Time
 	maxBody int64
@@ -59,12 +62,17 @@ type Server struct {
 	hooks   notify.URLPolicy
 	router  chi.Router
 	metrics *metrics
+	keyUse  *keyUse
 }
 
 // New builds a Server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody,
+	s := &Server{store: cfg.Store, index: cfg.Index, runner: cfg.Runner, fetcher: cfg.Fetcher, log: cfg.Log, now: cfg.Now, maxBody: cfg.MaxBody,
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"), hooks: cfg.Webhooks}
+	if s.fetcher == nil {
+		s.fetcher = &source.Fetcher{}
+	}
+	s.keyUse = newKeyUse()
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -134,6 +142,10 @@ func (s *Server) routes() {
 				r.Put("/sources/{id}", s.putSource)
 				r.Delete("/sources/{id}", s.deleteSource)
 				r.Post("/sources/{id}/run", s.runSource)
+				r.Get("/sources/{id}/runs", s.sourceHistory)
+				r.Post("/source-tests", s.testSource)
+				r.Post("/member-previews", s.previewMember)
+				r.Get("/audit", s.listAudit)
 				r.Get("/runs", s.listRuns)
 				r.Post("/runs", s.startRun)
 				r.Get("/runs/{id}", s.getRun)
@@ -148,11 +160,7 @@ func (s *Server) routes() {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passerelle.Errorf(passerelle.ENOTFOUND, "no such resource: %s", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/problem+json")
-		writeJSON(w, http.StatusMethodNotAllowed, problem{Type: "about:blank", Title: "Method Not Allowed", Status: 405,
-			Detail: r.Method + " is not allowed on " + r.URL.Path})
-	})
+	r.MethodNotAllowed(s.methodNotAllowed)
 	s.router = r
 }
 

@@ -1,9 +1,13 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/source"
 )
 
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
@@ -21,6 +25,10 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := src.Validate(); err != nil { // before the existence check: an empty id is a bad field, not a conflict
+		s.writeError(w, r, err)
+		return
+	}
 	if _, err := s.store.Source(r.Context(), src.ID); err == nil {
 		s.writeError(w, r, passerelle.Errorf(passerelle.ECONFLICT, "source %q already exists", src.ID))
 		return
@@ -29,6 +37,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audit(r, "source.create", src.ID, nil, src)
 	w.Header().Set("Location", "/api/v1/sources/"+src.ID)
 	writeJSON(w, http.StatusCreated, src)
 }
@@ -56,18 +65,38 @@ func (s *Server) putSource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "id %q in the body differs from %q in the path", src.ID, id))
 		return
 	}
+	before, err := s.store.Source(r.Context(), id)
+	var prev any = before
+	if passerelle.ErrorCode(err) == passerelle.ENOTFOUND {
+		prev = nil
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.store.PutSource(r.Context(), src); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	action := "source.update"
+	if prev == nil {
+		action = "source.create"
+	}
+	s.audit(r, action, id, prev, src)
 	writeJSON(w, http.StatusOK, src)
 }
 
 func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.DeleteSource(r.Context(), param(r, "id")); err != nil {
+	id := param(r, "id")
+	before, err := s.store.Source(r.Context(), id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.store.DeleteSource(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.audit(r, "source.delete", id, before, nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -79,4 +108,107 @@ func (s *Server) runSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.start(w, r, id)
+}
+
+// sourceTest is what "test this source" shows before anything is saved: the first records as
+// they would be stored, and what went wrong with the others.
+type sourceTest struct {
+	Fetched  int                      `json:"fetched"` // documents read
+	Records  int                      `json:"records"` // opportunities read in all
+	Sample   []passerelle.Opportunity `json:"sample"`  // the first ones, normalised as stored
+	Warnings []string                 `json:"warnings"`
+	Error    string                   `json:"error,omitempty"` // set when nothing could be read
+}
+
+const (
+	sourceTestSample  = 5
+	sourceTestTimeout = 60 * time.Second
+	maxWarningsShown  = 20
+)
+
+// testSource fetches and parses a source given in the body, stores nothing, and answers 200
+// with what it read, even when it read nothing: the failure is the answer the staff member
+// asked for. An invalid source (a mistyped URL) is refused with 400 before any fetch.
+func (s *Server) testSource(w http.ResponseWriter, r *http.Request) {
+	var src passerelle.Source
+	if err := s.decode(w, r, &src); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if src.ID == "" {
+		src.ID = "test" // an id is needed for opportunity ids, not for a test
+	}
+	if err := src.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), sourceTestTimeout)
+	defer cancel()
+	res, err := s.fetcher.Load(ctx, src, source.Validators{})
+	out := sourceTest{Fetched: res.Fetched, Records: len(res.Opportunities), Sample: []passerelle.Opportunity{}, Warnings: []string{}}
+	if err != nil {
+		var pe *passerelle.Error
+		if errors.As(err, &pe) && pe.Code == passerelle.EINVALID {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Error = err.Error()
+	}
+	for i, o := range res.Opportunities {
+		if i == sourceTestSample {
+			break
+		}
+		o.Status = o.ComputeStatus(s.now()) // as the pipeline sets it when it stores the record
+		out.Sample = append(out.Sample, o)
+	}
+	for i, e := range res.Errors {
+		if i == maxWarningsShown {
+			out.Warnings = append(out.Warnings, "…")
+			break
+		}
+		out.Warnings = append(out.Warnings, e.Error())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// sourceRunView is one past run of one source, with the run it belonged to.
+type sourceRunView struct {
+	passerelle.SourceRun
+	Run       string               `json:"run"`
+	Trigger   string               `json:"trigger"`
+	RunStatus passerelle.RunStatus `json:"run_status"`
+}
+
+// historyRunsScanned bounds how far back a source's history looks: a year of nightly runs.
+const historyRunsScanned = 400
+
+// sourceHistory lists the last runs of one source, newest first: counts and errors.
+func (s *Server) sourceHistory(w http.ResponseWriter, r *http.Request) {
+	id := param(r, "id")
+	if _, err := s.store.Source(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := pageLimit(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	runs, err := s.store.Runs(r.Context(), historyRunsScanned)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []sourceRunView{}
+	for _, run := range runs {
+		for _, sr := range run.Sources {
+			if sr.Source == id && len(out) < limit {
+				if sr.Errors == nil {
+					sr.Errors = []string{}
+				}
+				out = append(out, sourceRunView{SourceRun: sr, Run: run.ID, Trigger: run.Trigger, RunStatus: run.Status})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, list[sourceRunView]{Items: out, Total: len(out)})
 }

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/store"
 )
 
@@ -131,12 +133,45 @@ func apiNoStore(next http.Handler) http.Handler {
 	})
 }
 
+// pageView is what one rendering of a page gets: the page and the visitor's language.
+type pageView struct {
+	*webPage
+	Lang     string
+	Other    string            // the other language, for the switch
+	Messages map[string]string // the catalogue for Lang; the page's script translates with it
+}
+
+// langCookie remembers the language a visitor chose; it is a preference, not a credential.
+const langCookie = "passerelle_lang"
+
+// pageLang is French unless the visitor chose English: ?lang= (remembered in a cookie), else
+// the cookie. French first: the association works in French.
+func pageLang(w http.ResponseWriter, r *http.Request) string {
+	known := func(l string) bool { return slices.Contains(notify.PageLanguages, l) }
+	if l := r.URL.Query().Get("lang"); known(l) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && known(c.Value) {
+		return c.Value
+	}
+	return notify.PageLanguages[0]
+}
+
 func (wb *web) page(name string) http.HandlerFunc {
 	p := wb.pages[name]
 	return func(w http.ResponseWriter, r *http.Request) {
+		v := pageView{webPage: p, Lang: pageLang(w, r), Other: "en"}
+		if v.Lang == "en" {
+			v.Other = "fr"
+		}
+		v.Messages = notify.PageTexts(v.Lang)
+		if v.Messages == nil {
+			v.Messages = map[string]string{}
+		}
 		// Render into a buffer: a template error then gives a clean 500, not half a page.
 		var buf bytes.Buffer
-		if err := p.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+		if err := p.tmpl.ExecuteTemplate(&buf, "layout", v); err != nil {
 			http.Error(w, "page failed to render", http.StatusInternalServerError)
 			return
 		}
@@ -149,6 +184,7 @@ func (wb *web) page(name string) http.HandlerFunc {
 // whoamiView tells a page what the visitor's key may see. Now is the server's clock, so that
 // "in N days" on a page agrees with the deadlines the server computes.
 type whoamiView struct {
+	Key    string          `json:"key"` // the key's id, never its secret: the console marks "your key"
 	Role   passerelle.Role `json:"role"`
 	Member string          `json:"member,omitempty"`
 	Now    time.Time       `json:"now"`
@@ -156,7 +192,7 @@ type whoamiView struct {
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	k := keyFrom(r)
-	writeJSON(w, http.StatusOK, whoamiView{Role: k.Role, Member: k.Member, Now: s.now()})
+	writeJSON(w, http.StatusOK, whoamiView{Key: k.ID, Role: k.Role, Member: k.Member, Now: s.now()})
 }
 
 // memberSummary is one row of the staff console's member table.

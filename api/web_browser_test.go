@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -207,6 +208,7 @@ func TestBrowserMember(t *testing.T) {
 		tb.signIn(e.srv.URL, e.cyber)
 		tb.do(chromedp.WaitVisible(chromedp.CSS("#matches li.match")))
 		tb.waitText("#profile-list", m.Name)
+		shot(tb, "09-member-page")
 		pwned, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.getElementById("pwn") !== null`))
 		if err != nil || pwned {
 			t.Errorf("markup in a member's name became an element (err %v)", err)
@@ -328,6 +330,7 @@ func TestBrowserStaff(t *testing.T) {
 	tb := openTab(t, browser)
 	tb.signIn(e.srv.URL, e.staff)
 	tb.waitText("#sources tbody", "Flux local")
+	shot(tb, "10-console-with-data")
 	tb.waitText("#sources tbody", "échec")
 	tb.waitText("#runs tbody", "nonexistent")
 	members := tb.waitText("#members tbody", "Cyber SA")
@@ -359,6 +362,16 @@ func TestBrowserStaff(t *testing.T) {
 		t.Errorf("preview summary %q lacks %q", summary, want)
 	}
 	tb.waitText(`#preview-members tr[data-member="cyber"]`, "cyber")
+	// Per member, the titles of what the change removes, with their scores.
+	for _, mp := range rep.Members {
+		if mp.Member != "cyber" {
+			continue
+		}
+		tb.do(chromedp.Click(chromedp.CSS(`#preview-members tr[data-member="cyber"] summary`)))
+		for _, mv := range mp.Removed {
+			tb.waitText(`#preview-members tr[data-member="cyber"] details`, fmt.Sprintf("− %s (%d)", rep.Titles[mv.Opportunity], int(math.Round(mv.Before))))
+		}
+	}
 
 	// Invalid rules: the field paths are shown and nothing is saved.
 	bad := rules

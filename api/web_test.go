@@ -48,8 +48,10 @@ func TestWebPages(t *testing.T) {
 					t.Errorf("page lacks %s", s)
 				}
 			}
-			// The CSP forbids inline code: a page holding any would break in browsers.
-			if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|\sstyle=|\son[a-z]+=`).MatchString(body) {
+			// The CSP forbids inline code: a page holding any would break in browsers. The
+			// catalogue's JSON data block is data, which the CSP lets through and no one runs.
+			code := regexp.MustCompile(`<script type="application/json" id="messages">[^<]*</script>`).ReplaceAllString(body, "")
+			if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|\sstyle=|\son[a-z]+=`).MatchString(code) {
 				t.Error("page holds inline script, style or event handler, which its CSP blocks")
 			}
 			// Every form control has a label.

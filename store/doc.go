@@ -79,6 +79,10 @@
 //	  <member id> 0x00 <opportunity id> → period
 //	pending                             (schema 7; work still to do, pending.go; sequence = generation)
 //	  <opportunity id>                  → <generation:uint64> <kind: 'm' match | 'i' index only>
+//	audit                               (schema 8; bucket sequence = last entry number)
+//	  <seq:uint64>                      → AuditEntry (JSON): who, when, what changed
+//	key_last_used                       (schema 8; written at most once a minute per key)
+//	  <key id>                          → RFC 3339 time
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

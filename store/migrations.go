@@ -57,6 +57,7 @@ var migrations = []migration{
 	{5, "create delivery buckets", migrateDeliveries},
 	{6, "digests per member and period; feed tokens stored hashed", migrateDigestsAndFeedHashes},
 	{7, "mark opportunities that still need matching", migratePending},
+	{8, "create the audit log and key usage buckets", migrateAudit},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

@@ -4,6 +4,36 @@
 "use strict";
 
 const P = (() => {
+  // The page's words come in French; in English they come from the catalogue the server puts
+  // in the page (a JSON data block, not a script: the CSP holds). t() looks a French text up.
+  const MESSAGES = (() => {
+    const n = document.getElementById("messages");
+    try { return n ? JSON.parse(n.textContent) || {} : {}; } catch (e) { return {}; }
+  })();
+  const norm = (s) => s.replace(/\s+/g, " ").trim();
+  const t = (fr) => {
+    const v = MESSAGES[norm(fr)];
+    return v ? fr.match(/^\s*/)[0] + v + fr.match(/\s*$/)[0] : fr; // keep the spaces around
+  };
+  // translatePage puts the page's own texts (headings, labels, hints) in the page's language,
+  // before any data arrives: data is never looked up.
+  function translatePage() {
+    if (!Object.keys(MESSAGES).length) return;
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const k = norm(n.nodeValue);
+      if (k && MESSAGES[k]) n.nodeValue = n.nodeValue.replace(/\S[\s\S]*\S|\S/, MESSAGES[k]);
+    }
+    for (const e of document.querySelectorAll("[placeholder],[aria-label],[title]")) {
+      for (const a of ["placeholder", "aria-label", "title"]) {
+        const v = e.getAttribute(a);
+        if (v && MESSAGES[norm(v)]) e.setAttribute(a, MESSAGES[norm(v)]);
+      }
+    }
+    document.title = t(document.title.replace(/ · Passerelle$/, "")) + " · Passerelle";
+  }
+  translatePage();
+  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "fr-BE";
   const KEY = "passerelle.key";
   const key = () => sessionStorage.getItem(KEY) || "";
   const setKey = (k) => sessionStorage.setItem(KEY, k);
@@ -29,7 +59,7 @@ const P = (() => {
     try {
       resp = await fetch(path, opts);
     } catch (e) {
-      throw new APIError(0, { title: "Serveur injoignable", detail: String(e) });
+      throw new APIError(0, { title: t("Serveur injoignable"), detail: String(e) });
     }
     if (resp.status === 204) return null;
     const type = resp.headers.get("Content-Type") || "";
@@ -74,19 +104,19 @@ const P = (() => {
     if (isNaN(d)) return "";
     const o = { day: "numeric", month: "short", year: "numeric" };
     if (withTime) { o.hour = "2-digit"; o.minute = "2-digit"; }
-    return d.toLocaleString("fr-BE", o);
+    return d.toLocaleString(LOCALE, o);
   }
   // deadlineText says how far a deadline is from the server's today, in calendar days.
   function deadlineText(iso) {
-    if (!iso) return "date limite inconnue";
+    if (!iso) return t("date limite inconnue");
     const d = new Date(iso);
     const midnight = (x) => Date.UTC(x.getFullYear(), x.getMonth(), x.getDate());
     const n = Math.round((midnight(d) - midnight(serverNow)) / DAY);
     const when = " (" + dateText(iso) + ")";
-    if (n < 0) return "clôturé depuis " + (-n) + (n === -1 ? " jour" : " jours") + when;
-    if (n === 0) return "clôture aujourd'hui" + when;
-    if (n === 1) return "clôture demain" + when;
-    return "clôture dans " + n + " jours" + when;
+    if (n < 0) return t("clôturé depuis ") + (-n) + (n === -1 ? t(" jour") : t(" jours")) + when;
+    if (n === 0) return t("clôture aujourd'hui") + when;
+    if (n === 1) return t("clôture demain") + when;
+    return t("clôture dans ") + n + t(" jours") + when;
   }
   function deadlineNode(iso) {
     const t = el("time", { text: deadlineText(iso) });
@@ -94,14 +124,14 @@ const P = (() => {
     return t;
   }
 
-  const STATUS = { open: "ouvert", closing: "clôture proche", closed: "clôturé", cancelled: "annulé", unknown: "statut inconnu",
-    ok: "ok", partial: "partiel", failed: "échec", running: "en cours" };
+  const STATUS = { open: t("ouvert"), closing: t("clôture proche"), closed: t("clôturé"), cancelled: t("annulé"), unknown: t("statut inconnu"),
+    ok: "ok", partial: t("partiel"), failed: t("échec"), running: t("en cours") };
   const badge = (status) => el("span", { class: "badge " + (status || "unknown"), text: STATUS[status] || status || "?" });
 
   // problemText turns a failed call into one readable sentence.
   function problemText(err) {
     const p = (err && err.problem) || {};
-    const parts = [p.title || (err && err.message) || "Erreur"];
+    const parts = [p.title || (err && err.message) || t("Erreur")];
     if (p.detail && p.detail !== p.title) parts.push(p.detail);
     return parts.join(" — ");
   }
@@ -126,7 +156,7 @@ const P = (() => {
     }
     if (me.now) serverNow = new Date(me.now);
     if (role === "staff" && me.role !== "staff") { location.replace("/app/member"); return; }
-    $("#whoami").textContent = me.role === "staff" ? "Équipe (staff)" : "Membre " + me.member;
+    $("#whoami").textContent = me.role === "staff" ? t("Équipe (staff)") : t("Membre ") + me.member;
     $("#account").hidden = false;
     $("#signout").addEventListener("click", signOut);
     initSearch();
@@ -142,11 +172,11 @@ const P = (() => {
       const q = $("#search-q").value.trim();
       const out = clear($("#search-results"));
       const status = $("#search-status");
-      status.textContent = "Recherche…";
+      status.textContent = t("Recherche…");
       try {
         const res = await api("GET", "/api/v1/opportunities?" + new URLSearchParams({ q, status: "open,closing", limit: "10", facets: "false" }));
-        status.textContent = res.total === 0 ? "Aucune opportunité ouverte ne correspond."
-          : res.total + " opportunité(s) ouverte(s)" + (res.total > res.items.length ? ", les " + res.items.length + " plus pertinentes :" : " :");
+        status.textContent = res.total === 0 ? t("Aucune opportunité ouverte ne correspond.")
+          : res.total + t(" opportunité(s) ouverte(s)") + (res.total > res.items.length ? t(", les ") + res.items.length + t(" plus pertinentes :") : " :");
         for (const o of res.items) {
           out.append(el("li", { class: "hit" },
             el("h3", {}, link(o.title || o.id, o.url)),
@@ -158,5 +188,5 @@ const P = (() => {
     });
   }
 
-  return { api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
+  return { t, api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
 })();

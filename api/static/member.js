@@ -3,16 +3,16 @@
 "use strict";
 
 (() => {
-  const { api, el, clear, $, link, badge, deadlineNode, problemText, flash } = P;
+  const { api, el, clear, $, link, badge, deadlineNode, problemText, flash, t } = P;
   const PAGE = 10;
-  const STATE = { new: "nouveau", notified: "notifié", seen: "vu", saved: "sauvegardé", dismissed: "écarté" };
+  const STATE = { new: t("nouveau"), notified: t("notifié"), seen: t("vu"), saved: t("sauvegardé"), dismissed: t("écarté") };
   const VERDICTS = [
-    ["relevant", "Pertinent"],
-    ["not_relevant", "Pas pertinent"],
-    ["saved", "Sauvegarder"],
-    ["dismissed", "Écarter"],
+    ["relevant", t("Pertinent")],
+    ["not_relevant", t("Pas pertinent")],
+    ["saved", t("Sauvegarder")],
+    ["dismissed", t("Écarter")],
   ];
-  const VERDICT_DONE = { relevant: "pertinent", not_relevant: "pas pertinent", saved: "sauvegardé", dismissed: "écarté" };
+  const VERDICT_DONE = { relevant: t("pertinent"), not_relevant: t("pas pertinent"), saved: t("sauvegardé"), dismissed: t("écarté") };
   let member = "";
   let cursor = "";
 
@@ -25,14 +25,14 @@
       if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
       dl.append(el("dt", { text: label }), el("dd", { text: Array.isArray(value) ? value.join(", ") : String(value) }));
     };
-    row("Nom", m.name);
-    row("Offre", m.tier === "premium" ? "premium" : "de base (basic)");
-    row("Clusters", m.clusters);
-    row("Compétences", m.skills);
-    row("Secteurs", m.sectors);
-    row("Régions (NUTS)", m.regions);
-    row("Exclusions", m.exclude);
-    row("Score minimum", m.min_score);
+    row(t("Nom"), m.name);
+    row(t("Offre"), m.tier === "premium" ? "premium" : t("de base (basic)"));
+    row(t("Clusters"), m.clusters);
+    row(t("Compétences"), m.skills);
+    row(t("Secteurs"), m.sectors);
+    row(t("Régions (NUTS)"), m.regions);
+    row(t("Exclusions"), m.exclude);
+    row(t("Score minimum"), m.min_score);
   }
 
   const points = (p) => (p >= 0 ? "+" : "−") + Math.abs(Math.round(p * 10) / 10).toLocaleString("fr-BE");
@@ -55,18 +55,18 @@
     }));
     const reasonInput = el("input", { type: "text", maxlength: "2000", id: titleID + "-r" });
     const reasonForm = el("form", { class: "reason-form row", hidden: true },
-      el("label", { for: titleID + "-r", text: "Pourquoi pas pertinent ? (facultatif)" }), reasonInput,
-      el("button", { type: "submit", text: "Envoyer" }),
-      el("button", { type: "button", class: "secondary", "data-cancel": "", text: "Annuler" }));
+      el("label", { for: titleID + "-r", text: t("Pourquoi pas pertinent ? (facultatif)") }), reasonInput,
+      el("button", { type: "submit", text: t("Envoyer") }),
+      el("button", { type: "button", class: "secondary", "data-cancel": "", text: t("Annuler") }));
 
     const li = el("li", { class: "match", "data-opportunity": m.opportunity },
       el("header", {},
-        el("span", { class: "score" }, el("span", { class: "sr", text: "Score " }), String(Math.round(m.score)), el("span", { class: "sr", text: " sur 100" })),
+        el("span", { class: "score" }, el("span", { class: "sr", text: "Score " }), String(Math.round(m.score)), el("span", { class: "sr", text: t(" sur 100") })),
         el("h3", { id: titleID }, link(m.title || m.opportunity, m.url)),
         badge(m.status), stateBadge),
       el("p", { class: "meta" }, m.buyer ? m.buyer + " · " : "", deadlineNode(m.deadline)),
       reasons,
-      el("div", { class: "actions", role: "group", "aria-label": "Votre avis" }, ...buttons),
+      el("div", { class: "actions", role: "group", "aria-label": t("Votre avis") }, ...buttons),
       reasonForm);
 
     async function send(verdict, reason) {
@@ -77,7 +77,7 @@
         stateBadge.textContent = STATE[saved.state] || saved.state;
         buttons.forEach((b) => b.setAttribute("aria-pressed", b.dataset.verdict === verdict ? "true" : "false"));
         li.dataset.feedback = verdict;
-        $("#matches-status").textContent = "Merci, avis enregistré : « " + (m.title || m.opportunity) + " » " + VERDICT_DONE[verdict] + ".";
+        $("#matches-status").textContent = t("Merci, avis enregistré : « ") + (m.title || m.opportunity) + " » " + VERDICT_DONE[verdict] + ".";
         reasonForm.hidden = true;
       } catch (e) {
         $("#matches-status").textContent = problemText(e);
@@ -111,14 +111,14 @@
     if (state) q.set("state", state);
     if (min !== "") q.set("min_score", min);
     if (cursor) q.set("cursor", cursor);
-    status.textContent = "Chargement…";
+    status.textContent = t("Chargement…");
     try {
       const page = await api("GET", base() + "/matches?" + q);
       for (const m of page.items) list.append(matchItem(m));
       cursor = page.next_cursor || "";
       more.hidden = !cursor;
-      status.textContent = page.total === 0 ? "Aucune opportunité ne correspond à ces filtres."
-        : page.total + " opportunité(s), " + list.children.length + " affichée(s).";
+      status.textContent = page.total === 0 ? t("Aucune opportunité ne correspond à ces filtres.")
+        : page.total + t(" opportunité(s), ") + list.children.length + t(" affichée(s).");
     } catch (e) {
       more.hidden = true;
       if (e.status === 403) {

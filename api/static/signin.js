@@ -17,7 +17,7 @@ document.getElementById("signin-form").addEventListener("submit", async (ev) => 
     input.value = "";
     location.assign(me.role === "staff" ? "/app/staff" : "/app/member");
   } catch (e) {
-    error.textContent = e.status === 401 ? "Clé inconnue ou révoquée. Vérifiez-la et réessayez." : P.problemText(e);
+    error.textContent = e.status === 401 ? P.t("Clé inconnue ou révoquée. Vérifiez-la et réessayez.") : P.problemText(e);
     error.hidden = false;
     input.focus();
   } finally {
