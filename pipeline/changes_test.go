@@ -108,6 +108,11 @@ func TestEFormsChangeNoticeInEitherOrder(t *testing.T) {
 			if err != nil || changes != 1 {
 				t.Errorf("%d change notices stored (%v), want 1", changes, err)
 			}
+			// The original notice sent again keeps the change it received.
+			ingestFile(t, p, "notice.xml", notice)
+			if again, _ := p.Store.Opportunity(ctx, got.ID); again.Deadline == nil || !again.Deadline.Equal(moved) || again.Revision != 2 {
+				t.Errorf("the notice sent again undid its change: deadline %v revision %d", again.Deadline, again.Revision)
+			}
 			// Ingesting the change again applies nothing more.
 			ingestFile(t, p, "change.xml", change)
 			if again, _ := p.Store.Opportunity(ctx, got.ID); again.Revision != 2 {
@@ -146,8 +151,12 @@ func TestCorrigendumBeforeItsNotice(t *testing.T) {
 	if !contains(changed, orig.ID) {
 		t.Errorf("changed %v: the corrected notice must be (re)matched", changed)
 	}
-	if left, err := p.Store.PendingChanges(ctx, []string{orig.ID, "000817-2026"}); err != nil || len(left) != 0 {
-		t.Errorf("still pending after it was applied: %v %v", left, err)
+	// The original sent once more (its first version) does not undo the corrigendum.
+	if _, _, err := p.Save(ctx, []passerelle.Opportunity{orig}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := p.Store.Opportunity(ctx, orig.ID); err != nil || again.Deadline == nil || !again.Deadline.Equal(d2) || again.Revision != 2 {
+		t.Errorf("the original sent again undid its corrigendum: deadline %v revision %d (%v)", again.Deadline, again.Revision, err)
 	}
 }
 

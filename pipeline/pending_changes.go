@@ -48,8 +48,9 @@ func applyChange(target *passerelle.Opportunity, c *passerelle.Opportunity, now 
 }
 
 // applyPendingChanges applies the corrigenda that arrived before the notices of batch
-// (kept pending by applyCorrigenda), oldest first, then forgets them. It returns the ids of
-// the notices changed.
+// (kept by applyCorrigenda), oldest first. It returns the ids of the notices changed. The
+// changes stay known: applying one again changes nothing, and a notice sent again in its
+// first version must not undo them (keepKnownChanges).
 func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.Opportunity, now time.Time) ([]string, error) {
 	var ids []string
 	for i := range batch {
@@ -63,7 +64,6 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 		return nil, err
 	}
 	var updated []passerelle.Opportunity
-	var applied []string
 	for i := range batch {
 		o := &batch[i]
 		if o.Changes != "" {
@@ -95,7 +95,6 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 		changed := false
 		for j := range changes {
 			changed = applyChange(&target, &changes[j], now) || changed
-			applied = append(applied, changes[j].ID)
 		}
 		if changed {
 			updated = append(updated, target)
@@ -106,14 +105,60 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 			return nil, fmt.Errorf("applying pending corrigenda: %w", err)
 		}
 	}
-	// Forgotten only once applied: a crash before this point applies them again next time,
-	// which changes nothing more.
-	if err := p.Store.ForgetPendingChanges(ctx, applied); err != nil {
-		return nil, err
-	}
 	changed := make([]string, len(updated))
 	for i, o := range updated {
 		changed[i] = o.ID
 	}
 	return changed, nil
+}
+
+// keepKnownChanges applies to each notice of batch that is stored already the changes known
+// for it, before it is stored again: a source that sends the original notice once more (its
+// first version, with the old deadline) must not undo the corrigendum members were told of.
+// A notice seen for the first time is stored as it comes, then changed (applyPendingChanges),
+// so that its revision shows the change.
+func (p *Pipeline) keepKnownChanges(ctx context.Context, batch []passerelle.Opportunity, now time.Time) error {
+	var ids []string
+	for i := range batch {
+		if batch[i].Changes == "" {
+			ids = append(ids, batch[i].ID)
+			ids = append(ids, batch[i].Aliases...)
+		}
+	}
+	known, err := p.Store.PendingChanges(ctx, ids)
+	if err != nil || len(known) == 0 {
+		return err
+	}
+	for i := range batch {
+		o := &batch[i]
+		if o.Changes != "" {
+			continue
+		}
+		var changes []passerelle.Opportunity
+		seen := map[string]bool{}
+		for _, id := range append([]string{o.ID}, o.Aliases...) {
+			for _, c := range known[id] {
+				if !seen[c.ID] {
+					seen[c.ID] = true
+					changes = append(changes, c)
+				}
+			}
+		}
+		if len(changes) == 0 {
+			continue
+		}
+		if _, err := p.Store.Opportunity(ctx, o.ID); passerelle.ErrorCode(err) == passerelle.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return err
+		}
+		sort.SliceStable(changes, func(i, j int) bool {
+			a, b := changes[i].Published, changes[j].Published
+			return a != nil && b != nil && a.Before(*b) || a == nil && b != nil
+		})
+		for j := range changes {
+			applyChange(o, &changes[j], now)
+		}
+	}
+	return nil
 }

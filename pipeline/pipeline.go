@@ -189,6 +189,9 @@ func (p *Pipeline) save(ctx context.Context, ops []passerelle.Opportunity, index
 		for i := range batch {
 			batch[i].Status = batch[i].ComputeStatus(now)
 		}
+		if err := p.keepKnownChanges(ctx, batch, now); err != nil {
+			return changed, counts, err
+		}
 		outs, err := p.Store.PutOpportunitiesDetailed(ctx, batch, now)
 		if err != nil {
 			return changed, counts, err
@@ -255,8 +258,10 @@ func (p *Pipeline) applyCorrigenda(ctx context.Context, batch []passerelle.Oppor
 				return nil, err
 			}
 		}
+		// Kept under its target's ids whether applied now or not: applied when the notice
+		// arrives, and again if the original is sent once more (pending_changes.go).
+		pending[c.ID] = changeTargets(c)
 		if !found {
-			pending[c.ID] = changeTargets(c) // applied when the notice arrives (pending_changes.go)
 			continue
 		}
 		if applyChange(&target, c, now) {

@@ -10,9 +10,10 @@ import (
 )
 
 // Daily packages are not ordered: a corrigendum (TED F14, an eForms change notice) may
-// arrive before the notice it changes. It is stored as its own record as always, and kept
-// pending under every id its target may have, until a notice stored under one of them (or
-// an alias of it) arrives; the change is then applied and forgotten.
+// arrive before the notice it changes, and a source may send an original notice again after
+// its corrigendum. A change is stored as its own record as always, and kept under every id
+// its target may have; whenever a notice stored under one of them (or an alias of it)
+// arrives, its known changes are applied (again: applying a change twice changes nothing).
 //
 //	pending_changes                     (created on first use)
 //	  <target id> 0x00 <change id>      → empty
@@ -48,9 +49,8 @@ func (db *DB) KeepPendingChanges(ctx context.Context, pending map[string][]strin
 }
 
 // PendingChanges returns the stored changes waiting for each of ids (keyed by that id),
-// oldest publication first, then by id. They stay pending until ForgetPendingChanges: a
-// crash between reading and applying them loses nothing, and applying a change twice
-// changes nothing the second time. One read transaction serves a whole batch.
+// oldest publication first, then by id. They stay: a crash between reading and applying them
+// loses nothing, and applying a change twice changes nothing the second time. One read transaction serves a whole batch.
 func (db *DB) PendingChanges(ctx context.Context, ids []string) (map[string][]passerelle.Opportunity, error) {
 	out := map[string][]passerelle.Opportunity{}
 	err := db.view(ctx, func(tx *bolt.Tx) error {
@@ -90,36 +90,4 @@ func (db *DB) PendingChanges(ctx context.Context, ids []string) (map[string][]pa
 		})
 	}
 	return out, err
-}
-
-// ForgetPendingChanges drops the given changes from the pending ones, under every target.
-func (db *DB) ForgetPendingChanges(ctx context.Context, changes []string) error {
-	if len(changes) == 0 {
-		return nil
-	}
-	drop := map[string]bool{}
-	for _, c := range changes {
-		drop[c] = true
-	}
-	return db.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPendingChanges)
-		if b == nil {
-			return nil
-		}
-		var keys [][]byte
-		if err := b.ForEach(func(k, _ []byte) error {
-			if i := bytes.IndexByte(k, 0); i >= 0 && drop[string(k[i+1:])] {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
