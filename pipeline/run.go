@@ -32,8 +32,12 @@ var errSourceTimeout = errors.New("source took longer than its total fetch deadl
 type job struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	rec    passerelle.Run
-	err    error
+	// started is the record as created (status running): set before the run's goroutine
+	// starts and never written after, so others may read it while the run goes on. rec and
+	// err are the outcome, read only after done.
+	started passerelle.Run
+	rec     passerelle.Run
+	err     error
 }
 
 // Running reports whether a run is in progress.
@@ -85,7 +89,7 @@ func (p *Pipeline) Start(ctx context.Context, trigger string, ids ...string) (pa
 			p.log().Error("run failed", "run", j.rec.ID, "err", j.err)
 		}
 	}()
-	return j.rec, nil
+	return j.started, nil
 }
 
 // Resume starts, in the background, a run that ingests nothing and only finishes the work
@@ -138,7 +142,7 @@ func (p *Pipeline) Shutdown(ctx context.Context) {
 	if j == nil {
 		return
 	}
-	p.log().Warn("shutdown: interrupting the run in progress", "run", j.rec.ID)
+	p.log().Warn("shutdown: interrupting the run in progress", "run", j.started.ID)
 	j.cancel(errInterrupted)
 	<-j.done
 }
@@ -165,7 +169,7 @@ func (p *Pipeline) begin(ctx context.Context, trigger string, sources []passerel
 		release()
 		return nil, fmt.Errorf("record the run: %w", err)
 	}
-	j.rec = rec
+	j.started, j.rec = rec, rec
 	timeout := p.RunTimeout
 	if timeout <= 0 {
 		timeout = DefaultRunTimeout
