@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,8 +64,37 @@ func (f crashFixture) fresh(t *testing.T, name string) string {
 	return data
 }
 
-// matchSet reads every match of a data directory as "member opportunity score" lines.
+// matchSet reads every match of a data directory as "member opportunity" lines.
 func matchSet(t *testing.T, data string) []string {
+	var out []string
+	for pair := range matchScores(t, data) {
+		out = append(out, pair)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scoreDrift is how far a match's score may differ from the uninterrupted run's. The
+// matcher weighs words by their frequencies in the store (matcher.Corpus), counted when a
+// match is made: a match made before a kill was scored on the store as it then was, as
+// last night's matches were on last night's store. The pairs must be exactly the same.
+const scoreDrift = 1.0
+
+// scoresDrift lists the matches of got whose score differs from want's by more than
+// scoreDrift.
+func scoresDrift(want, got map[string]float64) []string {
+	var out []string
+	for pair, w := range want {
+		if g, ok := got[pair]; ok && math.Abs(g-w) > scoreDrift {
+			out = append(out, fmt.Sprintf("%s: %.1f, uninterrupted %.1f", pair, g, w))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// matchScores reads every match of a data directory: "member opportunity" → score.
+func matchScores(t *testing.T, data string) map[string]float64 {
 	t.Helper()
 	db, err := store.Open(filepath.Join(data, "passerelle.db"))
 	if err != nil {
@@ -76,17 +106,16 @@ func matchSet(t *testing.T, data string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	out := map[string]float64{}
 	for _, m := range ms {
 		got, err := db.Matches(ctx, m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, mt := range got {
-			out = append(out, fmt.Sprintf("%s %s %.6f", mt.Member, mt.Opportunity, mt.Score))
+			out[mt.Member+" "+mt.Opportunity] = mt.Score
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -158,6 +187,7 @@ func TestKillAnywhereLosesNoMatch(t *testing.T) {
 	}
 	length := time.Since(began)
 	want := matchSet(t, ref)
+	wantScores := matchScores(t, ref)
 	if len(want) == 0 {
 		t.Fatal("the uninterrupted run made no match: the test would prove nothing")
 	}
@@ -191,6 +221,9 @@ func TestKillAnywhereLosesNoMatch(t *testing.T) {
 		got := matchSet(t, data)
 		if d := diffLines(want, got); d != "" {
 			t.Errorf("kill %d (last phase %s): matches differ from the uninterrupted run: %s", k, last, d)
+		}
+		if d := scoresDrift(wantScores, matchScores(t, data)); len(d) > 0 {
+			t.Errorf("kill %d (last phase %s): %d scores drift from the uninterrupted run: %v", k, last, len(d), d)
 		}
 		st := runStatuses(t, data)
 		if st[passerelle.RunRunning] != 0 {
