@@ -52,14 +52,7 @@ func applyChange(target *passerelle.Opportunity, c *passerelle.Opportunity, now 
 // changes stay known: applying one again changes nothing, and a notice sent again in its
 // first version must not undo them (keepKnownChanges).
 func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.Opportunity, now time.Time) ([]string, error) {
-	var ids []string
-	for i := range batch {
-		if batch[i].Changes == "" {
-			ids = append(ids, batch[i].ID)
-			ids = append(ids, batch[i].Aliases...)
-		}
-	}
-	waiting, err := p.Store.PendingChanges(ctx, ids)
+	waiting, err := p.knownChanges(ctx, batch)
 	if err != nil || len(waiting) == 0 {
 		return nil, err
 	}
@@ -69,25 +62,10 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 		if o.Changes != "" {
 			continue
 		}
-		var changes []passerelle.Opportunity
-		seen := map[string]bool{}
-		for _, id := range append([]string{o.ID}, o.Aliases...) {
-			for _, c := range waiting[id] {
-				if !seen[c.ID] {
-					seen[c.ID] = true
-					changes = append(changes, c)
-				}
-			}
-		}
+		changes := changesOf(o, waiting)
 		if len(changes) == 0 {
 			continue
 		}
-		// Waiting under two ids (the notice's and its alias), they are applied in the
-		// order they were published.
-		sort.SliceStable(changes, func(i, j int) bool {
-			a, b := changes[i].Published, changes[j].Published
-			return a != nil && b != nil && a.Before(*b) || a == nil && b != nil
-		})
 		target, err := p.Store.Opportunity(ctx, o.ID)
 		if err != nil {
 			return nil, err
@@ -118,14 +96,7 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 // A notice seen for the first time is stored as it comes, then changed (applyPendingChanges),
 // so that its revision shows the change.
 func (p *Pipeline) keepKnownChanges(ctx context.Context, batch []passerelle.Opportunity, now time.Time) error {
-	var ids []string
-	for i := range batch {
-		if batch[i].Changes == "" {
-			ids = append(ids, batch[i].ID)
-			ids = append(ids, batch[i].Aliases...)
-		}
-	}
-	known, err := p.Store.PendingChanges(ctx, ids)
+	known, err := p.knownChanges(ctx, batch)
 	if err != nil || len(known) == 0 {
 		return err
 	}
@@ -134,16 +105,7 @@ func (p *Pipeline) keepKnownChanges(ctx context.Context, batch []passerelle.Oppo
 		if o.Changes != "" {
 			continue
 		}
-		var changes []passerelle.Opportunity
-		seen := map[string]bool{}
-		for _, id := range append([]string{o.ID}, o.Aliases...) {
-			for _, c := range known[id] {
-				if !seen[c.ID] {
-					seen[c.ID] = true
-					changes = append(changes, c)
-				}
-			}
-		}
+		changes := changesOf(o, known)
 		if len(changes) == 0 {
 			continue
 		}
@@ -152,13 +114,42 @@ func (p *Pipeline) keepKnownChanges(ctx context.Context, batch []passerelle.Oppo
 		} else if err != nil {
 			return err
 		}
-		sort.SliceStable(changes, func(i, j int) bool {
-			a, b := changes[i].Published, changes[j].Published
-			return a != nil && b != nil && a.Before(*b) || a == nil && b != nil
-		})
 		for j := range changes {
 			applyChange(o, &changes[j], now)
 		}
 	}
 	return nil
+}
+
+// knownChanges reads the changes kept for the notices of batch (not the changes in it),
+// keyed by the ids they were kept under.
+func (p *Pipeline) knownChanges(ctx context.Context, batch []passerelle.Opportunity) (map[string][]passerelle.Opportunity, error) {
+	var ids []string
+	for i := range batch {
+		if batch[i].Changes == "" {
+			ids = append(ids, batch[i].ID)
+			ids = append(ids, batch[i].Aliases...)
+		}
+	}
+	return p.Store.PendingChanges(ctx, ids)
+}
+
+// changesOf are the known changes of notice o, under its id or an alias, each once, in the
+// order they were published.
+func changesOf(o *passerelle.Opportunity, known map[string][]passerelle.Opportunity) []passerelle.Opportunity {
+	var changes []passerelle.Opportunity
+	seen := map[string]bool{}
+	for _, id := range append([]string{o.ID}, o.Aliases...) {
+		for _, c := range known[id] {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				changes = append(changes, c)
+			}
+		}
+	}
+	sort.SliceStable(changes, func(i, j int) bool {
+		a, b := changes[i].Published, changes[j].Published
+		return a != nil && b != nil && a.Before(*b) || a == nil && b != nil
+	})
+	return changes
 }
