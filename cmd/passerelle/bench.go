@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/passerelle/passerelle"
@@ -226,10 +228,80 @@ func (p *Program) benchAPI(ctx context.Context, n int) error {
 		p.line(c.name+"_p50", lat[len(lat)/2].Seconds()*1000, "ms")
 		p.line(c.name+"_p99", lat[len(lat)*99/100].Seconds()*1000, "ms")
 	}
+	if err := p.benchReadsDuringRun(ctx, srv.URL, key, n); err != nil {
+		return err
+	}
 	runtime.ReadMemStats(&mem)
 	p.line("api_opportunities", float64(n), "opportunities")
 	p.line("api_heap_in_use", float64(mem.HeapInuse)/(1<<20), "MiB")
 	p.line("api_sys", float64(mem.Sys)/(1<<20), "MiB")
+	return nil
+}
+
+// benchReadsDuringRun times a member's matches and a search at 200 requests a second while
+// the pipeline stores, indexes and matches n more opportunities: what members see during
+// the nightly run. Requests go out on a clock, each on its own, so a slow answer does not
+// hide the ones that would have waited behind it.
+func (p *Program) benchReadsDuringRun(ctx context.Context, base, key string, n int) error {
+	_, more := matcher.Synthetic(3, 2, n)
+	for i := range more {
+		more[i].ID = "run:" + more[i].ID
+	}
+	done := make(chan error, 1)
+	t0 := time.Now()
+	go func() {
+		if _, _, err := p.Pipeline.Save(ctx, more); err != nil {
+			done <- err
+			return
+		}
+		_, _, err := p.Pipeline.MatchPending(ctx, nil)
+		done <- err
+	}()
+	paths := []string{"/api/v1/members/bench-member/matches?limit=20", "/api/v1/opportunities?q=software+development&status=open,closing&limit=20"}
+	var mu sync.Mutex
+	lat := make([][]time.Duration, len(paths))
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var runErr error
+loop:
+	for i := 0; ; i++ {
+		select {
+		case runErr = <-done:
+			break loop
+		case <-tick.C:
+		}
+		k := i % len(paths)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := timeRequests(base+paths[k], key, 1)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			mu.Lock()
+			lat[k] = append(lat[k], d[0])
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if runErr != nil {
+		return fmt.Errorf("the run behind the reads: %w", runErr)
+	}
+	p.line("during_run_seconds", time.Since(t0).Seconds(), "s")
+	for k, name := range []string{"during_run_member_matches", "during_run_search"} {
+		l := lat[k]
+		if len(l) == 0 {
+			continue
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		p.line(name+"_p50", l[len(l)/2].Seconds()*1000, "ms")
+		p.line(name+"_p99", l[len(l)*99/100].Seconds()*1000, "ms")
+		p.line(name+"_requests", float64(len(l)), "requests")
+	}
+	p.line("during_run_failed_requests", float64(failed.Load()), "requests")
 	return nil
 }
 
