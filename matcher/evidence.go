@@ -36,8 +36,7 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 			sk := p.skills[pt.who]
 			e := mm.coldOf(sk.id)
 			if e.flags&hasTextEv == 0 {
-				e.textEv[0] = s.skillEvidence(sk, d, *s.skill(sk, d, mm))
-				e.textR = s.skillReason(sk, d, *s.skill(sk, d, mm))
+				e.textEv[0], e.textR = s.skillEvidence(sk, d, *s.skill(sk, d, mm))
 				e.flags |= hasTextEv
 			}
 			c.Evidence, c.Reason = e.textEv[0], e.textR
@@ -99,24 +98,32 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 	return cs
 }
 
-func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) string {
+// skillEvidence says how skill sk was found in d (its best hit h), once as the engine's
+// evidence and once as a reason, from the one match of its wording in the field.
+func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) (string, *passerelle.Reason) {
 	f := d.fields[h.field]
 	va := sk.alts[h.alt]
 	hh := va.matchW(f, true, len(d.cpv) == 0)
-	how := "~" // every word, close together
+	how, key := "≈ part of", passerelle.ReasonSkillPart
 	switch {
 	case hh.q >= 1:
-		how = "=" // the phrase as written
-	case hh.whole && hh.q < scatteredNear:
-		how = "~ words apart in" // every word, far apart in a long text
-	case hh.q < 0.8:
-		how = "≈ part of"
+		how, key = "=", passerelle.ReasonSkillPhrase // the phrase as written
+	case hh.whole && hh.q >= scatteredNear:
+		how, key = "~", passerelle.ReasonSkillNear // every word, close together
+	case hh.whole:
+		how, key = "~ words apart in", passerelle.ReasonSkillApart // every word, far apart in a long text
 	}
+	found := hh.surfaceText(f, va)
 	via := ""
 	if h.alt > 0 {
 		via = " (" + va.via + ")"
 	}
-	return fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(hh.surfaceText(f, va)))
+	ev := fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(found))
+	if key == passerelle.ReasonSkillPhrase && normPhrase(found) == va.norm {
+		found = "" // the notice writes it as the member does: no need to quote it twice
+	}
+	return ev, reasonOf(key, "skill", sk.text, "via", va.viaKey, "via_term", va.viaTerm,
+		"field", f.kind(), "field_lang", f.trans, "found", found)
 }
 
 // cpvEvidence says which notice code fits which concept; alone, a broad fit says it

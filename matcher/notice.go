@@ -56,10 +56,14 @@ func docFields(o *passerelle.Opportunity) []*field {
 		t := o.Translations[code]
 		tl := langOf(code)
 		if t.Title != "" {
-			fields = append(fields, newField("title ("+code+")", true, tl, t.Title))
+			f := newField("title ("+code+")", true, tl, t.Title)
+			f.trans = code
+			fields = append(fields, f)
 		}
 		if t.Description != "" {
-			fields = append(fields, newField("description ("+code+")", false, tl, t.Description))
+			f := newField("description ("+code+")", false, tl, t.Description)
+			f.trans = code
+			fields = append(fields, f)
 		}
 	}
 	return fields
@@ -143,7 +147,7 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 				}
 				if st > best.strength {
 					best = signalHit{st, fmt.Sprintf("%s %s: CPV %s ⊂ %s", kind, b.name, c, p),
-						bundleReason(passerelle.ReasonBundleCPV, kind, b.name, append([]string{"code", c}, s.codeLabels(c)...)...)}
+						bundleReason(passerelle.ReasonBundleCPV, kind, b.name, append([]string{"code", c}, s.codeLabels(c, "")...)...)}
 				}
 			}
 		}
@@ -173,9 +177,8 @@ func (s *Scorer) bundleHit(d *doc, b bundle, tagged bool, kind string) signalHit
 						via = " (" + va.via + ")"
 					}
 					found := va.match(f, true).surfaceText(f, va)
-					name, lang := fieldArgs(f)
 					best = signalHit{st, fmt.Sprintf("%s %s: keyword %s%s in %s %s", kind, b.name, quoteS(k.text), via, f.name, quoteS(found)),
-						bundleReason(passerelle.ReasonBundleKeyword, kind, b.name, "keyword", k.text, "field", name, "field_lang", lang, "found", found)}
+						bundleReason(passerelle.ReasonBundleKeyword, kind, b.name, "keyword", k.text, "field", f.kind(), "field_lang", f.trans, "found", found)}
 				}
 			}
 		}

@@ -148,6 +148,7 @@ func newVariantIn(text string, v *Vocabulary, only lang) *variant {
 // language or in a translation.
 type field struct {
 	name  string // "title", "description", "title (de)"
+	trans string // the language of the translation it is from ("de"), "" for the notice's own
 	title bool
 	lang  lang
 	terms []string
