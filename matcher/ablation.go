@@ -11,14 +11,15 @@ import (
 type ablations uint32
 
 const (
-	ablateSpecificity ablations = 1 << iota // corpus document frequencies (Corpus.specificity)
-	ablateFrequency                         // term frequency and length (Corpus.frequency)
-	ablateEligibility                       // the instrument's eligibility veto
-	ablateTranslation                       // French ↔ English translations of skills
-	ablateInference                         // CPV codes inferred for uncoded notices
-	ablateLearned                           // skill concepts learned from coded notices
-	ablateLabels                            // CPV labels of a skill's concepts as wordings
-	ablateCorpusIDF                         // skills' words weighed by their rarity in the corpus
+	ablateSpecificity   ablations = 1 << iota // corpus document frequencies (Corpus.specificity)
+	ablateFrequency                           // term frequency and length (Corpus.frequency)
+	ablateEligibility                         // the instrument's eligibility veto
+	ablateTranslation                         // French ↔ English translations of skills
+	ablateInference                           // CPV codes inferred for uncoded notices
+	ablateLearned                             // skill concepts learned from coded notices
+	ablateLabels                              // CPV labels of a skill's concepts as wordings
+	ablateCorpusIDF                           // skills' words weighed by their rarity in the corpus
+	ablateLabelExamples                       // CPV labels as examples codes are inferred from (labelExamples)
 )
 
 var ablationNames = map[string]ablations{
@@ -30,6 +31,7 @@ var ablationNames = map[string]ablations{
 	"learned":     ablateLearned,
 	"labels":      ablateLabels,
 	"coverage":    ablateCorpusIDF,
+	"vocabulary":  ablateLabelExamples,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

@@ -44,8 +44,8 @@ const (
 // idfFull is the inverse document frequency at which a term is fully specific.
 var idfFull = math.Log(1 + (1-corpusSpecificDF)/corpusSpecificDF)
 
-// NewCorpus returns an empty corpus that starts from bridge b's coded examples (none
-// when b is nil).
+// NewCorpus returns an empty corpus that starts from the CPV vocabulary's labels and
+// bridge b's coded examples (none when b is nil), as examples to infer codes from.
 func NewCorpus(b *Bridge) *Corpus {
 	c := &Corpus{}
 	for l := range c.df {
@@ -55,6 +55,9 @@ func NewCorpus(b *Bridge) *Corpus {
 		for _, x := range b.ex {
 			c.ex.add(x)
 		}
+	}
+	for _, x := range labelExamples(DefaultVocabulary()) {
+		c.ex.add(x)
 	}
 	return c
 }
@@ -202,4 +205,29 @@ func (c *Corpus) known() func(w string, side int) bool {
 		l := sideLang[side]
 		return c.docs[l] >= corpusMinDocs && c.df[l][stem(fold(strings.ToLower(w)), l)] >= 2
 	}
+}
+
+// labelExamples are the CPV vocabulary's own labels as coded examples, one per code: the
+// code's label in English with its French, Dutch and German labels as translations. The
+// coded notices a store or a bridge holds cover few languages and few branches of the
+// vocabulary (the public samples: construction and engineering above all, French awards
+// for a third); a label names every code in four languages, so a notice that uses a
+// code's own words ("logiciel de gestion de la relation client") finds it even where no
+// coded notice like it was ever seen. The vocabulary is public knowledge, not the codes
+// of the notices scored. Measured with the bridge of the other half only (folds A and B
+// of the shared TED notices, codes removed), nDCG@10 0.392 → 0.411 and 0.368 → 0.398;
+// on the whole set without codes 0.410 → 0.437; the EU calls, which infer nothing
+// (fundingCall), do not move.
+func labelExamples(v *Vocabulary) []example {
+	var out []example
+	for _, c := range v.codes {
+		o := passerelle.Opportunity{ID: "cpv:" + c.Code, Title: c.Labels["en"], Language: "en", CPV: []string{c.Code}, Translations: map[string]passerelle.Text{}}
+		for _, l := range []string{"fr", "nl", "de"} {
+			if c.Labels[l] != "" {
+				o.Translations[l] = passerelle.Text{Title: c.Labels[l]}
+			}
+		}
+		out = append(out, example{id: o.ID, codes: []string{c.Code}, tf: termCounts(docFields(&o)), label: true})
+	}
+	return out
 }

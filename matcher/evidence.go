@@ -168,6 +168,10 @@ func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
 	if !strings.HasPrefix(x.code, c.prefix) {
 		rel = "near"
 	}
-	return fmt.Sprintf("CPV %s inferred (%d of the %d closest coded notices carry group %s, confidence %.2f) %s %s %s (%s)",
-		x.code, x.of, x.k, x.code[:3], x.conf, rel, c.prefix, quoteS(label), c.why)
+	closest := "coded notices"
+	if x.lab > 0 {
+		closest = fmt.Sprintf("coded notices and CPV labels (%d of them labels)", x.lab)
+	}
+	return fmt.Sprintf("CPV %s inferred (%d of the %d closest %s carry group %s, confidence %.2f) %s %s %s (%s)",
+		x.code, x.of, x.k, closest, x.code[:3], x.conf, rel, c.prefix, quoteS(label), c.why)
 }

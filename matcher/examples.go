@@ -22,13 +22,15 @@ type examples struct {
 	raw  []example      // as added, until finish
 	byID map[string]int // index in raw
 
-	once  sync.Once
-	codes [][]string // per example: its codes, main first
-	post  map[string][]posting
-	inv   map[string][]int32 // every term → the examples using it, in order
-	group map[string]int     // examples per main-code group (three digits)
-	df    map[string]int32
-	n     float64
+	once    sync.Once
+	codes   [][]string // per example: its codes, main first
+	label   []bool     // per example: a CPV label (labelExamples)
+	post    map[string][]posting
+	inv     map[string][]int32 // every term → the examples using it, in order
+	group   map[string]int     // notice examples per main-code group (three digits)
+	notices int                // examples that are notices, not labels
+	df      map[string]int32
+	n       float64
 }
 
 // example is one coded notice before weighting: its codes and how often each of its
@@ -37,6 +39,7 @@ type example struct {
 	id    string // the notice's, so that a notice is one example however often it is added
 	codes []string
 	tf    map[string]float32
+	label bool // a CPV label, not a notice (labelExamples)
 }
 
 type posting struct {
@@ -127,14 +130,22 @@ func (e *examples) finish() {
 		e.inv = map[string][]int32{}
 		e.group = map[string]int{}
 		e.codes = make([][]string, len(e.raw))
+		e.label = make([]bool, len(e.raw))
 		for i, x := range e.raw {
 			e.codes[i] = x.codes
+			e.label[i] = x.label
+			for _, tw := range e.weigh(x.tf, maxExampleTerms) {
+				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
+			}
+			if x.label {
+				// What skills are learned from is what notices say (learnConcepts): a
+				// label is already a skill's prior.
+				continue
+			}
+			e.notices++
 			e.group[x.codes[0][:3]]++
 			for k := range x.tf {
 				e.inv[k] = append(e.inv[k], int32(i))
-			}
-			for _, tw := range e.weigh(x.tf, maxExampleTerms) {
-				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
 			}
 		}
 		e.raw, e.byID = nil, nil
@@ -185,13 +196,15 @@ type inferred struct {
 	pre  string  // its significant prefix, as for a notice's own codes
 	conf float64 // share of the neighbours' similarity that votes for the group
 	of   int     // neighbours that carry the group
+	lab  int     // of them, CPV labels (labelExamples) rather than notices
 	k    int     // neighbours that voted
 }
 
 // infer returns the code groups (three digits) that the nearest examples of fields
 // carry, best first, each with its confidence: a neighbour votes with its similarity,
-// in full for its main code's group and half for its other codes' groups.
-func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
+// in full for its main code's group and half for its other codes' groups. Without
+// labels, the vocabulary's label examples are left out (an ablation).
+func (e *examples) infer(fields []*field, voc *Vocabulary, labels bool) []inferred {
 	if e == nil {
 		return nil
 	}
@@ -212,7 +225,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 	}
 	var nbs []nb
 	for ex, s := range sims {
-		if s >= minSimilarity {
+		if s >= minSimilarity && (labels || !e.label[ex]) {
 			nbs = append(nbs, nb{ex, s})
 		}
 	}
@@ -231,6 +244,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 	type vote struct {
 		v     float64
 		of    int
+		lab   int
 		codes map[string]float64
 	}
 	votes := map[string]*vote{}
@@ -254,6 +268,9 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 				seen[g] = true
 				x.v += w
 				x.of++
+				if e.label[n.ex] {
+					x.lab++
+				}
 			}
 		}
 	}
@@ -272,7 +289,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary) []inferred {
 				best, bw = c, w
 			}
 		}
-		out = append(out, inferred{code: best, pre: voc.Prefix(best), conf: conf, of: x.of, k: len(nbs)})
+		out = append(out, inferred{code: best, pre: voc.Prefix(best), conf: conf, of: x.of, lab: x.lab, k: len(nbs)})
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].conf != out[b].conf {

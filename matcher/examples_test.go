@@ -39,7 +39,7 @@ func TestInferCodes(t *testing.T) {
 		group{8, "Nettoyage des locaux et des vitres de la mairie %d", "90919200"})
 	voc := DefaultVocabulary()
 	q := passerelle.Opportunity{Language: "fr", Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
-	got := c.ex.infer(docFields(&q), voc)
+	got := c.ex.infer(docFields(&q), voc, true)
 	if len(got) == 0 || got[0].code[:3] != "722" || got[0].conf < 0.5 || got[0].of < 5 || got[0].k < got[0].of {
 		t.Fatalf("inferred %+v, want group 722 first, confidently, from most neighbours", got)
 	}
@@ -49,8 +49,13 @@ func TestInferCodes(t *testing.T) {
 		}
 	}
 	far := passerelle.Opportunity{Language: "fr", Title: "Fourniture de carburant pour la flotte de bus"}
-	if got := c.ex.infer(docFields(&far), voc); len(got) != 0 {
-		t.Errorf("a notice like none of the examples borrowed %+v", got)
+	if got := c.ex.infer(docFields(&far), voc, false); len(got) != 0 {
+		t.Errorf("a notice like none of the coded notices borrowed %+v", got)
+	}
+	// The vocabulary's own labels still name what it buys, and say they are labels.
+	got = c.ex.infer(docFields(&far), voc, true)
+	if len(got) == 0 || got[0].code[:3] != "091" || got[0].lab != got[0].of {
+		t.Errorf("fuel inferred from the CPV labels as %+v, want group 091 (fuels), from labels only", got)
 	}
 }
 

@@ -67,7 +67,7 @@ func (e *examples) learnConcepts(p *phrase, labels []concept) []concept {
 		share  float64
 	}
 	var cands []cand
-	total := float64(len(e.codes))
+	total := float64(e.notices)
 	for g, k := range groups {
 		share := float64(k) / float64(n)
 		if k < learnMinCount || share < learnMinShare || share < learnMinLift*float64(e.group[g])/total {

@@ -89,7 +89,7 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		}
 	}
 	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) && !fundingCall(o) {
-		d.inferred = s.corpus.ex.infer(d.fields, s.voc)
+		d.inferred = s.corpus.ex.infer(d.fields, s.voc, !s.off.has(ablateLabelExamples))
 		for _, x := range d.inferred {
 			d.divs.add(division(x.code))
 		}
@@ -116,7 +116,8 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 // are a procurement vocabulary, and the coded examples are purchases: the nearest of them
 // to a research call are purchases of another nature, so no code is inferred for it. On
 // the EU calls, inferring codes for them cost nDCG@10 0.468 → 0.445 once the confidence
-// bar was low enough to serve the procurement notices (see minConfidence).
+// bar was low enough to serve the procurement notices (see minConfidence); from the
+// vocabulary's labels alone (labelExamples), 0.468 → 0.446.
 func fundingCall(o *passerelle.Opportunity) bool {
 	return o.Kind == passerelle.KindGrant || o.Programme != "" || o.ActionType != ""
 }

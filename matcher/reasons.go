@@ -38,6 +38,9 @@ func (s *Scorer) cpvReason(d *doc, f cpvFit, c *concept, skill string) *passerel
 		x := d.inferred[f.i]
 		key, code = passerelle.ReasonCPVInferred, x.code
 		kv = append(kv, "of", strconv.Itoa(x.of), "k", strconv.Itoa(x.k), "conf", strconv.FormatFloat(x.conf, 'f', 2, 64))
+		if x.lab > 0 {
+			kv = append(kv, "labels", strconv.Itoa(x.lab))
+		}
 	} else {
 		code = d.cpv[f.i]
 	}
