@@ -58,6 +58,7 @@ type signIn struct {
 	byAddress  *rateLimit
 	byIP       *rateLimit
 	sessionTTL time.Duration
+	base       string // the address links are built on: the base URL, else the listen URL
 	cookie     string // __Host-passerelle_session under https, passerelle_session otherwise
 	secure     bool
 	origin     *http.CrossOriginProtection
@@ -71,7 +72,11 @@ func newSignIn(cfg Config) *signIn {
 	if si.sessionTTL <= 0 {
 		si.sessionTTL = defaultSessionTTL
 	}
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
+	si.base = strings.TrimRight(cfg.BaseURL, "/")
+	if si.base == "" {
+		si.base = strings.TrimRight(cfg.ListenURL, "/")
+	}
+	if u, err := url.Parse(si.base); err == nil && u.Scheme == "https" {
 		si.secure, si.cookie = true, "__Host-passerelle_session"
 	}
 	return si
@@ -150,7 +155,7 @@ func (s *Server) mailSignInLink(ctx context.Context, addr string, now time.Time)
 		s.log.Info("sign-in link asked for an unknown address")
 		return
 	}
-	if s.signIn.mailer == nil || s.baseURL == "" {
+	if s.signIn.mailer == nil || s.signIn.base == "" {
 		s.log.Error("sign-in link not sent: no smtp server or no base_url configured", "role", p.Role)
 		return
 	}
@@ -161,7 +166,7 @@ func (s *Server) mailSignInLink(ctx context.Context, addr string, now time.Time)
 	}
 	// The link is built from the configured base URL, never from the request's Host header:
 	// otherwise a forged Host would mail a victim a working link to someone else's server.
-	link := s.baseURL + "/auth/login?token=" + url.QueryEscape(token)
+	link := s.signIn.base + "/auth/login?token=" + url.QueryEscape(token)
 	if err := s.signIn.mailer.SendSignInLink(ctx, addr, link, linkTTL); err != nil {
 		s.log.Error("sign-in link: mailing it", "err", err)
 		return

@@ -50,6 +50,9 @@ type Config struct {
 	SignInMailer SignInMailer
 	// SessionTTL is how long a session opened by a sign-in link lasts; default 7 days.
 	SessionTTL time.Duration
+	// ListenURL is the address the server listens on. Sign-in links are built on BaseURL, never
+	// on a request's Host header; without a BaseURL, on this one (right on a workstation).
+	ListenURL string
 }
 
 // Server serves the API and the web pages.
