@@ -450,3 +450,18 @@ func TestSessionCookieIsSecureUnderHTTPS(t *testing.T) {
 		t.Errorf("staff sent to %q", rec.Header().Get("Location"))
 	}
 }
+
+// The confirmation page in English keeps its link: the language switch keeps the query.
+func TestSignInConfirmationInEnglish(t *testing.T) {
+	se := newSignInEnv(t)
+	se.askLink("chloe@cyber.example", nil)
+	token := se.lastToken()
+	_, page := se.call("GET", "/auth/login?token="+token, "", nil, nil)
+	if !strings.Contains(page, `href="?lang=en&amp;token=`+token+`"`) {
+		t.Errorf("the switch to English loses the link:\n%s", page)
+	}
+	resp, page := se.call("GET", "/auth/login?lang=en&token="+token, "", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, `"You are about to sign in as"`) {
+		t.Errorf("English confirmation: %d\n%s", resp.StatusCode, page)
+	}
+}

@@ -147,6 +147,7 @@ type pageView struct {
 	Other    string            // the other language, for the switch
 	Messages map[string]string // the catalogue for Lang; the page's script translates with it
 	Data     any               // what a page rendered for one request shows (the sign-in confirmation)
+	LangHref string            // the same page in the other language: its query kept (?member=, ?token=)
 }
 
 // langCookie remembers the language a visitor chose; it is a preference, not a credential.
@@ -177,6 +178,9 @@ func (wb *web) render(w http.ResponseWriter, r *http.Request, name string, statu
 	if v.Lang == "en" {
 		v.Other = "fr"
 	}
+	q := r.URL.Query()
+	q.Set("lang", v.Other)
+	v.LangHref = "?" + q.Encode()
 	v.Messages = notify.PageTexts(v.Lang)
 	if v.Messages == nil {
 		v.Messages = map[string]string{}
