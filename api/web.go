@@ -192,7 +192,9 @@ func (wb *web) render(w http.ResponseWriter, r *http.Request, name string, statu
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
+	if w.Header().Get("Cache-Control") == "" { // a page carrying a sign-in link's token is no-store
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
