@@ -173,3 +173,34 @@ func TestSignInLinkSingleUseAndExpiry(t *testing.T) {
 		t.Errorf("session after sign-out: %v", err)
 	}
 }
+
+// The staff address index is checked against the staff users and rebuilt from them.
+func TestStaffEmailsCheckedAndRebuilt(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u, err := db.AddStaffUser(ctx, "Claire", "claire@cluster.example", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Check(ctx); err != nil || !rep.OK() {
+		t.Fatalf("check: %v %v", rep.Problems, err)
+	}
+	if err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStaffEmails).Delete([]byte(u.Email))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Check(ctx)
+	if err != nil || rep.OK() {
+		t.Fatalf("check of a damaged address index: %v %v", rep.Problems, err)
+	}
+	if err := db.RebuildIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Check(ctx); err != nil || !rep.OK() {
+		t.Errorf("check after rebuild: %v %v", rep.Problems, err)
+	}
+	if p, ok, _ := db.PrincipalFor(ctx, "claire@cluster.example"); !ok || p.Staff != u.ID {
+		t.Errorf("after rebuild: %+v %v", p, ok)
+	}
+}

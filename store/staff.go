@@ -203,3 +203,44 @@ func deleteWhere(tx *bolt.Tx, name []byte, doomed func(v []byte) (bool, error)) 
 	}
 	return nil
 }
+
+// checkStaff reports staff users and their address index that disagree (Check).
+func checkStaff(tx *bolt.Tx, rep *CheckReport) {
+	users, emails := tx.Bucket(bucketStaffUsers), tx.Bucket(bucketStaffEmails)
+	_ = users.ForEach(func(id, v []byte) error {
+		var u StaffUser
+		if err := decode(v, &u); err != nil {
+			rep.add("staff user %q: %v", id, err)
+			return nil
+		}
+		if got := emails.Get([]byte(u.Email)); string(got) != string(id) {
+			rep.add("staff user %q: address %s maps to %q", id, u.Email, got)
+		}
+		return nil
+	})
+	_ = emails.ForEach(func(addr, id []byte) error {
+		if users.Get(id) == nil {
+			rep.add("%s: %s points at missing staff user %q", bucketStaffEmails, addr, id)
+		}
+		return nil
+	})
+}
+
+// rebuildStaffEmails makes the address index again from the staff users (RebuildIndexes).
+func rebuildStaffEmails(tx *bolt.Tx) error {
+	emails, err := tx.CreateBucketIfNotExists(bucketStaffEmails)
+	if err != nil {
+		return err
+	}
+	users, err := bucket(tx, bucketStaffUsers)
+	if err != nil {
+		return err
+	}
+	return users.ForEach(func(id, v []byte) error {
+		var u StaffUser
+		if err := decode(v, &u); err != nil {
+			return fmt.Errorf("staff user %q: %w", id, err)
+		}
+		return emails.Put([]byte(u.Email), append([]byte(nil), id...))
+	})
+}
