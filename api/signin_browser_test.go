@@ -159,6 +159,7 @@ func TestBrowserSignInByMail(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#email"), addr),
 			chromedp.Click(chromedp.CSS(`#link-form button[type="submit"]`)))
 		tb.waitText("#link-status", "Si cette adresse est connue")
+		shot(tb, "19-signin-link-sent")
 		s.WaitSignIns() // the mail has been handed to mailpit
 		link := mp.linkTo(t, addr)
 		if !strings.HasPrefix(link, base+"/auth/login?token=") {

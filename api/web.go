@@ -20,10 +20,10 @@ import (
 	"github.com/passerelle/passerelle/store"
 )
 
-// The web pages are shells: the visitor's API key lives in the browser's sessionStorage, never
-// in a cookie or a URL, so the server cannot render a visitor's data itself. Each page loads a
-// script from /static that calls the JSON API with "Authorization: Bearer" and builds the DOM
-// with textContent only. The Content-Security-Policy forbids inline scripts and styles, which
+// The web pages are shells: the server never renders a visitor's data itself. Each page loads a
+// script from /static that calls the JSON API — with the session cookie of a person signed in by
+// e-mail link (auth_signin.go), or with "Authorization: Bearer" and a key kept in the browser's
+// sessionStorage (never in a URL) — and builds the DOM with textContent only. The Content-Security-Policy forbids inline scripts and styles, which
 // keeps an injected notice title from ever running.
 
 //go:embed templates/*.html
