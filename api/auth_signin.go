@@ -223,7 +223,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.signIn.cookie, Value: secret, Path: "/", Expires: sess.Expires,
-		MaxAge: int(time.Until(sess.Expires).Seconds()), HttpOnly: true, Secure: s.signIn.secure, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(sess.Expires.Sub(s.now()).Seconds()), HttpOnly: true, Secure: s.signIn.secure, SameSite: http.SameSiteLaxMode})
 	to := "/app/member"
 	if sess.Role == passerelle.RoleStaff {
 		to = "/app/staff"
