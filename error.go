@@ -14,6 +14,7 @@ const (
 	ECONFLICT     = "conflict"     // already exists, or already running
 	EUNAUTHORIZED = "unauthorized" // no or unknown credentials
 	EFORBIDDEN    = "forbidden"    // known caller, not allowed
+	ETOOMANY      = "too_many"     // too many attempts in too little time: wait, then retry
 	EINTERNAL     = "internal"     // our fault
 )
 

@@ -9,12 +9,13 @@ import (
 	"github.com/passerelle/passerelle/store"
 )
 
-// audit records one change made through the API: who (the key), what (action and target) and
+// audit records one change made through the API: who (the person signed in, else the key), what (action and target) and
 // a field-by-field diff of before and after (either may be nil, on creation or deletion). The
 // change is already stored when this runs, so a failure to record it is logged, not answered:
 // telling the caller "failed" would be false.
 func (s *Server) audit(r *http.Request, action, target string, before, after any) {
-	e := store.AuditEntry{At: s.now(), Actor: keyFrom(r).ID, Action: action, Target: target, Changes: diff(before, after)}
+	who, name := actor(r)
+	e := store.AuditEntry{At: s.now(), Actor: who, ActorName: name, Action: action, Target: target, Changes: diff(before, after)}
 	if _, err := s.store.AppendAudit(r.Context(), e); err != nil {
 		s.log.Error("audit log", "action", action, "target", target, "err", err)
 	}

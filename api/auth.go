@@ -12,10 +12,18 @@ type ctxKey int
 
 const keyCtx ctxKey = iota
 
-// authenticate requires a valid bearer key and puts it in the request context.
+// authenticate requires a valid bearer key, or a session cookie (auth_signin.go), and puts
+// the key (a session's stands for its member or for staff) in the request context.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
+		if c, err := r.Cookie(s.signIn.cookie); h == "" && err == nil && c.Value != "" {
+			// A person signed in by e-mail link; a Bearer key, when sent, wins over the cookie.
+			if r, ok := s.withSession(w, r, c); ok {
+				next.ServeHTTP(w, r)
+			}
+			return
+		}
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(secret) == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="passerelle"`)

@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	passerelle.ECONFLICT:     http.StatusConflict,
 	passerelle.EUNAUTHORIZED: http.StatusUnauthorized,
 	passerelle.EFORBIDDEN:    http.StatusForbidden,
+	passerelle.ETOOMANY:      http.StatusTooManyRequests,
 	passerelle.EINTERNAL:     http.StatusInternalServerError,
 }
 

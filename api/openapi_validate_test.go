@@ -74,11 +74,12 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 			ids[op.OperationID] = where
 			success := 0
 			for code, resp := range op.Responses.Map() {
-				if !strings.HasPrefix(code, "2") {
+				// A form's POST answers its success with a redirect (303, see other): no body.
+				if !strings.HasPrefix(code, "2") && code != "303" {
 					continue
 				}
 				success++
-				if code == "204" {
+				if code == "204" || code == "303" {
 					continue
 				}
 				if len(resp.Value.Content) == 0 {

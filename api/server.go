@@ -46,6 +46,13 @@ type Config struct {
 	BaseURL string
 	// Webhooks is the policy a member's notify.webhook_url is checked against when saved.
 	Webhooks notify.URLPolicy
+	// SignInMailer mails sign-in links (nil: people cannot sign in by e-mail, keys still work).
+	SignInMailer SignInMailer
+	// SessionTTL is how long a session opened by a sign-in link lasts; default 7 days.
+	SessionTTL time.Duration
+	// ListenURL is the address the server listens on. Sign-in links are built on BaseURL, never
+	// on a request's Host header; without a BaseURL, on this one (right on a workstation).
+	ListenURL string
 }
 
 // Server serves the API and the web pages.
@@ -63,6 +70,8 @@ type Server struct {
 	router  chi.Router
 	metrics *metrics
 	keyUse  *keyUse
+	signIn  *signIn
+	web     *web
 }
 
 // New builds a Server and its routes.
@@ -73,6 +82,7 @@ func New(cfg Config) *Server {
 		s.fetcher = &source.Fetcher{}
 	}
 	s.keyUse = newKeyUse()
+	s.signIn = newSignIn(cfg)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +115,7 @@ func (s *Server) routes() {
 	r.Handle("/metrics", s.metrics.handler())
 	r.Get("/feeds/{token}", s.feedByExtension)
 	s.webRoutes(r)
+	s.authRoutes(r)
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
@@ -154,6 +165,9 @@ func (s *Server) routes() {
 				r.Delete("/keys/{id}", s.deleteKey)
 				r.Get("/feedback", s.feedbackCounts)
 				r.Get("/backup", s.backup)
+				r.Get("/staff-users", s.listStaffUsers)
+				r.Post("/staff-users", s.addStaffUser)
+				r.Delete("/staff-users/{id}", s.removeStaffUser)
 			})
 		})
 	})

@@ -20,10 +20,10 @@ import (
 	"github.com/passerelle/passerelle/store"
 )
 
-// The web pages are shells: the visitor's API key lives in the browser's sessionStorage, never
-// in a cookie or a URL, so the server cannot render a visitor's data itself. Each page loads a
-// script from /static that calls the JSON API with "Authorization: Bearer" and builds the DOM
-// with textContent only. The Content-Security-Policy forbids inline scripts and styles, which
+// The web pages are shells: the server never renders a visitor's data itself. Each page loads a
+// script from /static that calls the JSON API — with the session cookie of a person signed in by
+// e-mail link (auth_signin.go), or with "Authorization: Bearer" and a key kept in the browser's
+// sessionStorage (never in a URL) — and builds the DOM with textContent only. The Content-Security-Policy forbids inline scripts and styles, which
 // keeps an injected notice title from ever running.
 
 //go:embed templates/*.html
@@ -56,6 +56,10 @@ func newWeb() *web {
 		"signin": {Title: "Connexion", Script: "signin.js"},
 		"member": {Title: "Mes opportunités", Script: "member.js"},
 		"staff":  {Title: "Console de l'équipe", Script: "staff.js"},
+		// sign-in by e-mail link and what a session opens (auth_signin.go)
+		"login":       {Title: "Confirmer la connexion"},
+		"preferences": {Title: "Mes préférences", Script: "preferences.js"},
+		"staffusers":  {Title: "Personnes de l'équipe", Script: "staffusers.js"},
 	} {
 		p.Static = version
 		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -84,11 +88,14 @@ func staticVersion() string {
 // need. They read everything else from the JSON API with the visitor's key.
 func (s *Server) webRoutes(r chi.Router) {
 	wb := newWeb()
+	s.web = wb
 	r.Group(func(r chi.Router) {
 		r.Use(pageHeaders)
 		r.Get("/", wb.page("signin"))
 		r.Get("/app/member", wb.page("member"))
 		r.Get("/app/staff", wb.page("staff"))
+		r.Get("/app/preferences", wb.page("preferences"))
+		r.Get("/app/staff/users", wb.page("staffusers"))
 		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
 		sub, _ := fs.Sub(staticFS, "static")
 		files := http.StripPrefix("/static/", http.FileServerFS(sub))
@@ -139,6 +146,8 @@ type pageView struct {
 	Lang     string
 	Other    string            // the other language, for the switch
 	Messages map[string]string // the catalogue for Lang; the page's script translates with it
+	Data     any               // what a page rendered for one request shows (the sign-in confirmation)
+	LangHref string            // the same page in the other language: its query kept (?member=, ?token=)
 }
 
 // langCookie remembers the language a visitor chose; it is a preference, not a credential.
@@ -159,26 +168,35 @@ func pageLang(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (wb *web) page(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { wb.render(w, r, name, http.StatusOK, nil) }
+}
+
+// render answers the page name with status, data in its view.
+func (wb *web) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
 	p := wb.pages[name]
-	return func(w http.ResponseWriter, r *http.Request) {
-		v := pageView{webPage: p, Lang: pageLang(w, r), Other: "en"}
-		if v.Lang == "en" {
-			v.Other = "fr"
-		}
-		v.Messages = notify.PageTexts(v.Lang)
-		if v.Messages == nil {
-			v.Messages = map[string]string{}
-		}
-		// Render into a buffer: a template error then gives a clean 500, not half a page.
-		var buf bytes.Buffer
-		if err := p.tmpl.ExecuteTemplate(&buf, "layout", v); err != nil {
-			http.Error(w, "page failed to render", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		_, _ = w.Write(buf.Bytes())
+	v := pageView{webPage: p, Lang: pageLang(w, r), Other: "en", Data: data}
+	if v.Lang == "en" {
+		v.Other = "fr"
 	}
+	q := r.URL.Query()
+	q.Set("lang", v.Other)
+	v.LangHref = "?" + q.Encode()
+	v.Messages = notify.PageTexts(v.Lang)
+	if v.Messages == nil {
+		v.Messages = map[string]string{}
+	}
+	// Render into a buffer: a template error then gives a clean 500, not half a page.
+	var buf bytes.Buffer
+	if err := p.tmpl.ExecuteTemplate(&buf, "layout", v); err != nil {
+		http.Error(w, "page failed to render", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" { // a page carrying a sign-in link's token is no-store
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // whoamiView tells a page what the visitor's key may see. Now is the server's clock, so that
@@ -188,11 +206,12 @@ type whoamiView struct {
 	Role   passerelle.Role `json:"role"`
 	Member string          `json:"member,omitempty"`
 	Now    time.Time       `json:"now"`
+	Person *personView     `json:"person,omitempty"` // who signed in, for a session (not a key)
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	k := keyFrom(r)
-	writeJSON(w, http.StatusOK, whoamiView{Key: k.ID, Role: k.Role, Member: k.Member, Now: s.now()})
+	writeJSON(w, http.StatusOK, whoamiView{Key: k.ID, Role: k.Role, Member: k.Member, Now: s.now(), Person: personOf(r)})
 }
 
 // memberSummary is one row of the staff console's member table.

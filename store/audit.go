@@ -22,11 +22,13 @@ var (
 
 // AuditEntry is one staff change.
 type AuditEntry struct {
-	Seq    uint64    `json:"seq"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`  // who: the key id (a staff key has no person behind it yet)
-	Action string    `json:"action"` // what kind: source.create, member.update, key.revoke, rules.update…
-	Target string    `json:"target"` // the id of what changed
+	Seq   uint64    `json:"seq"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"` // who: the staff user id (or a member contact's address) when signed in, else the key id
+	// ActorName names the person signed in ("Claire Dubois <claire@…>"); empty for a key.
+	ActorName string `json:"actor_name,omitempty"`
+	Action    string `json:"action"` // what kind: source.create, member.update, key.revoke, rules.update…
+	Target    string `json:"target"` // the id of what changed
 	// Changes names each field that changed with its value before and after.
 	Changes []AuditChange `json:"changes"`
 }

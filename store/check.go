@@ -54,7 +54,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 			bucketAliases, bucketMembers, bucketSources, bucketFetchState, bucketRules, bucketMatches,
 			bucketMatchRank, bucketFeedbackCount, bucketRuns, bucketKeys, bucketKeyHashes, bucketFeedTokens,
 			bucketFeedMembers, bucketDeliveries, bucketDeliveriesByMember, bucketDigests, bucketDigestsOpen,
-			bucketDigestItems, bucketPending}
+			bucketDigestItems, bucketPending, bucketStaffUsers, bucketStaffEmails, bucketSignInLinks, bucketSessions}
 		for _, name := range all {
 			b := tx.Bucket(name)
 			if b == nil {
@@ -77,6 +77,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 		checkSimple(tx, &rep)
 		checkKeys(tx, &rep)
 		checkDeliveries(tx, &rep)
+		checkStaff(tx, &rep)
 		return nil
 	})
 	return rep, err

@@ -83,6 +83,14 @@
 //	  <seq:uint64>                      → AuditEntry (JSON): who, when, what changed
 //	key_last_used                       (schema 8; written at most once a minute per key)
 //	  <key id>                          → RFC 3339 time
+//	staff_users                         (schema 9; named staff people, staff.go)
+//	  <staff user id: su_ 12 hex>       → StaffUser (JSON: name, email, created)
+//	staff_emails
+//	  <lower-cased address>             → staff user id
+//	signin_links                        (schema 9; single-use e-mail links, signin.go)
+//	  <sha256(link token) hex>          → who it is for, expiry (JSON)
+//	sessions
+//	  <sha256(session secret) hex>      → who, expiry, CSRF token (JSON)
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

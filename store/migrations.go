@@ -58,6 +58,7 @@ var migrations = []migration{
 	{6, "digests per member and period; feed tokens stored hashed", migrateDigestsAndFeedHashes},
 	{7, "mark opportunities that still need matching", migratePending},
 	{8, "create the audit log and key usage buckets", migrateAudit},
+	{9, "staff users, sign-in links and sessions", migrateSignIn},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

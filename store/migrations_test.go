@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/passerelle/passerelle"
 	bolt "go.etcd.io/bbolt"
@@ -213,5 +214,50 @@ func TestMigration6HashesFeedTokens(t *testing.T) {
 	if _, _, err := db.CreateDigest(ctx, Digest{ID: "dg_1", Member: "acme", Period: "2026-03-02", Items: []string{"o:1"},
 		Channels: []ChannelDelivery{{Channel: "email", State: ChannelPending}}}); err != nil {
 		t.Fatalf("digest buckets: %v", err)
+	}
+}
+
+func TestMigration9CreatesSignInBuckets(t *testing.T) {
+	db, path := openAt(t, 8)
+	// A file of schema 8 with a member whose contact will sign in after the upgrade.
+	if err := db.bolt.Update(func(tx *bolt.Tx) error {
+		m := passerelle.Member{ID: "acme", Name: "Acme", Tier: passerelle.TierPremium, Skills: []string{"web"},
+			Contacts: []passerelle.Contact{{Name: "Ann", Email: "ann@acme.example"}}}
+		return putJSON(tx.Bucket(bucketMembers), []byte(m.ID), &m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.SchemaVersion(); v != 9 {
+		t.Fatalf("schema version %d after open, want 9", v)
+	}
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketStaffUsers, bucketStaffEmails, bucketSignInLinks, bucketSessions} {
+			if tx.Bucket(name) == nil {
+				t.Errorf("bucket %s missing", name)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.AddStaffUser(ctx, "Claire", "claire@cluster.example", t0); err != nil {
+		t.Fatalf("staff user after migration: %v", err)
+	}
+	p, ok, err := db.PrincipalFor(ctx, "ann@acme.example")
+	if err != nil || !ok {
+		t.Fatalf("existing contact after migration: %v %v", ok, err)
+	}
+	if _, err := db.CreateSignInLink(ctx, p, t0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Check(ctx); err != nil || !rep.OK() {
+		t.Errorf("check after migration: %v %v", rep.Problems, err)
 	}
 }

@@ -18,7 +18,7 @@ func (db *DB) RebuildIndexes(ctx context.Context) error {
 	return db.update(ctx, func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketOppUpdated, bucketMatchRank, bucketFingerprints,
 			bucketFeedbackCount, bucketKeyHashes, bucketFeedMembers, bucketDeliveriesByMember,
-			bucketDigestsOpen, bucketDigestItems} {
+			bucketDigestsOpen, bucketDigestItems, bucketStaffEmails} {
 			if tx.Bucket(name) != nil {
 				if err := tx.DeleteBucket(name); err != nil {
 					return fmt.Errorf("drop %s: %w", name, err)
@@ -37,6 +37,7 @@ func (db *DB) RebuildIndexes(ctx context.Context) error {
 			{"feed token owners", rebuildFeedOwners},
 			{"deliveries by member", rebuildDeliveriesByMember},
 			{"open digests and digested matches", rebuildDigestIndexes},
+			{"staff addresses", rebuildStaffEmails},
 		} {
 			if err := step.apply(tx); err != nil {
 				return fmt.Errorf("rebuild %s: %w", step.name, err)

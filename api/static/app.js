@@ -37,7 +37,15 @@ const P = (() => {
   const KEY = "passerelle.key";
   const key = () => sessionStorage.getItem(KEY) || "";
   const setKey = (k) => sessionStorage.setItem(KEY, k);
-  const signOut = () => { sessionStorage.removeItem(KEY); location.assign("/"); };
+  // A person signed in by e-mail link has a session cookie (HttpOnly: this script never sees
+  // it) instead of a key; the changes it makes repeat the session's CSRF token, which whoami
+  // gives. A pasted key, when there is one, wins: it is what power users chose.
+  let csrf = "";
+  async function signOut() {
+    if (key()) sessionStorage.removeItem(KEY);
+    else await fetch("/auth/logout", { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" }).catch(() => null);
+    location.assign("/");
+  }
 
   // APIError carries the problem+json body of a failed call (title, detail, errors).
   class APIError extends Error {
@@ -49,8 +57,13 @@ const P = (() => {
   }
 
   async function api(method, path, body, withKey) {
-    const headers = { "Accept": "application/json", "Authorization": "Bearer " + (withKey || key()) };
+    const headers = { "Accept": "application/json" };
     const opts = { method, headers, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" };
+    if (withKey || key()) headers["Authorization"] = "Bearer " + (withKey || key());
+    else {
+      opts.credentials = "same-origin";
+      if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+    }
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       opts.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -142,10 +155,9 @@ const P = (() => {
     f.hidden = !msg;
   }
 
-  // initPage checks the key, shows who is signed in and hands over to the page. A page meant
+  // initPage checks the key or the session, shows who is signed in and hands over to the page. A page meant
   // for the other role sends the visitor to the right one.
   async function initPage(role, ready) {
-    if (!key()) { location.replace("/"); return; }
     let me;
     try {
       me = await api("GET", "/app/api/whoami");
@@ -155,8 +167,10 @@ const P = (() => {
       return;
     }
     if (me.now) serverNow = new Date(me.now);
+    if (me.person) csrf = me.person.csrf || "";
     if (role === "staff" && me.role !== "staff") { location.replace("/app/member"); return; }
-    $("#whoami").textContent = me.role === "staff" ? t("Équipe (staff)") : t("Membre ") + me.member;
+    $("#whoami").textContent = (me.person ? (me.person.name || me.person.email) + " · " : "") +
+      (me.role === "staff" ? t("Équipe (staff)") : t("Membre ") + me.member);
     $("#account").hidden = false;
     $("#signout").addEventListener("click", signOut);
     initSearch();

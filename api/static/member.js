@@ -138,6 +138,7 @@
     if (me.role === "staff") {
       member = new URLSearchParams(location.search).get("member") || "";
       if (!member) { location.replace("/app/staff"); return; }
+      $("#prefs-link").href = "/app/preferences?member=" + encodeURIComponent(member);
     }
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadMatches(true); });
     $("#more").addEventListener("click", () => loadMatches(false));

@@ -771,7 +771,7 @@
         changes.append(el("li", {}, el("strong", { text: c.field }), " : ", el("code", { text: short(c.before) }), " → ", el("code", { text: short(c.after) })));
       }
       body.append(el("tr", { "data-seq": String(a.seq) }, el("th", { scope: "row", text: dateText(a.at, true) }),
-        el("td", {}, el("code", { text: a.actor }), a.actor === me.key ? el("span", { class: "you", text: " " + t("(vous)") }) : null),
+        el("td", {}, a.actor_name ? el("span", { text: a.actor_name }) : el("code", { text: a.actor }), (a.actor === me.key || (me.person && a.actor === me.person.staff)) ? el("span", { class: "you", text: " " + t("(vous)") }) : null),
         td(t(ACTIONS[a.action] || a.action)), td(a.target), el("td", {}, changes)));
     }
     auditCursor = res.next_cursor || "";

@@ -88,6 +88,7 @@ func commands() []command {
 		{"export", "export opportunities: canonical JSONL on stdout", cmdExport},
 		{"rules", "rules show | rules set FILE | rules preview FILE", cmdRules},
 		{"keys", "keys create --role staff|member [--member ID]", cmdKeys},
+		{"staff", "staff add --email E --name N | staff list | staff remove --email E", cmdStaff},
 		{"search", "search QUERY", cmdSearch},
 		{"explain", "explain --member ID --opportunity ID", cmdExplain},
 		{"eval", "eval --opportunities PATH --members FILE [--rules FILE] [--qrels FILE] [--run OUT]", cmdEval},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/pipeline"
 )
 
@@ -32,10 +33,17 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", p.Config.Addr, err)
 	}
+	var signIn api.SignInMailer
+	if p.Config.SMTP != "" {
+		signIn = &notify.Mailer{URL: p.Config.SMTP, From: p.Config.MailFrom, Timeout: 30 * time.Second}
+	} else {
+		p.Log.Warn("no smtp configured: people cannot sign in by e-mail link (API keys still work)")
+	}
 	handler := api.New(api.Config{
 		Store: p.DB, Index: p.Index, Runner: p.Pipeline, Log: p.Log, Now: p.Now, MaxBody: p.Config.MaxBody,
 		Location: p.Config.location(),
-		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(),
+		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(), SignInMailer: signIn,
+		ListenURL: "http://" + ln.Addr().String(),
 	})
 	p.Pipeline.Metrics = handler // run metrics on /metrics
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
@@ -73,6 +81,7 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 	if err := srv.Shutdown(shut); err != nil {
 		p.Log.Error("http shutdown", "err", err)
 	}
+	handler.WaitSignIns() // links already promised go out before the store closes
 	sched.Stop(shut)
 	// A run (scheduled or started through the API) is waited for within the bound, then
 	// interrupted and recorded so; its pending work stays in the store for the next run.

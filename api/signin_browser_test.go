@@ -1,0 +1,239 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/notify"
+)
+
+// mailpitBin finds the mailpit binary the notify tests build (notify/mailpit_test.go):
+// $PASSERELLE_MAILPIT, mailpit on PATH, or the user cache. It is not built from here.
+func mailpitBin(t *testing.T) string {
+	if p := os.Getenv("PASSERELLE_MAILPIT"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("mailpit"); err == nil {
+		return p
+	}
+	if cache, err := os.UserCacheDir(); err == nil {
+		bin := filepath.Join(cache, "passerelle-test", "mailpit-v1.33.1", "mailpit")
+		if _, err := os.Stat(bin); err == nil {
+			return bin
+		}
+	}
+	t.Skip("mailpit not found: run the notify tests once (they build it), or set PASSERELLE_MAILPIT")
+	return ""
+}
+
+func loopback(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// mailpit is a real SMTP server (github.com/axllent/mailpit) whose HTTP API tells what it got.
+type mailpit struct{ smtp, api string }
+
+func startMailpit(t *testing.T) *mailpit {
+	bin := mailpitBin(t)
+	dir := t.TempDir()
+	mp := &mailpit{smtp: loopback(t), api: "http://" + loopback(t)}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", strings.TrimPrefix(mp.api, "http://"),
+		"--database", filepath.Join(dir, "mailpit.db"), "--smtp-disable-rdns", "--disable-version-check")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start mailpit: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("mailpit:\n%s", logs.String())
+		}
+	})
+	// Waiting for a process to come up is not a timed assertion: the bound only turns a hang
+	// into a clear failure.
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if resp, err := http.Get(mp.api + "/api/v1/info"); err == nil {
+			resp.Body.Close()
+			if c, err := net.Dial("tcp", mp.smtp); err == nil {
+				c.Close()
+				return mp
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mailpit did not come up:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// linkTo returns the sign-in link of the newest message mailpit received for addr.
+func (mp *mailpit) linkTo(t *testing.T, addr string) string {
+	t.Helper()
+	var list struct {
+		Messages []struct {
+			ID string
+			To []struct{ Address string }
+		}
+	}
+	get := func(path string, v any) {
+		resp, err := http.Get(mp.api + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get("/api/v1/messages", &list) // newest first
+	for _, m := range list.Messages {
+		if len(m.To) == 1 && strings.EqualFold(m.To[0].Address, addr) {
+			var msg struct{ Text, Subject string }
+			get("/api/v1/message/"+m.ID, &msg)
+			link := regexp.MustCompile(`https?://\S+/auth/login\?token=\S+`).FindString(msg.Text)
+			if link == "" {
+				t.Fatalf("no link in the mail %q:\n%s", msg.Subject, msg.Text)
+			}
+			return link
+		}
+	}
+	t.Fatalf("mailpit has no mail for %s", addr)
+	return ""
+}
+
+// TestBrowserSignInByMail: a member's contact asks for a link on the sign-in page, receives it
+// through a real SMTP server, confirms, lands on its page without any key, changes its digest
+// frequency on the preferences page, and signs out; a staff user signs in the same way, adds a
+// colleague, and the audit log names her.
+func TestBrowserSignInByMail(t *testing.T) {
+	browser := newBrowser(t)
+	mp := startMailpit(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	m, err := e.db.Member(ctx, "cyber")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Contacts = []passerelle.Contact{{Name: "Chloé Martin", Email: "chloe@cyber.example"}}
+	if _, err := e.db.PutMember(ctx, m, now); err != nil {
+		t.Fatal(err)
+	}
+	claire, err := e.db.AddStaffUser(ctx, "Claire Dubois", "claire@cluster.example", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	s := api.New(api.Config{Store: e.db, Index: e.ix, Runner: e.pl, Now: func() time.Time { return now }, BaseURL: base,
+		SignInMailer: &notify.Mailer{URL: "smtp://" + mp.smtp, From: "Passerelle <veille@passerelle.example>", Timeout: 20 * time.Second}})
+	srv.Config.Handler = s
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	signIn := func(tb *tab, addr string) {
+		tb.t.Helper()
+		tb.do(chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), addr),
+			chromedp.Click(chromedp.CSS(`#link-form button[type="submit"]`)))
+		tb.waitText("#link-status", "Si cette adresse est connue")
+		shot(tb, "19-signin-link-sent")
+		s.WaitSignIns() // the mail has been handed to mailpit
+		link := mp.linkTo(t, addr)
+		if !strings.HasPrefix(link, base+"/auth/login?token=") {
+			t.Fatalf("link %q is not on the server's base URL", link)
+		}
+		// Opening the link shows a button; only the button signs in.
+		tb.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#login-confirm")))
+		tb.waitText("#login-email", addr)
+		shot(tb, "20-signin-confirm")
+		tb.do(chromedp.Click(chromedp.CSS("#login-confirm")))
+	}
+
+	t.Run("member", func(t *testing.T) {
+		tb := openTab(t, browser)
+		signIn(tb, "chloe@cyber.example")
+		tb.do(chromedp.WaitVisible(chromedp.CSS("#matches li.match")))
+		tb.waitText("#whoami", "Chloé Martin")
+		tb.waitText("#profile-list", "Cyber SA")
+		// No key was pasted: the session cookie, which the page's script cannot read, did it.
+		if tb.eval(`sessionStorage.getItem("passerelle.key") !== null || document.cookie.includes("passerelle_session")`) {
+			t.Error("the session is visible to the page's script, or a key was stored")
+		}
+
+		tb.do(chromedp.Click(chromedp.CSS("#prefs-link")), chromedp.WaitVisible(chromedp.CSS(`#prefs-form input[name="frequency"][value="weekly"]`)))
+		for !tb.eval(`document.querySelector('#prefs-form input[name="frequency"][value="daily"]').checked`) {
+			if tb.ctx.Err() != nil {
+				t.Fatal("the stored frequency (daily by default) is never shown")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		tb.do(chromedp.Click(chromedp.CSS(`#prefs-form input[name="frequency"][value="weekly"]`)),
+			chromedp.SetValue(chromedp.CSS("#p-min"), "25"),
+			chromedp.Click(chromedp.CSS(`#prefs-form input[name="languages"][value="nl"]`)))
+		shot(tb, "21-preferences")
+		tb.do(chromedp.Click(chromedp.CSS("#prefs-save")))
+		tb.waitText("#prefs-status", "Préférences enregistrées")
+		got, err := e.db.Member(ctx, "cyber")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Notify.Frequency != "weekly" || got.MinScore != 25 || strings.Join(got.Languages, ",") != "fr,nl" ||
+			strings.Join(got.Notify.Channels, ",") != "email" {
+			t.Errorf("saved preferences: notify %+v, min_score %v, languages %v", got.Notify, got.MinScore, got.Languages)
+		}
+		if len(got.Skills) != len(m.Skills) || got.Name != m.Name {
+			t.Errorf("the preferences page changed the profile: %+v", got)
+		}
+		// A bad value is refused by the API's validation, beside its field.
+		tb.do(chromedp.SetValue(chromedp.CSS("#p-min"), "250"), chromedp.Click(chromedp.CSS("#prefs-save")))
+		tb.waitText(`.field-error[data-for="min_score"]`, "between 0 and 100")
+
+		// Signing out ends the session: the member page sends back to sign-in.
+		tb.do(chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#link-form")),
+			chromedp.Navigate(base+"/app/member"), chromedp.WaitVisible(chromedp.CSS("#link-form")))
+	})
+
+	t.Run("staff", func(t *testing.T) {
+		tb := openTab(t, browser)
+		signIn(tb, "claire@cluster.example")
+		tb.do(chromedp.WaitVisible(chromedp.CSS("#sources")))
+		tb.waitText("#whoami", "Claire Dubois")
+		tb.do(chromedp.Navigate(base+"/app/staff/users"), chromedp.WaitVisible(chromedp.CSS("#user-form")))
+		tb.waitText("#staff-users tbody", "claire@cluster.example")
+		tb.do(chromedp.SendKeys(chromedp.CSS("#uf-name"), "Alain Petit"),
+			chromedp.SendKeys(chromedp.CSS("#uf-email"), "alain@cluster.example"),
+			chromedp.Click(chromedp.CSS(`#user-form button[type="submit"]`)))
+		tb.waitText("#staff-users tbody", "Alain Petit")
+		shot(tb, "22-staff-users")
+		// The audit log names the person who added him.
+		tb.do(chromedp.Navigate(base+"/app/staff"), chromedp.WaitVisible(chromedp.CSS("#audit tbody tr")))
+		tb.waitText("#audit tbody", "Claire Dubois <claire@cluster.example>")
+		entries, err := e.db.Audit(ctx, 1, "")
+		if err != nil || len(entries.Entries) != 1 || entries.Entries[0].Action != "staff.add" || entries.Entries[0].Actor != claire.ID {
+			t.Errorf("audit: %+v %v", entries.Entries, err)
+		}
+	})
+}
