@@ -56,6 +56,10 @@ func newWeb() *web {
 		"signin": {Title: "Connexion", Script: "signin.js"},
 		"member": {Title: "Mes opportunités", Script: "member.js"},
 		"staff":  {Title: "Console de l'équipe", Script: "staff.js"},
+		// The console's detail pages: a run, a member, the members' feedback (static/staff-pages.js).
+		"staff-run":      {Title: "Détail du run", Script: "staff-pages.js"},
+		"staff-member":   {Title: "Fiche du membre", Script: "staff-pages.js"},
+		"staff-feedback": {Title: "Retours des membres", Script: "staff-pages.js"},
 	} {
 		p.Static = version
 		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -89,6 +93,9 @@ func (s *Server) webRoutes(r chi.Router) {
 		r.Get("/", wb.page("signin"))
 		r.Get("/app/member", wb.page("member"))
 		r.Get("/app/staff", wb.page("staff"))
+		r.Get("/app/staff/run", wb.page("staff-run"))
+		r.Get("/app/staff/member", wb.page("staff-member"))
+		r.Get("/app/staff/feedback", wb.page("staff-feedback"))
 		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
 		sub, _ := fs.Sub(staticFS, "static")
 		files := http.StripPrefix("/static/", http.FileServerFS(sub))
