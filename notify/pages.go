@@ -433,6 +433,7 @@ var pageEnglish = map[string]string{
 	"opportunités indexées :":                   "opportunities indexed:",
 	"matches :":                                 "matches:",
 	"résumés :":                                 "digests:",
+	"envoi réussi,":                             "delivery made,",
 	"envois réussis,":                           "deliveries made,",
 	"en attente":                                "pending",
 	"envoi interrompu (repris au prochain run)": "sending interrupted (resumed next run)",

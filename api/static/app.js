@@ -204,7 +204,8 @@ P.runProgress = (run) => {
     parts.push(t("opportunités indexées : ") + (run.indexed || 0), t("matches : ") + (run.matches || 0));
   }
   if (run.digests || run.deliveries || run.delivery_failures) {
-    parts.push(t("résumés : ") + (run.digests || 0) + " (" + (run.deliveries || 0) + t(" envois réussis, ") + (run.delivery_failures || 0) + t(" en échec") + ")");
+    const sent = run.deliveries || 0;
+    parts.push(t("résumés : ") + (run.digests || 0) + " (" + sent + (sent === 1 ? t(" envoi réussi, ") : t(" envois réussis, ")) + (run.delivery_failures || 0) + t(" en échec") + ")");
   }
   return parts.join(", ");
 };

@@ -600,7 +600,7 @@
       for (const [lang, langLabel] of BUNDLE_LANGS) {
         const id = "rb-" + c + "-" + lang;
         const path = "clusters." + c + ".keywords." + lang;
-        const ta = el("textarea", { id, rows: "3", spellcheck: "false", "data-path": path, "data-bundle": c, "data-lang": lang });
+        const ta = el("textarea", { id, rows: "5", spellcheck: "false", "data-path": path, "data-bundle": c, "data-lang": lang });
         ta.value = (kw[lang] || []).join("\n");
         ta.addEventListener("input", syncRulesForm);
         grid.append(el("label", { for: id, text: t(langLabel) }), el("div", {}, ta, errorSlot(path)));
