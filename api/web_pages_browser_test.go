@@ -52,6 +52,7 @@ func TestBrowserConsoleDetailPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#runs tr[data-run="`+run.ID+`"] a`)))
 	tb.waitText("#run-h", "Run "+run.ID)
 	tb.waitText("#run-progress", "ok")
+	tb.waitText("#run-progress .badge.failed", "1 envoi en échec") // an ok run still shows its failed delivery
 	tb.waitText("#run-sources tbody", "n'a lu aucune source")
 	tb.waitText(`#run-channels tr[data-channel="webhook"]`, "webhook\t1\t0")
 	tb.waitText(`#run-channels tr[data-channel="email"]`, "cyber: no SMTP server configured")

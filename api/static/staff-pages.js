@@ -27,6 +27,10 @@
   function showRun(run) {
     $("#run-h").textContent = t("Run") + " " + run.id;
     $("#run-progress").replaceChildren(badge(run.status), " " + P.runProgress(run));
+    // A failed delivery does not fail the run (it is tried again next run), but it must show.
+    if (run.delivery_failures) {
+      $("#run-progress").append(" ", el("span", { class: "badge failed", text: plural(run.delivery_failures, "envoi en échec", "envois en échec") }));
+    }
     const dl = clear($("#run-facts"));
     fact(dl, t("Déclencheur"), run.trigger);
     fact(dl, t("Début"), dateText(run.started, true));
