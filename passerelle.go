@@ -525,6 +525,12 @@ type Run struct {
 	// FailedRecords counts the records sources gave that could not be read (all sources).
 	FailedRecords int    `json:"failed_records"`
 	Error         string `json:"error,omitempty"`
+	// Stage is the step the run is at (or, once ended, the last it reached); SourcesPlanned
+	// is how many sources it reads: together with Sources they say how far a run has gone.
+	Stage          RunStage `json:"stage,omitempty"`
+	SourcesPlanned int      `json:"sources_planned"`
+	// Channels say, per channel, what the run's deliveries did (run_channels.go).
+	Channels []ChannelRun `json:"channels"`
 }
 
 // Role is what an API key may reach.

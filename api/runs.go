@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/passerelle/passerelle"
 )
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
@@ -15,6 +17,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	for i := range runs {
+		runs[i] = runLists(runs[i])
+	}
 	pg := paginate(runs, limit, offset)
 	pg.Total = -1 // unknown without counting every run; next_cursor says whether there is more
 	writeJSON(w, http.StatusOK, pg)
@@ -26,7 +31,23 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, run)
+	writeJSON(w, http.StatusOK, runLists(run))
+}
+
+// runLists gives a run's lists as [] where a record written before them has none.
+func runLists(r passerelle.Run) passerelle.Run {
+	if r.Sources == nil {
+		r.Sources = []passerelle.SourceRun{}
+	}
+	if r.Channels == nil {
+		r.Channels = []passerelle.ChannelRun{}
+	}
+	for i := range r.Channels {
+		if r.Channels[i].Errors == nil {
+			r.Channels[i].Errors = []string{}
+		}
+	}
+	return r
 }
 
 // startRun starts the pipeline in the background: 202 with the run record, 409 if one runs.

@@ -138,6 +138,7 @@ func (s *Server) routes() {
 					r.Put("/matches/{opportunity}/feedback", s.putFeedback)
 					r.Get("/feeds", s.memberFeeds)
 					r.Post("/feeds", s.rotateFeeds)
+					r.With(s.staffOnly).Get("/digests", s.listDigests)
 				})
 			})
 			r.Group(func(r chi.Router) {
@@ -164,6 +165,7 @@ func (s *Server) routes() {
 				r.Post("/keys", s.createKey)
 				r.Delete("/keys/{id}", s.deleteKey)
 				r.Get("/feedback", s.feedbackCounts)
+				r.Get("/feedback/report", s.feedbackReport)
 				r.Get("/backup", s.backup)
 				r.Get("/staff-users", s.listStaffUsers)
 				r.Post("/staff-users", s.addStaffUser)

@@ -60,6 +60,10 @@ func newWeb() *web {
 		"login":       {Title: "Confirmer la connexion"},
 		"preferences": {Title: "Mes préférences", Script: "preferences.js"},
 		"staffusers":  {Title: "Personnes de l'équipe", Script: "staffusers.js"},
+		// The console's detail pages: a run, a member, the members' feedback (static/staff-pages.js).
+		"staff-run":      {Title: "Détail du run", Script: "staff-pages.js"},
+		"staff-member":   {Title: "Fiche du membre", Script: "staff-pages.js"},
+		"staff-feedback": {Title: "Retours des membres", Script: "staff-pages.js"},
 	} {
 		p.Static = version
 		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -96,6 +100,9 @@ func (s *Server) webRoutes(r chi.Router) {
 		r.Get("/app/staff", wb.page("staff"))
 		r.Get("/app/preferences", wb.page("preferences"))
 		r.Get("/app/staff/users", wb.page("staffusers"))
+		r.Get("/app/staff/run", wb.page("staff-run"))
+		r.Get("/app/staff/member", wb.page("staff-member"))
+		r.Get("/app/staff/feedback", wb.page("staff-feedback"))
 		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
 		sub, _ := fs.Sub(staticFS, "static")
 		files := http.StripPrefix("/static/", http.FileServerFS(sub))

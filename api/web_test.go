@@ -33,6 +33,9 @@ func TestWebPages(t *testing.T) {
 		{"/", "signin.js", []string{`id="signin-form"`, `type="password"`, `<label for="key">`}},
 		{"/app/member", "member.js", []string{`id="matches"`, `id="premium-notice"`, `id="search-form"`, `<label for="f-state">`}},
 		{"/app/staff", "staff.js", []string{`id="sources"`, `id="runs"`, `id="members"`, `id="rules-json"`, `id="feedback"`, `id="search-form"`}},
+		{"/app/staff/run", "staff-pages.js", []string{`data-page="run"`, `id="run-sources"`, `id="run-channels"`, `href="/app/staff#runs-h"`}},
+		{"/app/staff/member", "staff-pages.js", []string{`data-page="member"`, `id="mm-list"`, `id="digests"`, `id="mm-premium"`}},
+		{"/app/staff/feedback", "staff-pages.js", []string{`data-page="feedback"`, `id="fb-filter"`, `id="fb-not-relevant"`, `id="fb-verdicts"`, `<label for="fb-member">`}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			resp, body := e.get(tc.path)

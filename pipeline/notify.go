@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,33 @@ type NotifyReport struct {
 	Sent     int `json:"sent"`     // channel deliveries that succeeded
 	Failed   int `json:"failed"`   // channel deliveries that failed (tried again next run)
 	Notified int `json:"notified"` // matches carried by a digest delivered at least once
+	// Channels split Sent and Failed per channel, with the first errors (staff read them on
+	// the run's page).
+	Channels []passerelle.ChannelRun `json:"channels"`
+}
+
+// tally counts one delivery on its channel; err is nil when it worked.
+func (r *NotifyReport) tally(channel, member string, err error) {
+	i := slices.IndexFunc(r.Channels, func(c passerelle.ChannelRun) bool { return c.Channel == channel })
+	if i < 0 {
+		r.Channels = append(r.Channels, passerelle.ChannelRun{Channel: channel, Errors: []string{}})
+		i = len(r.Channels) - 1
+	}
+	c := &r.Channels[i]
+	if err == nil {
+		c.Sent++
+		return
+	}
+	c.Failed++
+	if len(c.Errors) < passerelle.MaxChannelErrors {
+		c.Errors = append(c.Errors, member+": "+err.Error())
+	}
+}
+
+// messageIDer is a channel that can say, before sending, the id its message will carry
+// (notify.Mailer: the Message-ID header; notify.Webhook: the webhook-id header).
+type messageIDer interface {
+	MessageIDOf(digestID string) string
 }
 
 // maxNewPerMember bounds how many new matches of one member are read to build a digest;
@@ -230,9 +258,14 @@ func (p *Pipeline) deliver(ctx context.Context, rec store.Digest, m passerelle.M
 		if sendErr == nil {
 			// The intent: if the process dies during the attempt, the next run sees
 			// "sending" and sends again with the same id.
+			msgID := ""
+			if mi, ok := ch.(messageIDer); ok {
+				msgID = mi.MessageIDOf(rec.ID)
+			}
 			if _, err := p.Store.UpdateDigestChannel(ctx, rec.Member, rec.Period, c.Channel, p.now(), func(cd *store.ChannelDelivery) {
 				at := p.now()
 				cd.State, cd.Target, cd.Last = store.ChannelSending, target, &at
+				cd.MessageID = msgID
 				cd.Attempts++
 			}); err != nil {
 				return err
@@ -256,6 +289,7 @@ func (p *Pipeline) deliver(ctx context.Context, rec store.Digest, m passerelle.M
 		}); err != nil {
 			return err
 		}
+		rep.tally(c.Channel, rec.Member, sendErr)
 		if sendErr != nil {
 			rep.Failed++
 			p.log().Warn("delivery failed", "member", rec.Member, "digest", rec.ID, "channel", c.Channel, "err", sendErr)

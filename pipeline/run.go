@@ -164,7 +164,8 @@ func (p *Pipeline) begin(ctx context.Context, trigger string, sources []passerel
 		p.mu.Unlock()
 		close(j.done)
 	}
-	rec, err := p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning})
+	rec, err := p.Store.CreateRun(ctx, passerelle.Run{Trigger: trigger, Started: p.now(), Status: passerelle.RunRunning,
+		Stage: passerelle.StageIngest, SourcesPlanned: len(sources), Sources: []passerelle.SourceRun{}, Channels: []passerelle.ChannelRun{}})
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("record the run: %w", err)
@@ -203,19 +204,38 @@ func (p *Pipeline) carryOut(ctx context.Context, rec passerelle.Run, sources []p
 	}
 	// Whatever is pending — from these sources, or left by a run that crashed — is
 	// finished now.
+	if err := p.enterStage(ctx, &rec, passerelle.StageMatch); err != nil {
+		return p.finish(ctx, rec, err)
+	}
 	n, written, err := p.MatchPending(ctx, indexed)
 	rec.Matched, rec.Matches = n, written
 	if err != nil {
 		return p.finish(ctx, rec, fmt.Errorf("match: %w", err))
 	}
 	if p.Delivery != nil {
+		if err := p.enterStage(ctx, &rec, passerelle.StageNotify); err != nil {
+			return p.finish(ctx, rec, err)
+		}
 		nr, err := p.Notify(ctx, rec.ID, *p.Delivery)
 		rec.Digests, rec.Deliveries, rec.DeliveryFailures = nr.Digests, nr.Sent, nr.Failed
+		if nr.Channels != nil {
+			rec.Channels = nr.Channels
+		}
 		if err != nil {
 			return p.finish(ctx, rec, fmt.Errorf("notify: %w", err))
 		}
 	}
 	return p.finish(ctx, rec, nil)
+}
+
+// enterStage records that the run has reached stage, so that GET /runs/{id} shows where a
+// long run is.
+func (p *Pipeline) enterStage(ctx context.Context, rec *passerelle.Run, stage passerelle.RunStage) error {
+	rec.Stage = stage
+	if err := p.Store.PutRun(ctx, *rec); err != nil {
+		return fmt.Errorf("record the run: %w", err)
+	}
+	return nil
 }
 
 // finish writes the run's last record. err is what stopped the run, if anything.

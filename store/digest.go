@@ -38,6 +38,9 @@ type ChannelDelivery struct {
 	Last      *time.Time `json:"last,omitempty"`
 	Delivered *time.Time `json:"delivered,omitempty"`
 	Error     string     `json:"error,omitempty"`
+	// MessageID is the id the channel's message carries (an e-mail's Message-ID, a
+	// webhook's webhook-id): what a member's mail system or receiver can be searched for.
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // ChannelState is the life of one channel of a digest.

@@ -204,3 +204,22 @@ const P = (() => {
 
   return { t, api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
 })();
+
+// runProgress says how far a run has gone — its stage and sources read while it runs, what
+// it did once ended — for "run now" in the console and the run's own page.
+P.runProgress = (run) => {
+  const { t } = P;
+  const parts = [];
+  if (run.status === "running") {
+    parts.push(run.stage === "match" ? t("étape : matching") : run.stage === "notify" ? t("étape : envoi des résumés") : t("étape : lecture des sources"));
+  }
+  parts.push(t("sources lues : ") + (run.sources || []).length + (run.sources_planned ? " / " + run.sources_planned : ""));
+  if (run.status !== "running" || run.stage !== "ingest") {
+    parts.push(t("opportunités indexées : ") + (run.indexed || 0), t("matches : ") + (run.matches || 0));
+  }
+  if (run.digests || run.deliveries || run.delivery_failures) {
+    const sent = run.deliveries || 0;
+    parts.push(t("résumés : ") + (run.digests || 0) + " (" + sent + (sent === 1 ? t(" envoi réussi, ") : t(" envois réussis, ")) + (run.delivery_failures || 0) + t(" en échec") + ")");
+  }
+  return parts.join(", ");
+};

@@ -84,7 +84,7 @@
       }
       if (run.error) per.append(el("li", { class: "error", text: run.error }));
       rbody.append(el("tr", { "data-run": run.id },
-        el("th", { scope: "row", text: dateText(run.started, true) }),
+        el("th", { scope: "row" }, el("a", { href: "/app/staff/run?id=" + encodeURIComponent(run.id), text: dateText(run.started, true) })),
         td(run.trigger), el("td", {}, badge(run.status)), el("td", {}, per), num(run.matches), deliveryCell(run)));
     }
   }
@@ -250,14 +250,14 @@
   // followRun waits for a run to end, showing its progress, then refreshes what it changed.
   async function followRun(run) {
     const status = $("#run-status");
+    const page = () => el("a", { href: "/app/staff/run?id=" + encodeURIComponent(run.id), text: t("voir le run") });
     let cur = run;
     while (cur.status === "running") {
-      const done = (cur.sources || []).length;
-      status.textContent = t("Run en cours") + " (" + run.id + ")" + (done ? " : " + plural(done, "source lue", "sources lues") : "") + "…";
+      status.replaceChildren(t("Run en cours") + " (" + run.id + ") : " + P.runProgress(cur) + "… ", page());
       await new Promise((r) => setTimeout(r, 1000));
       cur = await api("GET", "/api/v1/runs/" + encodeURIComponent(run.id));
     }
-    status.textContent = t("Run terminé : ") + badge(cur.status).textContent + ".";
+    status.replaceChildren(t("Run terminé : ") + badge(cur.status).textContent + " — " + P.runProgress(cur) + ". ", page());
     await Promise.all([loadSourcesAndRuns(), loadMembers()]);
   }
 
@@ -295,6 +295,7 @@
           el("div", { class: "muted", text: m.id })),
         td(m.tier), num(m.tier === "premium" ? m.matches : "—"),
         el("td", {}, el("div", { class: "actions" },
+          el("a", { class: "button secondary", href: "/app/staff/member?id=" + encodeURIComponent(m.id), text: t("Fiche") }),
           button("Modifier", "secondary", () => editMember(m.id)),
           armed("Supprimer", "Confirmer la suppression", () => deleteMember(m))))));
     }
@@ -552,7 +553,8 @@
 
   // ---- Rules ---------------------------------------------------------------------------
   let currentRules = null;
-  // The numbers staff tune most, as a form; the rest (bundles, synonyms, exclusions) stays JSON.
+  // The numbers staff tune most, as a form; the cluster bundles, synonyms and exclusions have
+  // theirs below. The JSON view shows (and sends) the whole rules, the form writes into it.
   const RULE_FIELDS = [
     ["weights.text", "Poids : texte"], ["weights.cluster", "Poids : cluster"], ["weights.cpv", "Poids : CPV"],
     ["weights.sector", "Poids : secteur"], ["weights.region", "Poids : région"], ["weights.budget", "Poids : budget"],
@@ -561,6 +563,12 @@
     ["thresholds.min_score", "Seuil : score minimum"], ["thresholds.min_days_to_deadline", "Seuil : jours avant la date limite"],
     ["max_per_digest", "Maximum par résumé"],
   ];
+  // The six clusters, in the order staff know them; a bundle the rules name otherwise is shown too.
+  const CLUSTERS = [
+    ["web", "Web"], ["iot", "Internet des objets"], ["datacenters", "Centres de données"],
+    ["security", "Sécurité"], ["transmedia", "Transmédia"], ["seriousgames", "Serious games"],
+  ];
+  const BUNDLE_LANGS = [["fr", "Mots-clés en français"], ["en", "Mots-clés en anglais"], ["nl", "Mots-clés en néerlandais"]];
   const getPath = (o, path) => path.split(".").reduce((x, k) => (x == null ? undefined : x[k]), o);
   function setPath(o, path, v) {
     const ks = path.split(".");
@@ -568,6 +576,10 @@
     for (const k of ks.slice(0, -1)) x = x[k] = x[k] && typeof x[k] === "object" ? x[k] : {};
     x[ks[ks.length - 1]] = v;
   }
+  const lines = (v) => v.split("\n").map((x) => x.trim()).filter(Boolean);
+  const commas = (v) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  // errorSlot is where the error of the field with this path shows.
+  const errorSlot = (path) => el("p", { class: "field-error", "data-error-for": path });
 
   function buildRulesForm(r) {
     const box = clear($("#rules-fields"));
@@ -575,21 +587,105 @@
       const id = "rf-" + path.replace(/[._]/g, "-");
       const input = el("input", { id, type: "number", step: "any", "data-path": path, value: String(getPath(r, path) ?? "") });
       input.addEventListener("input", syncRulesForm);
-      box.append(el("label", { for: id }, t(label), input));
+      box.append(el("label", { for: id }, t(label), input, errorSlot(path)));
     }
+    const bundles = clear($("#bundles-fields"));
+    const names = CLUSTERS.map((c) => c[0]);
+    const all = CLUSTERS.concat(Object.keys(r.clusters || {}).filter((c) => !names.includes(c)).sort().map((c) => [c, c]));
+    for (const [c, label] of all) {
+      const b = (r.clusters || {})[c] || {};
+      const kw = b.keywords || {};
+      const n = Object.values(kw).reduce((s, l) => s + (l || []).length, 0);
+      const grid = el("div", { class: "grid" });
+      for (const [lang, langLabel] of BUNDLE_LANGS) {
+        const id = "rb-" + c + "-" + lang;
+        const path = "clusters." + c + ".keywords." + lang;
+        const ta = el("textarea", { id, rows: "5", spellcheck: "false", "data-path": path, "data-bundle": c, "data-lang": lang });
+        ta.value = (kw[lang] || []).join("\n");
+        ta.addEventListener("input", syncRulesForm);
+        grid.append(el("label", { for: id, text: t(langLabel) }), el("div", {}, ta, errorSlot(path)));
+      }
+      const cpvID = "rb-" + c + "-cpv";
+      const cpvPath = "clusters." + c + ".cpv";
+      const cpv = el("input", { id: cpvID, spellcheck: "false", "data-path": cpvPath, "data-bundle": c, "data-lang": "cpv",
+        placeholder: "ex. 72, 48730000", value: (b.cpv || []).join(", ") });
+      cpv.addEventListener("input", syncRulesForm);
+      grid.append(el("label", { for: cpvID, text: t("Préfixes CPV") }), el("div", {}, cpv, errorSlot(cpvPath)));
+      bundles.append(el("details", { class: "bundle", "data-cluster": c },
+        el("summary", {}, el("strong", { text: t(label) }), " ",
+          el("span", { class: "muted", text: "(" + c + ") · " + plural(n, "mot-clé", "mots-clés") + ", " + plural((b.cpv || []).length, "préfixe CPV", "préfixes CPV") })),
+        errorSlot("clusters." + c), grid));
+    }
+    $("#rules-synonyms").value = (r.synonyms || []).map((g) => g.join(", ")).join("\n");
+    $("#rules-exclusions").value = (r.exclusions || []).join("\n");
     $("#rules-comment").value = "";
   }
 
-  // syncRulesForm writes the form's numbers into the JSON, which stays what is sent.
+  // syncRulesForm writes the form into the JSON, which stays what is sent: numbers, each
+  // cluster's keywords per language and CPV prefixes, synonym groups, exclusions. What the
+  // form does not show (other languages, sectors) is left as the JSON has it.
   function syncRulesForm() {
     let r;
     try { r = JSON.parse($("#rules-json").value); } catch (e) { $("#rules-status").textContent = t("JSON invalide : ") + e.message; return; }
     for (const input of $("#rules-fields").querySelectorAll("input[data-path]")) {
       if (input.value !== "") setPath(r, input.dataset.path, Number(input.value));
     }
+    for (const f of $("#bundles-fields").querySelectorAll("[data-bundle]")) {
+      const c = f.dataset.bundle, lang = f.dataset.lang;
+      const had = r.clusters && r.clusters[c];
+      const v = lang === "cpv" ? commas(f.value) : lines(f.value);
+      if (!had && !v.length) continue; // a cluster the rules leave out stays out until given words
+      r.clusters = r.clusters || {};
+      const b = r.clusters[c] = r.clusters[c] || { keywords: {}, cpv: [] };
+      if (lang === "cpv") b.cpv = v;
+      else {
+        b.keywords = b.keywords || {};
+        if (v.length) b.keywords[lang] = v; else delete b.keywords[lang];
+      }
+    }
+    const syn = lines($("#rules-synonyms").value).map(commas);
+    if (syn.length) r.synonyms = syn; else delete r.synonyms;
+    const exc = lines($("#rules-exclusions").value);
+    if (exc.length) r.exclusions = exc; else delete r.exclusions;
     const c = $("#rules-comment").value.trim();
-    if (c) r.comment = c;
+    if (c) r.comment = c; else delete r.comment; // a new version does not inherit the old one's comment
     $("#rules-json").value = JSON.stringify(r, null, 2);
+  }
+
+  // jsonEdited rebuilds the form from JSON typed by hand, so that the two never disagree.
+  function jsonEdited() {
+    let r;
+    try { r = JSON.parse($("#rules-json").value); } catch (e) { $("#rules-status").textContent = t("JSON invalide : ") + e.message; return; }
+    const comment = $("#rules-comment").value;
+    buildRulesForm(r);
+    $("#rules-comment").value = comment;
+    $("#rules-status").textContent = "";
+  }
+
+  // showRuleFieldErrors puts each error of a 400 beside the form field of its path: the
+  // longest path of a field that starts the error's (clusters.web.keywords.fr[2] goes to
+  // the French keywords of web); the list under the buttons keeps them all.
+  function showRuleFieldErrors(errs) {
+    for (const p of document.querySelectorAll("#rules-section [data-error-for]")) p.textContent = "";
+    for (const i of document.querySelectorAll("#rules-section [aria-invalid]")) i.removeAttribute("aria-invalid");
+    let first = null;
+    for (const f of errs) {
+      const bare = f.path.replace(/\[\d+\]/g, "");
+      const slots = [...document.querySelectorAll("#rules-section [data-error-for]")]
+        .filter((p) => bare === p.dataset.errorFor || bare.startsWith(p.dataset.errorFor + "."))
+        .sort((a, b) => b.dataset.errorFor.length - a.dataset.errorFor.length);
+      const slot = slots[0];
+      if (!slot) continue;
+      slot.textContent = (slot.textContent ? slot.textContent + " ; " : "") + f.path + " : " + f.message;
+      const input = document.querySelector(`#rules-section [data-path="${slot.dataset.errorFor}"]`);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        first = first || input;
+      }
+      const d = slot.closest("details");
+      if (d) d.open = true;
+    }
+    if (first) first.focus();
   }
 
   // flatten turns rules into path → value, for the diff of two versions.
@@ -666,6 +762,7 @@
   // rulesBody reads the textarea; a JSON mistake is reported here rather than sent.
   function rulesBody() {
     clear($("#rules-errors"));
+    showRuleFieldErrors([]);
     try {
       const r = JSON.parse($("#rules-json").value);
       delete r.version; delete r.created; // the server numbers and dates versions
@@ -682,6 +779,7 @@
     for (const f of (e.problem && e.problem.errors) || []) {
       ul.append(el("li", {}, el("code", { text: f.path }), " : " + f.message));
     }
+    showRuleFieldErrors((e.problem && e.problem.errors) || []);
   }
 
   async function previewRules() {
@@ -694,10 +792,11 @@
       $("#preview-summary").textContent = t("Par rapport à la version ") + rep.current_version + t(", sur ") +
         plural(rep.opportunities, "opportunité ouverte", "opportunités ouvertes") + " : " +
         rep.added + " " + t("ajoutés") + ", " + rep.removed + " " + t("retirés") + ", " + rep.moved + " " + t("déplacés") + ".";
-      if (rep.feedback && rep.feedback.judged) {
-        const f = rep.feedback;
-        $("#preview-summary").append(el("br"), t("Retours : ") + f.relevant_kept_before + " → " + f.relevant_kept_after +
-          t(" pertinents gardés, ") + f.not_relevant_kept_before + " → " + f.not_relevant_kept_after + t(" non pertinents gardés."));
+      // Members' verdicts replayed under both rules: what a change keeps of what they judged.
+      const fb = rep.feedback_before, fa = rep.feedback_after;
+      if (fb && fa && fb.relevant + fb.not_relevant > 0) {
+        $("#preview-summary").append(el("br"), t("Retours des membres : ") + fb.kept_relevant + " → " + fa.kept_relevant +
+          t(" jugés pertinents gardés, ") + fb.kept_not_relevant + " → " + fa.kept_not_relevant + t(" jugés non pertinents gardés."));
       }
       const tbody = clear($("#preview-members tbody"));
       if (!(rep.members || []).length) tbody.append(emptyRow(7, "Aucun membre premium n'est touché."));
@@ -709,7 +808,8 @@
         for (const mv of m.removed || []) what.append(moveItem(mv, "removed", mv.before));
         const n = (m.added || []).length + (m.removed || []).length;
         const cell = n ? el("td", {}, el("details", {}, el("summary", { text: plural(n, "opportunité", "opportunités") }), what)) : td("—");
-        tbody.append(el("tr", { "data-member": m.member }, el("th", { scope: "row", text: m.member }),
+        const known = members.find((x) => x.id === m.member);
+        tbody.append(el("tr", { "data-member": m.member }, el("th", { scope: "row" }, (known && known.name) || m.member, el("div", { class: "muted", text: m.member })),
           num(m.before), num(m.after), num((m.added || []).length), num((m.removed || []).length), num((m.moved || []).length), cell));
       }
       $("#preview-result").hidden = false;
@@ -796,6 +896,9 @@
     $("#rules-preview").addEventListener("click", previewRules);
     $("#rules-save").addEventListener("click", saveRules);
     $("#rules-comment").addEventListener("input", syncRulesForm);
+    $("#rules-synonyms").addEventListener("input", syncRulesForm);
+    $("#rules-exclusions").addEventListener("input", syncRulesForm);
+    $("#rules-json").addEventListener("change", jsonEdited);
     $("#rules-diff-form").addEventListener("submit", diffVersions);
     const results = await Promise.allSettled([loadSourcesAndRuns(), loadMembers(), loadKeys(), loadRules(), loadFeedback(), loadAudit(true)]);
     const failed = results.filter((r) => r.status === "rejected");
