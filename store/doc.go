@@ -83,6 +83,10 @@
 //	  <seq:uint64>                      → AuditEntry (JSON): who, when, what changed
 //	key_last_used                       (schema 8; written at most once a minute per key)
 //	  <key id>                          → RFC 3339 time
+//	secrets                             (schema 11; link_secret.go)
+//	  "link"                            → 32 random bytes: the HMAC key of digest links
+//	digest_reminders                    (schema 11; digest_reminder.go: never remind twice)
+//	  <member id> 0x00 <opportunity id> → Reminder (JSON: closing period, last revision told)
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

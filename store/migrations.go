@@ -58,6 +58,7 @@ var migrations = []migration{
 	{6, "digests per member and period; feed tokens stored hashed", migrateDigestsAndFeedHashes},
 	{7, "mark opportunities that still need matching", migratePending},
 	{8, "create the audit log and key usage buckets", migrateAudit},
+	{11, "a secret for signed links; reminders digests already sent", migrateLinkSecretAndReminders},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
