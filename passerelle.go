@@ -389,7 +389,6 @@ type Match struct {
 	Feedback     *Feedback   `json:"feedback,omitempty"`
 	Created      time.Time   `json:"created"`
 	Updated      time.Time   `json:"updated"`
-	Profile      string      `json:"profile,omitempty"`
 }
 
 // Source is a place calls are published: a pole's RSS feed, TED, a buyer's page.

@@ -40,6 +40,9 @@ func (d Digest) Empty() bool { return len(d.Items)+len(d.Closing)+len(d.Changed)
 type Item struct {
 	Match       passerelle.Match
 	Opportunity passerelle.Opportunity
+	// Profile names the member's profile the match came from (a member may keep several);
+	// a digest whose new items come from several groups them by it.
+	Profile string
 }
 
 // WeeklyDay is the day of the week on which weekly digests go out.

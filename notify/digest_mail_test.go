@@ -110,8 +110,8 @@ func TestDigestSections(t *testing.T) {
 	}
 	g := d
 	g.Items = append([]Item(nil), d.Items...)
-	g.Items[0].Match.Profile = "Sécurité"
-	g.Items[1].Match.Profile = "Web"
+	g.Items[0].Profile = "Sécurité"
+	g.Items[1].Profile = "Web"
 	if txt := g.TextBody(); !strings.Contains(txt, "-- Profil « Sécurité » --") || !strings.Contains(txt, "-- Profil « Web » --") {
 		t.Errorf("two profiles, no groups:\n%s", txt)
 	}

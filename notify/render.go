@@ -255,7 +255,7 @@ func (d Digest) view() digestView {
 	// New items, grouped by the profile they came from when they came from several.
 	byProfile := map[string]int{}
 	for i, it := range d.Items {
-		p := it.Match.Profile
+		p := it.Profile
 		g, ok := byProfile[p]
 		if !ok {
 			g = len(v.Groups)
