@@ -42,7 +42,7 @@ func pageTexts(t *testing.T) []string {
 			add(html.UnescapeString(part))
 		}
 	}
-	for _, title := range []string{"Connexion", "Mes opportunités", "Console de l'équipe"} {
+	for _, title := range []string{"Connexion", "Mes opportunités", "Console de l'équipe", "Opportunité", "Votre avis", "Résumés par e-mail", "Lien invalide"} {
 		add(title)
 	}
 	lit := `"((?:[^"\\]|\\.)*)"`

@@ -56,6 +56,11 @@ func newWeb() *web {
 		"signin": {Title: "Connexion", Script: "signin.js"},
 		"member": {Title: "Mes opportunités", Script: "member.js"},
 		"staff":  {Title: "Console de l'équipe", Script: "staff.js"},
+		// Pages of the links in digests (links.go, opportunity_page.go).
+		"opportunity": {Title: "Opportunité", Script: "opportunity.js"},
+		"feedback":    {Title: "Votre avis"},
+		"unsubscribe": {Title: "Résumés par e-mail"},
+		"linkerror":   {Title: "Lien invalide"},
 	} {
 		p.Static = version
 		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -90,6 +95,7 @@ func (s *Server) webRoutes(r chi.Router) {
 		r.Get("/app/member", wb.page("member"))
 		r.Get("/app/staff", wb.page("staff"))
 		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
+		s.linkRoutes(r, wb)
 		sub, _ := fs.Sub(staticFS, "static")
 		files := http.StripPrefix("/static/", http.FileServerFS(sub))
 		r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
@@ -106,9 +112,14 @@ func (s *Server) webRoutes(r chi.Router) {
 		})
 	})
 	r.Route("/app/api", func(r chi.Router) {
-		r.Use(apiNoStore, s.authenticate)
-		r.Get("/whoami", s.whoami)
-		r.With(s.staffOnly).Get("/members", s.memberSummaries)
+		r.Use(apiNoStore)
+		// A signed link's token or a key: the opportunity page works from a digest too.
+		r.Get("/opportunities/{id}", s.opportunityView)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Get("/whoami", s.whoami)
+			r.With(s.staffOnly).Get("/members", s.memberSummaries)
+		})
 	})
 }
 
@@ -139,6 +150,7 @@ type pageView struct {
 	Lang     string
 	Other    string            // the other language, for the switch
 	Messages map[string]string // the catalogue for Lang; the page's script translates with it
+	Data     any               // what a server-rendered page shows (links.go)
 }
 
 // langCookie remembers the language a visitor chose; it is a preference, not a credential.
@@ -159,26 +171,30 @@ func pageLang(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (wb *web) page(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { wb.render(w, r, name, http.StatusOK, nil) }
+}
+
+// render writes page name with data, answering status.
+func (wb *web) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
 	p := wb.pages[name]
-	return func(w http.ResponseWriter, r *http.Request) {
-		v := pageView{webPage: p, Lang: pageLang(w, r), Other: "en"}
-		if v.Lang == "en" {
-			v.Other = "fr"
-		}
-		v.Messages = notify.PageTexts(v.Lang)
-		if v.Messages == nil {
-			v.Messages = map[string]string{}
-		}
-		// Render into a buffer: a template error then gives a clean 500, not half a page.
-		var buf bytes.Buffer
-		if err := p.tmpl.ExecuteTemplate(&buf, "layout", v); err != nil {
-			http.Error(w, "page failed to render", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		_, _ = w.Write(buf.Bytes())
+	v := pageView{webPage: p, Lang: pageLang(w, r), Other: "en", Data: data}
+	if v.Lang == "en" {
+		v.Other = "fr"
 	}
+	v.Messages = notify.PageTexts(v.Lang)
+	if v.Messages == nil {
+		v.Messages = map[string]string{}
+	}
+	// Render into a buffer: a template error then gives a clean 500, not half a page.
+	var buf bytes.Buffer
+	if err := p.tmpl.ExecuteTemplate(&buf, "layout", v); err != nil {
+		http.Error(w, "page failed to render", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // whoamiView tells a page what the visitor's key may see. Now is the server's clock, so that
