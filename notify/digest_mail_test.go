@@ -102,6 +102,11 @@ func TestDigestSections(t *testing.T) {
 		t.Errorf("title link %q", d.PageLink(d.Items[0]))
 	}
 
+	// Webhook receivers get the reminders too.
+	if p := NewPayload(d, d.ID, clock(t)); len(p.Closing) != 1 || len(p.Changed) != 2 || p.Changed[1].Revisions[0].Changes[0].New != "cancelled" {
+		t.Errorf("webhook payload: closing %d, changed %+v", len(p.Closing), p.Changed)
+	}
+
 	// A reminders-only digest has its own subject; one of several profiles groups by it.
 	r := d
 	r.Items = nil
