@@ -68,7 +68,7 @@ func TestFeedbackLink(t *testing.T) {
 			t.Fatalf("confirmation page: %d %s", code, ct)
 		}
 		for _, s := range []string{"Audit de cybersécurité et tests d&#39;intrusion", `method="post"`, `action="/app/feedback/` + tok + `"`,
-			`value="not_relevant" checked`, "Confirmer"} {
+			`value="not_relevant" checked`, "Confirmer", `href="?lang=en&amp;verdict=not_relevant"`} {
 			if !strings.Contains(body, s) {
 				t.Errorf("confirmation page lacks %q", s)
 			}

@@ -151,6 +151,9 @@ type pageView struct {
 	Other    string            // the other language, for the switch
 	Messages map[string]string // the catalogue for Lang; the page's script translates with it
 	Data     any               // what a server-rendered page shows (links.go)
+	// Switch is the address of this page in the other language: the query is kept, so that
+	// a page opened by a digest's link (?t=, ?verdict=) stays what it was.
+	Switch string
 }
 
 // langCookie remembers the language a visitor chose; it is a preference, not a credential.
@@ -181,6 +184,9 @@ func (wb *web) render(w http.ResponseWriter, r *http.Request, name string, statu
 	if v.Lang == "en" {
 		v.Other = "fr"
 	}
+	q := r.URL.Query()
+	q.Set("lang", v.Other)
+	v.Switch = "?" + q.Encode()
 	v.Messages = notify.PageTexts(v.Lang)
 	if v.Messages == nil {
 		v.Messages = map[string]string{}

@@ -130,7 +130,7 @@ func TestBrowserDigestFeedback(t *testing.T) {
 		t.Errorf("undo left %+v", mt.Feedback)
 	}
 	// The saved list starts empty; saving puts the match in it.
-	tb.do(chromedp.Click(chromedp.CSS(item + ` button[data-verdict="saved"]`)),
+	tb.do(chromedp.Click(chromedp.CSS(item+` button[data-verdict="saved"]`)),
 		chromedp.WaitVisible(chromedp.CSS(item+`[data-feedback="saved"]`)),
 		chromedp.Click(chromedp.CSS("#tab-saved")))
 	tb.waitText("#matches-status", "1 opportunité(s), 1 affichée(s)")

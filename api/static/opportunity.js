@@ -13,9 +13,6 @@
   const VERDICT = { relevant: t("pertinent"), not_relevant: t("pas pertinent"), saved: t("sauvegardé"), dismissed: t("écarté") };
   const points = (p) => (p >= 0 ? "+" : "−") + Math.abs(Math.round(p * 10) / 10);
 
-  // The language switch keeps the token: without it, a page opened from a digest goes blank.
-  const switcher = document.querySelector(".lang a");
-  if (switcher && token) switcher.setAttribute("href", switcher.getAttribute("href") + "&t=" + encodeURIComponent(token));
 
   function row(dl, label, value) {
     if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
