@@ -315,6 +315,11 @@ func TestMemberListsAndExport(t *testing.T) {
 		t.Errorf("after undo: %+v", undone)
 	}
 	e.do("DELETE", "/api/v1/members/basic/matches/o1/feedback", e.cyber, "", 404, nil)
+	counts := map[int]map[string]int{}
+	e.do("GET", "/api/v1/feedback", e.staff, "", 200, &counts)
+	if c := counts[undone.RulesVersion]; c["saved"] != 1 {
+		t.Errorf("feedback counts after one undo of two saves: %v", c)
+	}
 
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/members/cyber/matches.csv?state=saved", nil)
 	req.Header.Set("Authorization", "Bearer "+e.cyber)
