@@ -135,6 +135,13 @@ func TestBrowserDigestFeedback(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-saved")))
 	tb.waitText("#matches-status", "1 opportunité(s), 1 affichée(s)")
 	tb.waitText("#matches", "Tests d'intrusion et sécurité réseau des hôpitaux")
+	// On a phone the page fits the screen: nothing scrolls sideways.
+	tb.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Click(chromedp.CSS("#tab-all")), chromedp.WaitVisible(chromedp.CSS(item)))
+	if w, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("the member page is %d px wide on a 390 px phone (err %v)", w, err)
+	}
+	shot(tb, "25-member-page-phone")
 
 	// The changed opportunity's page, opened from the digest in a fresh tab: no key needed.
 	op := openTab(t, browser)
