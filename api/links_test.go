@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +57,15 @@ func (e *env) match(member, opp string) passerelle.Match {
 
 const acceptHTML = "text/html,application/xhtml+xml"
 
+// noInlineCode fails when a server-rendered page holds what its CSP blocks.
+func noInlineCode(t *testing.T, body string) {
+	t.Helper()
+	code := regexp.MustCompile(`<script type="application/json" id="messages">[^<]*</script>`).ReplaceAllString(body, "")
+	if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|\sstyle=|\son[a-z]+=`).MatchString(code) {
+		t.Error("page holds inline script, style or event handler, which its CSP blocks")
+	}
+}
+
 // TestFeedbackLink: the GET of a digest's button shows a confirmation and changes nothing
 // (mail scanners open links); the page's POST records the verdict as the API does.
 func TestFeedbackLink(t *testing.T) {
@@ -67,6 +77,7 @@ func TestFeedbackLink(t *testing.T) {
 		if code != 200 || !strings.HasPrefix(ct, "text/html") {
 			t.Fatalf("confirmation page: %d %s", code, ct)
 		}
+		noInlineCode(t, body)
 		for _, s := range []string{"Audit de cybersécurité et tests d&#39;intrusion", `method="post"`, `action="/app/feedback/` + tok + `"`,
 			`value="not_relevant" checked`, "Confirmer", `href="?lang=en&amp;verdict=not_relevant"`} {
 			if !strings.Contains(body, s) {
@@ -188,6 +199,7 @@ func TestUnsubscribeOneClick(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="u-confirm"`) || !strings.Contains(body, `action="/u/`+tok+`"`) {
 		t.Fatalf("unsubscribe page: %d %s", code, body)
 	}
+	noInlineCode(t, body)
 	if m, _ := e.db.Member(ctx, "cyber"); m.Notify.Frequency == "off" {
 		t.Fatal("the GET unsubscribed")
 	}

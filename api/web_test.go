@@ -33,6 +33,7 @@ func TestWebPages(t *testing.T) {
 		{"/", "signin.js", []string{`id="signin-form"`, `type="password"`, `<label for="key">`}},
 		{"/app/member", "member.js", []string{`id="matches"`, `id="premium-notice"`, `id="search-form"`, `<label for="f-state">`}},
 		{"/app/staff", "staff.js", []string{`id="sources"`, `id="runs"`, `id="members"`, `id="rules-json"`, `id="feedback"`, `id="search-form"`}},
+		{"/app/opportunities/o1", "opportunity.js", []string{`id="opp-title"`, `id="opp-revisions"`, `id="opp-reasons"`}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			resp, body := e.get(tc.path)
