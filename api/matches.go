@@ -20,6 +20,8 @@ type matchView struct {
 	Status   passerelle.Status `json:"status"`
 	URL      string            `json:"url,omitempty"`
 	Buyer    string            `json:"buyer,omitempty"`
+	Kind     passerelle.Kind   `json:"kind,omitempty"`
+	Clusters []string          `json:"clusters,omitempty"`
 	// Said is each contribution's reason in plain words of the member's language (or of
 	// ?lang=fr|en), in the order of explanation.contributions; "" where a match stored
 	// before reasons existed has only the engine's evidence.
@@ -69,6 +71,25 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "state must be new, notified, seen, saved or dismissed"))
 		return
 	}
+	f, err := matchFilterOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.needsAll() {
+		_, offset, err := page(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		all, err := s.selectMatches(r.Context(), id, store.MatchQuery{State: state, MinScore: minScore}, f, lang)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, paginate(all, limit, offset))
+		return
+	}
 	// The store reads only the page asked for, through its by-score index.
 	res, err := s.store.MatchesPage(r.Context(), id, store.MatchQuery{State: state, MinScore: minScore, Limit: limit, Cursor: q.Get("cursor")})
 	if err != nil {
@@ -84,7 +105,7 @@ func (s *Server) listMatches(w http.ResponseWriter, r *http.Request) {
 	for _, mt := range res.Matches {
 		o := byID[mt.Opportunity]
 		out.Items = append(out.Items, matchView{Match: mt, Title: o.Title, Deadline: o.Deadline, Status: o.Status, URL: o.URL, Buyer: o.Buyer,
-			Said: s.said(mt, lang)})
+			Kind: o.Kind, Clusters: o.Clusters, Said: s.said(mt, lang)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -114,6 +135,16 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	mt, err := s.store.SetFeedback(r.Context(), param(r, "member"), param(r, "opportunity"),
 		passerelle.Feedback{Verdict: req.Verdict, Reason: req.Reason, At: s.now()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, mt)
+}
+
+// deleteFeedback takes a verdict back (the member page's "undo"): the match becomes seen.
+func (s *Server) deleteFeedback(w http.ResponseWriter, r *http.Request) {
+	mt, err := s.store.ClearFeedback(r.Context(), param(r, "member"), param(r, "opportunity"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

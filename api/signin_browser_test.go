@@ -1,15 +1,11 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,25 +18,6 @@ import (
 	"github.com/passerelle/passerelle/notify"
 )
 
-// mailpitBin finds the mailpit binary the notify tests build (notify/mailpit_test.go):
-// $PASSERELLE_MAILPIT, mailpit on PATH, or the user cache. It is not built from here.
-func mailpitBin(t *testing.T) string {
-	if p := os.Getenv("PASSERELLE_MAILPIT"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p
-	}
-	if cache, err := os.UserCacheDir(); err == nil {
-		bin := filepath.Join(cache, "passerelle-test", "mailpit-v1.33.1", "mailpit")
-		if _, err := os.Stat(bin); err == nil {
-			return bin
-		}
-	}
-	t.Skip("mailpit not found: run the notify tests once (they build it), or set PASSERELLE_MAILPIT")
-	return ""
-}
-
 func loopback(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,44 +25,6 @@ func loopback(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// mailpit is a real SMTP server (github.com/axllent/mailpit) whose HTTP API tells what it got.
-type mailpit struct{ smtp, api string }
-
-func startMailpit(t *testing.T) *mailpit {
-	bin := mailpitBin(t)
-	dir := t.TempDir()
-	mp := &mailpit{smtp: loopback(t), api: "http://" + loopback(t)}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", strings.TrimPrefix(mp.api, "http://"),
-		"--database", filepath.Join(dir, "mailpit.db"), "--smtp-disable-rdns", "--disable-version-check")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start mailpit: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("mailpit:\n%s", logs.String())
-		}
-	})
-	// Waiting for a process to come up is not a timed assertion: the bound only turns a hang
-	// into a clear failure.
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if resp, err := http.Get(mp.api + "/api/v1/info"); err == nil {
-			resp.Body.Close()
-			if c, err := net.Dial("tcp", mp.smtp); err == nil {
-				c.Close()
-				return mp
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not come up:\n%s", logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // linkTo returns the sign-in link of the newest message mailpit received for addr.
@@ -129,7 +68,7 @@ func (mp *mailpit) linkTo(t *testing.T, addr string) string {
 // colleague, and the audit log names her.
 func TestBrowserSignInByMail(t *testing.T) {
 	browser := newBrowser(t)
-	mp := startMailpit(t)
+	mp := startMailpitAPI(t)
 	e := newEnv(t)
 	ctx := context.Background()
 	m, err := e.db.Member(ctx, "cyber")

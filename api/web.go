@@ -64,6 +64,11 @@ func newWeb() *web {
 		"staff-run":      {Title: "Détail du run", Script: "staff-pages.js"},
 		"staff-member":   {Title: "Fiche du membre", Script: "staff-pages.js"},
 		"staff-feedback": {Title: "Retours des membres", Script: "staff-pages.js"},
+		// Pages of the links in digests (links.go, opportunity_page.go).
+		"opportunity": {Title: "Opportunité", Script: "opportunity.js"},
+		"feedback":    {Title: "Votre avis"},
+		"unsubscribe": {Title: "Résumés par e-mail"},
+		"linkerror":   {Title: "Lien invalide"},
 	} {
 		p.Static = version
 		p.tmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -104,6 +109,7 @@ func (s *Server) webRoutes(r chi.Router) {
 		r.Get("/app/staff/member", wb.page("staff-member"))
 		r.Get("/app/staff/feedback", wb.page("staff-feedback"))
 		r.Get("/app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusFound) })
+		s.linkRoutes(r, wb)
 		sub, _ := fs.Sub(staticFS, "static")
 		files := http.StripPrefix("/static/", http.FileServerFS(sub))
 		r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
@@ -120,9 +126,14 @@ func (s *Server) webRoutes(r chi.Router) {
 		})
 	})
 	r.Route("/app/api", func(r chi.Router) {
-		r.Use(apiNoStore, s.authenticate)
-		r.Get("/whoami", s.whoami)
-		r.With(s.staffOnly).Get("/members", s.memberSummaries)
+		r.Use(apiNoStore)
+		// A signed link's token or a key: the opportunity page works from a digest too.
+		r.Get("/opportunities/{id}", s.opportunityView)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Get("/whoami", s.whoami)
+			r.With(s.staffOnly).Get("/members", s.memberSummaries)
+		})
 	})
 }
 

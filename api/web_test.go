@@ -36,6 +36,7 @@ func TestWebPages(t *testing.T) {
 		{"/app/staff/run", "staff-pages.js", []string{`data-page="run"`, `id="run-sources"`, `id="run-channels"`, `href="/app/staff#runs-h"`}},
 		{"/app/staff/member", "staff-pages.js", []string{`data-page="member"`, `id="mm-list"`, `id="digests"`, `id="mm-premium"`}},
 		{"/app/staff/feedback", "staff-pages.js", []string{`data-page="feedback"`, `id="fb-filter"`, `id="fb-not-relevant"`, `id="fb-verdicts"`, `<label for="fb-member">`}},
+		{"/app/opportunities/o1", "opportunity.js", []string{`id="opp-title"`, `id="opp-revisions"`, `id="opp-reasons"`}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			resp, body := e.get(tc.path)

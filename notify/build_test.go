@@ -177,7 +177,7 @@ func TestLinkAndHeaderSafety(t *testing.T) {
 	it := fixtureItems(t, "codeloop")[0]
 	for _, tc := range []struct{ url, base, want string }{
 		{"https://marches.example/2026-017", "https://p.example", "https://marches.example/2026-017"},
-		{"javascript:alert(1)", "https://p.example/", "https://p.example/api/v1/opportunities/wallonie:2026-017"},
+		{"javascript:alert(1)", "https://p.example/", "https://p.example/app/opportunities/wallonie:2026-017"},
 		{"", "", ""},
 		{"/relative/path", "", ""},
 	} {

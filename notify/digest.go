@@ -22,12 +22,27 @@ type Digest struct {
 	// More counts the member's other new matches, beyond the digest's limit: they are not
 	// sent later, the digest says they wait on the member's page.
 	More int
+	// Association names who sends the digest, at its head; empty: DefaultAssociation.
+	Association string
+	// Closing are the followed matches whose deadline comes within ClosingWindow, not
+	// reminded before; Changed the changes of matches the member heard of, not told before.
+	Closing []Item
+	Changed []Change
+	// Secret signs the digest's links (opportunity page, feedback, unsubscribe) so that
+	// they work without signing in; nil: links point at the notices, no buttons.
+	Secret []byte
 }
+
+// Empty reports whether d has nothing to tell.
+func (d Digest) Empty() bool { return len(d.Items)+len(d.Closing)+len(d.Changed) == 0 }
 
 // Item is one match with the opportunity it points to.
 type Item struct {
 	Match       passerelle.Match
 	Opportunity passerelle.Opportunity
+	// Profile names the member's profile the match came from (a member may keep several);
+	// a digest whose new items come from several groups them by it.
+	Profile string
 }
 
 // WeeklyDay is the day of the week on which weekly digests go out.
@@ -150,8 +165,8 @@ func Reasons(m passerelle.Match, n int) []passerelle.Contribution {
 	return out
 }
 
-// Link is where an item points: the notice at its source, or Passerelle's own page of the
-// opportunity when the source gave no http(s) URL (a "javascript:" link from a scraped page
+// Link is where a feed item points: the notice at its source, or Passerelle's own page of
+// the opportunity when the source gave no http(s) URL (a "javascript:" link from a scraped page
 // must not reach a mail client or a feed reader).
 func Link(base string, it Item) string {
 	if u := strings.TrimSpace(it.Opportunity.URL); u != "" {
@@ -162,7 +177,7 @@ func Link(base string, it Item) string {
 	if base == "" {
 		return ""
 	}
-	return strings.TrimRight(base, "/") + "/api/v1/opportunities/" + url.PathEscape(it.Opportunity.ID)
+	return strings.TrimRight(base, "/") + "/app/opportunities/" + url.PathEscape(it.Opportunity.ID)
 }
 
 // DaysLeft counts calendar days from now to t in now's zone: 0 is today, 1 tomorrow,

@@ -7,10 +7,17 @@
 //   - Build decides what one member is sent now: premium members only, matches in state
 //     new, not vetoed, still open, ranked by score (then the sooner deadline), at most the
 //     rules' MaxPerDigest; frequency daily, weekly (Mondays in the caller's zone) or off.
-//     No new match, no digest.
+//     Besides its new items a digest may carry reminders the caller chose: ClosingSoon
+//     (followed matches — new, notified, seen, saved — closing within 7 days) and ChangesOf
+//     (revisions of matches sent, saved or seen, told field by field, old → new).
 //   - Texts are in English when the member's first language is "en", in French otherwise.
 //     Each item shows title, buyer, deadline ("dans 5 jours" / "in 5 days"), score, the
-//     three strongest reasons from the match's explanation, and a link.
+//     three strongest reasons from the match's explanation, and a link. The HTML part is a
+//     table layout with inline styles, one column of at most 600 px that narrows on a phone.
+//   - With a secret and a base URL, links are signed (SignToken: HMAC-SHA256 of purpose,
+//     member and opportunity): titles open Passerelle's page of the opportunity, feedback
+//     buttons a confirmation page, and the unsubscribe link (also in List-Unsubscribe, with
+//     List-Unsubscribe-Post for RFC 8058 one-click) turns the member's digests off.
 //   - Webhooks follow Standard Webhooks: webhook-id (the digest's ID, the same on every
 //     retry and every run), webhook-timestamp and webhook-signature ("v1," + base64
 //     HMAC-SHA256 of "id.timestamp.body"; VerifyStandard checks it in constant time); the

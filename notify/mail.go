@@ -41,8 +41,8 @@ func (m *Mailer) Send(ctx context.Context, d Digest) error {
 	if err != nil {
 		return err
 	}
-	if len(d.Items) == 0 {
-		return passerelle.Errorf(passerelle.EINVALID, "digest for member %q has no items", d.Member.ID)
+	if d.Empty() {
+		return passerelle.Errorf(passerelle.EINVALID, "digest for member %q has no items and no reminders", d.Member.ID)
 	}
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
@@ -144,6 +144,12 @@ func Message(d Digest, from *mail.Address, to []*mail.Address, date time.Time) (
 	hdr("Content-Language", Lang(d.Member))
 	// Tell vacation responders and the like not to answer a robot.
 	hdr("Auto-Submitted", "auto-generated")
+	if u := d.UnsubscribeURL(); u != "" {
+		// RFC 2369 and RFC 8058: mail clients show an "unsubscribe" button that POSTs
+		// List-Unsubscribe=One-Click to the https address, no sign-in, no confirmation.
+		hdr("List-Unsubscribe", "<"+u+">")
+		hdr("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	hdr("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
 	b.WriteString("\r\n")
 	b.Write(body.Bytes())

@@ -196,7 +196,7 @@ func TestDigestSaysHowManyMoreWait(t *testing.T) {
 	if !strings.Contains(d.TextBody(), "4 autres nouvelles opportunités vous attendent sur votre page. https://passerelle.example/app/member") {
 		t.Errorf("text lacks the count of the others:\n%s", d.TextBody())
 	}
-	if !strings.Contains(d.HTMLBody(), `<a href="https://passerelle.example/app/member">Votre page</a>`) {
+	if !strings.Contains(d.HTMLBody(), `<a href="https://passerelle.example/app/member" style="color: #1d4e89;">Votre page</a>`) {
 		t.Errorf("HTML lacks the link to the member page")
 	}
 	if p := NewPayload(d, d.ID, clock(t)); p.More != 4 || p.Delivery != "dg_0123abcd" {

@@ -279,7 +279,8 @@ func TestMailpit(t *testing.T) {
 				"Acheteur : CHU de Liège", "Date limite : 7 mars 2026 à 17:00 (dans 5 jours)", "Score : 87/100",
 				"- CPV 72212730 ⊂ bundle security (+18)",
 				"- skill 'développement web' ~ title 'plateforme web' (+22.5)",
-				"Lien : https://ted.example/notice/123456-2026",
+				"Avis officiel : https://ted.example/notice/123456-2026",
+				"Lien : https://passerelle.example/app/opportunities/ted:123456-2026",
 			},
 		},
 		{
@@ -311,8 +312,8 @@ func TestMailpit(t *testing.T) {
 				t.Errorf("%s: text lacks %q:\n%s", tc.subject, s, m.Text)
 			}
 		}
-		if !strings.Contains(m.HTML, "<ol>") || !strings.Contains(m.HTML, strings.Split(tc.contains[0], " (")[0]) {
-			t.Errorf("%s: HTML part lacks the list or the first title", tc.subject)
+		if !strings.Contains(m.HTML, "<table role=\"presentation\"") || !strings.Contains(m.HTML, strings.Split(tc.contains[0], " (")[0]) {
+			t.Errorf("%s: HTML part lacks the layout or the first title", tc.subject)
 		}
 	}
 }

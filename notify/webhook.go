@@ -65,6 +65,16 @@ type Payload struct {
 	Items     []PayloadItem `json:"items"`
 	// More counts the member's other new matches, not sent: they wait on its page.
 	More int `json:"more"`
+	// Closing are followed matches whose deadline comes within a week; Changed the changes
+	// (revisions, old → new) of matches the member was already sent, saved or seen.
+	Closing []PayloadItem   `json:"closing,omitempty"`
+	Changed []PayloadChange `json:"changed,omitempty"`
+}
+
+// PayloadChange is a changed match and the revisions that changed it.
+type PayloadChange struct {
+	PayloadItem
+	Revisions []passerelle.Revision `json:"revisions"`
 }
 
 // PayloadMember names the member a digest is for.
@@ -102,29 +112,39 @@ func NewPayload(d Digest, deliveryID string, at time.Time) Payload {
 		More:      d.More,
 	}
 	for _, it := range d.Items {
-		o := it.Opportunity
-		pi := PayloadItem{
-			Opportunity: o.ID,
-			Title:       Title(o, lang),
-			Buyer:       o.Buyer,
-			Kind:        o.Kind,
-			Status:      o.Status,
-			URL:         Link(d.BaseURL, it),
-			Deadline:    deadlineOf(&o),
-			Stages:      o.Stages,
-			Score:       it.Match.Score,
-			Reasons:     Reasons(it.Match, 3),
-		}
-		if pi.Deadline != nil {
-			n := DaysLeft(d.Generated, *pi.Deadline)
-			pi.DaysLeft = &n
-		}
-		if pi.Reasons == nil {
-			pi.Reasons = []passerelle.Contribution{}
-		}
-		p.Items = append(p.Items, pi)
+		p.Items = append(p.Items, payloadItem(d, it, lang))
+	}
+	for _, it := range d.Closing {
+		p.Closing = append(p.Closing, payloadItem(d, it, lang))
+	}
+	for _, c := range d.Changed {
+		p.Changed = append(p.Changed, PayloadChange{PayloadItem: payloadItem(d, c.Item, lang), Revisions: c.Revisions})
 	}
 	return p
+}
+
+func payloadItem(d Digest, it Item, lang string) PayloadItem {
+	o := it.Opportunity
+	pi := PayloadItem{
+		Opportunity: o.ID,
+		Title:       Title(o, lang),
+		Buyer:       o.Buyer,
+		Kind:        o.Kind,
+		Status:      o.Status,
+		URL:         Link(d.BaseURL, it),
+		Deadline:    deadlineOf(&o),
+		Stages:      o.Stages,
+		Score:       it.Match.Score,
+		Reasons:     Reasons(it.Match, 3),
+	}
+	if pi.Deadline != nil {
+		n := DaysLeft(d.Generated, *pi.Deadline)
+		pi.DaysLeft = &n
+	}
+	if pi.Reasons == nil {
+		pi.Reasons = []passerelle.Contribution{}
+	}
+	return pi
 }
 
 // StatusError is a webhook answered with a status other than 2xx. It keeps the status

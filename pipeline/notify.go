@@ -31,8 +31,12 @@ type Delivery struct {
 	Channels map[string]Channel
 	Location *time.Location // zone of days and weeks, and of dates in messages
 	BaseURL  string         // links to Passerelle's pages
+	// Association is the name that heads the digests; empty: notify.DefaultAssociation.
+	Association string
 	// DryRun, when set, writes each digest here instead of sending, and records nothing.
 	DryRun io.Writer
+
+	secret []byte // signs the digests' links; read from the store by Notify
 }
 
 // unconfigured says how to turn a channel on.
@@ -101,6 +105,11 @@ func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (Notify
 	if loc == nil {
 		loc = time.UTC
 	}
+	secret, err := p.Store.LinkSecret(ctx)
+	if err != nil {
+		return rep, err
+	}
+	d.secret = secret
 	if d.DryRun == nil {
 		open, err := p.Store.UnfinishedDigests(ctx)
 		if err != nil {
@@ -144,10 +153,10 @@ func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (Notify
 		if err != nil {
 			return rep, err
 		}
-		if len(dg.Items) == 0 {
+		if dg.Empty() {
 			continue
 		}
-		dg.BaseURL = d.BaseURL
+		dg.BaseURL, dg.Association, dg.Secret = d.BaseURL, d.Association, d.secret
 		if d.DryRun != nil {
 			rep.Digests++
 			fmt.Fprintf(d.DryRun, "== %s <%s> (%s)\nSubject: %s\n\n%s\n", m.ID, contactList(m), period, dg.Subject(), dg.TextBody())
@@ -158,6 +167,10 @@ func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (Notify
 			rec.Items = append(rec.Items, it.Opportunity.ID)
 		}
 		rec.Held = held
+		for _, it := range dg.Closing {
+			rec.Closing = append(rec.Closing, it.Opportunity.ID)
+		}
+		rec.Changed = changedRefs(dg.Changed)
 		for _, ch := range channels(m) {
 			rec.Channels = append(rec.Channels, store.ChannelDelivery{Channel: ch, State: store.ChannelPending})
 		}
@@ -215,10 +228,7 @@ func (p *Pipeline) buildDigest(ctx context.Context, m passerelle.Member, max int
 	if err != nil {
 		return notify.Digest{}, nil, err
 	}
-	all, ok := notify.Build(m, items, 0, now, loc)
-	if !ok {
-		return notify.Digest{}, nil, nil
-	}
+	all, _ := notify.Build(m, items, 0, now, loc)
 	dg := all
 	var held []string
 	if max > 0 && len(all.Items) > max {
@@ -228,6 +238,13 @@ func (p *Pipeline) buildDigest(ctx context.Context, m passerelle.Member, max int
 		}
 	}
 	dg.More = len(held)
+	skip := make(map[string]bool, len(dg.Items))
+	for _, it := range dg.Items {
+		skip[it.Opportunity.ID] = true
+	}
+	if dg.Closing, dg.Changed, err = p.reminders(ctx, m, skip, now.In(loc)); err != nil {
+		return notify.Digest{}, nil, err
+	}
 	return dg, held, nil
 }
 
@@ -238,7 +255,7 @@ func (p *Pipeline) deliver(ctx context.Context, rec store.Digest, m passerelle.M
 	if err != nil {
 		return err
 	}
-	dg.BaseURL = d.BaseURL
+	dg.BaseURL, dg.Association, dg.Secret = d.BaseURL, d.Association, d.secret
 	for _, c := range rec.Channels {
 		if !c.Open() {
 			continue
@@ -249,7 +266,7 @@ func (p *Pipeline) deliver(ctx context.Context, rec store.Digest, m passerelle.M
 		switch {
 		case !ok:
 			sendErr = fmt.Errorf("%s", unconfigured[c.Channel])
-		case len(dg.Items) == 0:
+		case dg.Empty():
 			// Every opportunity it carried is gone: nothing left to tell.
 			sendErr = fmt.Errorf("the digest's opportunities no longer exist")
 		default:
@@ -341,7 +358,12 @@ func (p *Pipeline) digestOf(ctx context.Context, rec store.Digest, m passerelle.
 	if err != nil {
 		return notify.Digest{}, err
 	}
-	return notify.Digest{ID: rec.ID, Member: m, Items: items, Generated: rec.Created.In(loc), More: len(rec.Held)}, nil
+	closing, changed, err := p.remindersOf(ctx, rec)
+	if err != nil {
+		return notify.Digest{}, err
+	}
+	return notify.Digest{ID: rec.ID, Member: m, Items: items, Closing: closing, Changed: changed,
+		Generated: rec.Created.In(loc), More: len(rec.Held)}, nil
 }
 
 // newDigestID is a digest's id: random, so that it reveals nothing and never repeats

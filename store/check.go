@@ -54,7 +54,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 			bucketAliases, bucketMembers, bucketSources, bucketFetchState, bucketRules, bucketMatches,
 			bucketMatchRank, bucketFeedbackCount, bucketRuns, bucketKeys, bucketKeyHashes, bucketFeedTokens,
 			bucketFeedMembers, bucketDeliveries, bucketDeliveriesByMember, bucketDigests, bucketDigestsOpen,
-			bucketDigestItems, bucketPending, bucketStaffUsers, bucketStaffEmails, bucketSignInLinks, bucketSessions}
+			bucketDigestItems, bucketPending, bucketStaffUsers, bucketStaffEmails, bucketSignInLinks, bucketSessions, bucketSecrets, bucketDigestReminded}
 		for _, name := range all {
 			b := tx.Bucket(name)
 			if b == nil {

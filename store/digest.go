@@ -24,7 +24,11 @@ type Digest struct {
 	Items []string `json:"items"`
 	// Held are the member's other new matches of the period, beyond max_per_digest: the
 	// digest says how many wait on the member's page, and no later digest sends them.
-	Held     []string          `json:"held,omitempty"`
+	Held []string `json:"held,omitempty"`
+	// Closing are matches told of as closing soon, Changed the changes told of matches
+	// already sent, saved or seen; each reminder is sent once (Reminders).
+	Closing  []string          `json:"closing,omitempty"`
+	Changed  []ChangedRef      `json:"changed,omitempty"`
 	Channels []ChannelDelivery `json:"channels"`
 }
 
@@ -88,8 +92,8 @@ func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, bool, error) 
 	if err := checkID("member", d.Member); err != nil {
 		return Digest{}, false, err
 	}
-	if d.Period == "" || d.ID == "" || len(d.Items) == 0 {
-		return Digest{}, false, passerelle.Errorf(passerelle.EINVALID, "digest of member %s: period, id and items are required", d.Member)
+	if d.Period == "" || d.ID == "" || len(d.Items)+len(d.Closing)+len(d.Changed) == 0 {
+		return Digest{}, false, passerelle.Errorf(passerelle.EINVALID, "digest of member %s: period, id and items or reminders are required", d.Member)
 	}
 	created := false
 	err := db.update(ctx, func(tx *bolt.Tx) error {
@@ -105,6 +109,9 @@ func (db *DB) CreateDigest(ctx context.Context, d Digest) (Digest, bool, error) 
 			return err
 		}
 		created = true
+		if err := putReminders(tx, &d); err != nil {
+			return err
+		}
 		items, err := bucket(tx, bucketDigestItems)
 		if err != nil {
 			return err
@@ -309,7 +316,7 @@ func markNotified(ctx context.Context, tx *bolt.Tx, member string, ids []string,
 // deleteMemberDigests removes a member's digests with the member.
 func deleteMemberDigests(tx *bolt.Tx, member string) error {
 	prefix := memberPrefix(member)
-	for _, name := range [][]byte{bucketDigests, bucketDigestsOpen, bucketDigestItems} {
+	for _, name := range [][]byte{bucketDigests, bucketDigestsOpen, bucketDigestItems, bucketDigestReminded} {
 		b, err := bucket(tx, name)
 		if err != nil {
 			return err

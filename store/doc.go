@@ -91,6 +91,10 @@
 //	  <sha256(link token) hex>          → who it is for, expiry (JSON)
 //	sessions
 //	  <sha256(session secret) hex>      → who, expiry, CSRF token (JSON)
+//	secrets                             (schema 11; link_secret.go)
+//	  "link"                            → 32 random bytes: the HMAC key of digest links
+//	digest_reminders                    (schema 11; digest_reminder.go: never remind twice)
+//	  <member id> 0x00 <opportunity id> → Reminder (JSON: closing period, last revision told)
 //
 // Ids never contain a NUL byte (checked on the way in), which is what keeps the 0x00
 // separators of compound keys unambiguous.

@@ -476,3 +476,48 @@ func (db *DB) MatchesPage(ctx context.Context, member string, q MatchQuery) (Mat
 	}
 	return pg, nil
 }
+
+// ClearFeedback takes back a member's verdict on a match: the verdict leaves the counts and
+// the match becomes seen (the member has looked at it; saved or dismissed no more). A match
+// without a verdict is returned unchanged.
+func (db *DB) ClearFeedback(ctx context.Context, member, opportunity string) (passerelle.Match, error) {
+	var m passerelle.Match
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketMatches)
+		if err != nil {
+			return err
+		}
+		key := matchKey(member, opportunity)
+		found, err := getMatch(b, key, &m)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return notFoundMatch(member, opportunity)
+		}
+		if m.Feedback == nil {
+			return nil
+		}
+		counts, err := bucket(tx, bucketFeedbackCount)
+		if err != nil {
+			return err
+		}
+		if err := addFeedbackCount(counts, m.Feedback, -1); err != nil {
+			return err
+		}
+		m.Feedback = nil
+		m.State = passerelle.MatchSeen
+		rank, err := bucket(tx, bucketMatchRank)
+		if err != nil {
+			return err
+		}
+		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
+			return err
+		}
+		return putMatch(b, key, &m)
+	})
+	if err != nil {
+		return passerelle.Match{}, err
+	}
+	return m, nil
+}

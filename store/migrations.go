@@ -59,6 +59,7 @@ var migrations = []migration{
 	{7, "mark opportunities that still need matching", migratePending},
 	{8, "create the audit log and key usage buckets", migrateAudit},
 	{9, "staff users, sign-in links and sessions", migrateSignIn},
+	{11, "a secret for signed links; reminders digests already sent", migrateLinkSecretAndReminders},
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

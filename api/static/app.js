@@ -21,6 +21,8 @@ const P = (() => {
     if (!Object.keys(MESSAGES).length) return;
     const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      // Data a server-rendered page shows (a title, a name) is marked translate="no".
+      if (n.parentElement && n.parentElement.closest('[translate="no"]')) continue;
       const k = norm(n.nodeValue);
       if (k && MESSAGES[k]) n.nodeValue = n.nodeValue.replace(/\S[\s\S]*\S|\S/, MESSAGES[k]);
     }
@@ -202,7 +204,10 @@ const P = (() => {
     });
   }
 
-  return { t, api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage };
+  // setNow takes the server's clock from an answer that carries it (a page opened by a link).
+  const setNow = (iso) => { const d = new Date(iso); if (!isNaN(d)) serverNow = d; };
+
+  return { t, api, APIError, el, clear, $, key, setKey, signOut, link, badge, dateText, deadlineNode, problemText, flash, initPage, setNow };
 })();
 
 // runProgress says how far a run has gone — its stage and sources read while it runs, what

@@ -670,7 +670,7 @@ func cmdNotify(ctx context.Context, p *Program, args []string) error {
 	}
 	d := p.Pipeline.Delivery
 	if dry {
-		d = &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, DryRun: p.Stdout}
+		d = &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, Association: p.Config.Association, DryRun: p.Stdout}
 	} else if d == nil {
 		return fmt.Errorf("no channel configured: set smtp (PASSERELLE_SMTP) or webhook_secret (PASSERELLE_WEBHOOK_SECRET), or use --dry-run")
 	}

@@ -28,7 +28,9 @@ type Config struct {
 	WebhookSecret string `toml:"webhook_secret"`
 	// BaseURL is this server's public address, for links in digests and feeds.
 	BaseURL string `toml:"base_url"`
-	MaxBody int64  `toml:"max_body"` // API request body cap, bytes
+	// Association is the name that heads the digest e-mails (default "Passerelle").
+	Association string `toml:"association"`
+	MaxBody     int64  `toml:"max_body"` // API request body cap, bytes
 	// FetchMaxBytes caps one fetched document.
 	FetchMaxBytes int64 `toml:"fetch_max_bytes"`
 	// FetchTimeout bounds one HTTP fetch.

@@ -292,7 +292,7 @@ func (p *Program) openAs(ctx context.Context, mode openMode) error {
 // delivery builds the digest settings; nil (no digests) when neither SMTP nor a webhook
 // secret is configured.
 func (p *Program) delivery() *pipeline.Delivery {
-	d := &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, Channels: map[string]pipeline.Channel{}}
+	d := &pipeline.Delivery{Location: p.Config.location(), BaseURL: p.Config.BaseURL, Association: p.Config.Association, Channels: map[string]pipeline.Channel{}}
 	if p.Config.SMTP != "" {
 		d.Channels["email"] = &notify.Mailer{URL: p.Config.SMTP, From: p.Config.MailFrom, Timeout: 30 * time.Second}
 	}
