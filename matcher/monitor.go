@@ -329,7 +329,8 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 			for j := lo; j < hi; j++ {
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
-					dst[x] = mon.s.toMatch(km.member, km.profile, ops[j].ID, km.r)
+					p := mon.profiles[km.slot]
+					dst[x] = mon.s.toMatch(p.id, p.pid, ops[j].ID, km.r)
 				}
 				results[j] = nil
 			}
@@ -475,7 +476,7 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			kept = kept[:n-1]
 		}
 		r.contrib = s.explain(p, d, r.parts, wk.mm)
-		kept = append(kept, keptMatch{p.id, p.pid, i, r})
+		kept = append(kept, keptMatch{i, r})
 	}
 	wk.kept = kept
 	if len(kept) == 0 {
@@ -488,10 +489,8 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 
 // keptMatch is a kept match before it becomes a passerelle.Match.
 type keptMatch struct {
-	member  string // id
-	profile string // id
-	slot    int32
-	r       scored
+	slot int32 // the profile's, which says the member's id and its own
+	r    scored
 }
 
 func sortInt32(a []int32) { slices.Sort(a) }
