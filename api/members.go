@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/passerelle/passerelle"
 )
@@ -23,8 +24,8 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
-	var m passerelle.Member
-	if err := s.decode(w, r, &m); err != nil {
+	m, _, err := s.decodeMember(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -32,7 +33,7 @@ func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.store.CreateMember(r.Context(), m, s.now())
+	m, err = s.store.CreateMember(r.Context(), m, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,12 +54,24 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 }
 
 // putMember replaces a member's profile. A member key may edit its own profile but not its tier.
+// A body without `profiles` (a client written before profiles existed) replaces the first
+// profile with its top-level matching fields and keeps the member's other profiles: an old
+// client never deletes a business line it does not know of.
 func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
-	var m passerelle.Member
-	if err := s.decode(w, r, &m); err != nil {
+	m, top, err := s.decodeMember(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if _, withProfiles := matchingKeys(top); !withProfiles {
+		cur, err := s.store.Member(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		m.Profiles = slices.Clone(cur.Profiles)
+		m.TopEdited()
 	}
 	s.saveMember(w, r, id, m)
 }
@@ -77,6 +90,10 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := checkProfilesJSON(patch["profiles"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	base, _ := json.Marshal(cur)
 	var merged map[string]json.RawMessage
 	_ = json.Unmarshal(base, &merged)
@@ -92,8 +109,16 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "patch: %v", err))
+		s.writeError(w, r, fieldError("", err))
 		return
+	}
+	// The top-level matching fields are the first profile: what the patch changed of one
+	// side carries over to the other (both changed: they must agree, Validate says).
+	switch anyTop, withProfiles := matchingKeys(patch); {
+	case withProfiles && !anyTop:
+		m.ProfilesEdited()
+	case anyTop && !withProfiles:
+		m.TopEdited()
 	}
 	s.saveMember(w, r, id, m)
 }
