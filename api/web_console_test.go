@@ -192,7 +192,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	if !tb.eval(`document.querySelector("#mf-skills").value === "serious games" && document.querySelector("#mf-profile-name").value === "Jeux sérieux"`) {
 		t.Error("the second profile is not shown when chosen")
 	}
-	shot(tb, "05b-member-second-profile")
+	shot(tb, "05a2-member-second-profile")
 	tb.do(chromedp.Click(chromedp.CSS("#mf-profile-remove")), chromedp.Click(chromedp.CSS("#member-save")),
 		chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
 	tb.waitText("#member-list-status", "Membre enregistré")
