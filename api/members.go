@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 
 	"github.com/passerelle/passerelle"
@@ -64,16 +65,34 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, withProfiles := matchingKeys(top); !withProfiles {
+	anyTop, withProfiles := matchingKeys(top)
+	if !withProfiles || anyTop {
 		cur, err := s.store.Member(r.Context(), id)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		m.Profiles = slices.Clone(cur.Profiles)
-		m.TopEdited()
+		switch {
+		case !withProfiles:
+			m.Profiles = slices.Clone(cur.Profiles)
+			m.TopEdited()
+		// Both sides sent (a member read, changed, sent back): the side that differs
+		// from the stored member is the edit, and carries over to the other.
+		case reflect.DeepEqual(m.Profiles, cur.Profiles):
+			m.TopEdited()
+		case reflect.DeepEqual(topOf(m), topOf(cur)):
+			m.ProfilesEdited()
+		}
 	}
 	s.saveMember(w, r, id, m)
+}
+
+// topOf is m's top-level matching fields, as a profile without id or name.
+func topOf(m passerelle.Member) passerelle.Profile {
+	m.Profiles, m.Name = nil, ""
+	p := m.EffectiveProfiles()[0]
+	p.ID, p.Name = "", ""
+	return p
 }
 
 // patchMember merges the given fields into the stored profile (JSON merge patch, RFC 7396,

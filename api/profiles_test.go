@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -62,10 +63,12 @@ func TestMemberWithTwoProfiles(t *testing.T) {
 	e.do("GET", "/api/v1/members/bad", e.staff, "", 404, nil)
 
 	// PATCH of the top level changes the first profile; of a profile, the top level.
+	m = passerelle.Member{}
 	e.do("PATCH", "/api/v1/members/duo", e.staff, `{"skills":["cybersécurité"]}`, 200, &m)
 	if len(m.Profiles) != 2 || m.Profiles[0].ID != "secu" || !equalStrings(m.Profiles[0].Skills, []string{"cybersécurité"}) {
 		t.Errorf("patched top level: %+v", m.Profiles)
 	}
+	m = passerelle.Member{}
 	e.do("PATCH", "/api/v1/members/duo", e.staff, `{"profiles":[{"id":"roads","name":"Voirie","skills":["asphaltage"]}]}`, 200, &m)
 	if len(m.Profiles) != 1 || !equalStrings(m.Skills, []string{"asphaltage"}) {
 		t.Errorf("patched profiles: %+v", m)
@@ -77,12 +80,42 @@ func TestMemberWithTwoProfiles(t *testing.T) {
 		}
 	}
 	// A PUT without profiles (a client older than profiles) keeps the other profiles.
+	m = passerelle.Member{}
 	e.do("PATCH", "/api/v1/members/duo", e.staff, `{"profiles":[{"id":"roads","name":"Voirie","skills":["asphaltage"]},{"id":"secu","name":"Sécurité","skills":["tests d'intrusion"]}]}`, 200, &m)
+	m = passerelle.Member{}
 	e.do("PUT", "/api/v1/members/duo", e.staff, `{"id":"duo","name":"Duo SA","tier":"premium","skills":["voirie"]}`, 200, &m)
 	if len(m.Profiles) != 2 || m.Profiles[0].ID != "roads" || !equalStrings(m.Profiles[0].Skills, []string{"voirie"}) || m.Profiles[1].ID != "secu" {
 		t.Errorf("old-style PUT: %+v", m.Profiles)
 	}
+	// Read, changed on one side, sent back whole: the changed side is the edit.
+	m = passerelle.Member{} // json.Unmarshal into a used struct keeps what the answer leaves out
+	e.do("GET", "/api/v1/members/duo", e.staff, "", 200, &m)
+	m.Skills = []string{"asphaltage", "marquage routier"}
+	b, _ := json.Marshal(m)
+	m = passerelle.Member{}
+	e.do("PUT", "/api/v1/members/duo", e.staff, string(b), 200, &m)
+	if !equalStrings(m.Profiles[0].Skills, []string{"asphaltage", "marquage routier"}) || len(m.Profiles) != 2 {
+		t.Errorf("read-modify-write of the top level: %+v", m.Profiles)
+	}
+	m = passerelle.Member{}
+	e.do("GET", "/api/v1/members/duo", e.staff, "", 200, &m)
+	m.Profiles[0].Skills = []string{"voirie"}
+	b, _ = json.Marshal(m)
+	m = passerelle.Member{}
+	e.do("PUT", "/api/v1/members/duo", e.staff, string(b), 200, &m)
+	if !equalStrings(m.Skills, []string{"voirie"}) {
+		t.Errorf("read-modify-write of the first profile: %+v", m.Skills)
+	}
+	m = passerelle.Member{}
+	e.do("GET", "/api/v1/members/duo", e.staff, "", 200, &m)
+	m.Skills, m.Profiles[0].Skills = []string{"a"}, []string{"b"}
+	b, _ = json.Marshal(m)
+	e.do("PUT", "/api/v1/members/duo", e.staff, string(b), 400, &p)
+	if len(p.Errors) != 1 || p.Errors[0].Path != "skills" {
+		t.Errorf("both sides changed, differently: %+v", p)
+	}
 	// A member written the old way has one profile, "main", and its matches name it.
+	m = passerelle.Member{}
 	e.do("GET", "/api/v1/members/cyber", e.staff, "", 200, &m)
 	if len(m.Profiles) != 1 || m.Profiles[0].ID != passerelle.MainProfile {
 		t.Errorf("one-profile member: %+v", m.Profiles)
