@@ -473,6 +473,27 @@ func CandidateQuery(r matcher.Retrieval, limit int) index.CandidateQuery {
 		Clusters: r.Clusters, Sectors: r.Sectors, Uncoded: r.Uncoded, Limit: limit}
 }
 
+// candidatesFor asks the index for the candidates of each of m's profiles, one query
+// each (so that one business line's many candidates do not crowd out another's under the
+// limit), and returns their union in the order found.
+func (p *Pipeline) candidatesFor(ctx context.Context, sc *matcher.Scorer, m *passerelle.Member) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range sc.Retrievals(m) {
+		got, err := p.Index.CandidatesFor(ctx, CandidateQuery(r, candidateLimit))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
 // MatchMember matches one new or edited profile once against the open opportunities, through
 // bleve candidate retrieval and the same scorer as the batch path. Its matches replace the
 // member's previous ones (those carrying feedback are kept).
@@ -488,7 +509,7 @@ func (p *Pipeline) MatchMember(ctx context.Context, id string) (int, error) {
 	now := p.now()
 	var kept []passerelle.Match
 	if m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
-		ids, err := p.Index.CandidatesFor(ctx, CandidateQuery(sc.Retrieval(&m), candidateLimit))
+		ids, err := p.candidatesFor(ctx, sc, &m)
 		if err != nil {
 			return 0, err
 		}

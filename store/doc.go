@@ -43,7 +43,7 @@
 //	pending_changes                     (created on first use; pending_change.go)
 //	  <target id> 0x00 <change id>      → empty: a corrigendum waiting for its notice
 //	members
-//	  <member id>                       → passerelle.Member (JSON)
+//	  <member id>                       → passerelle.Member (JSON; schema 10: `profiles` always given)
 //	sources
 //	  <source id>                       → passerelle.Source (JSON)
 //	fetch_state

@@ -537,6 +537,11 @@ func cmdExplain(ctx context.Context, p *Program, args []string) error {
 	fmt.Fprintf(p.Stdout, "member %s × opportunity %s: score %.1f (rules v%d) — %s\n", m.ID, o.ID, mt.Score, mt.RulesVersion,
 		map[bool]string{true: "kept as a match", false: "not a match"}[kept])
 	fmt.Fprintf(p.Stdout, "  %s\n", o.Title)
+	if len(m.Profiles) > 1 {
+		// The match is its best profile's; say which business line it is.
+		pf, _ := m.Profile(mt.Profile)
+		fmt.Fprintf(p.Stdout, "  profile: %s (%s)\n", mt.Profile, pf.Name)
+	}
 	if mt.Explanation.Veto != "" {
 		fmt.Fprintf(p.Stdout, "  veto: %s\n", mt.Explanation.Veto)
 	}
