@@ -814,13 +814,13 @@
     buildRulesForm(r);
     const body = clear($("#rules-versions tbody"));
     const items = (versions.items || []).slice().sort((a, b) => b.version - a.version);
-    if (!items.length) body.append(emptyRow(4, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
+    if (!items.length) body.append(emptyRow(5, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
     for (const v of items) {
       const acts = el("div", { class: "actions" });
       if (v.version !== r.version) acts.append(armed("Revenir à cette version", "Confirmer le retour", () => rollback(v.version), { "data-rollback": String(v.version) }));
       else acts.append(el("span", { class: "muted", text: t("en vigueur") }));
       body.append(el("tr", { "data-version": String(v.version) }, el("th", { scope: "row", text: "v" + v.version }),
-        td(dateText(v.created, true)), td(v.comment || ""), el("td", {}, acts)));
+        td(dateText(v.created, true)), td(v.author || ""), td(v.comment || ""), el("td", {}, acts)));
     }
     $("#rules-diff-form").hidden = items.length < 2;
     for (const [sel, pick] of [["#rd-a", 1], ["#rd-b", 0]]) {

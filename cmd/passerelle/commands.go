@@ -420,6 +420,7 @@ func cmdRules(ctx context.Context, p *Program, args []string) error {
 			}
 			return enc.Encode(rep)
 		}
+		r.Author = "command line (rules set)"
 		saved, err := p.DB.PutRules(ctx, r, p.Now())
 		if err != nil {
 			return err
