@@ -45,6 +45,9 @@ type Pipeline struct {
 	SourceTimeout time.Duration
 	// Metrics, when set, is told how each run ended.
 	Metrics RunObserver
+	// Workers bounds the goroutines a run's matching uses (all cores when zero). A server
+	// keeps it below the cores, so that members reading meanwhile find one free.
+	Workers int
 
 	mu      sync.Mutex
 	current *job // the run in progress, nil when none
@@ -318,6 +321,7 @@ func (p *Pipeline) Scorer(ctx context.Context) (*matcher.Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	sc.SetWorkers(p.Workers)
 	c, err := p.Corpus(ctx)
 	if err != nil {
 		return nil, err

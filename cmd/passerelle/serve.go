@@ -18,6 +18,7 @@ func cmdServe(ctx context.Context, p *Program, args []string) error {
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
 	}
+	p.leaveACoreForReads()
 	if err := p.open(ctx); err != nil {
 		return err
 	}
