@@ -265,7 +265,7 @@ func (p *Program) openAs(ctx context.Context, mode openMode) error {
 	p.Index = ix
 	p.Pipeline = &pipeline.Pipeline{
 		Store: db, Index: ix, Log: p.Log, Now: p.Now,
-		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes},
+		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes, NoLocal: !p.Config.AllowLocalSources},
 	}
 	p.Pipeline.Fetcher.Client = httpClient(mustDuration(p.Config.FetchTimeout))
 	p.Pipeline.RunTimeout = mustDuration(p.Config.RunTimeout)

@@ -37,6 +37,7 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 		Store: p.DB, Index: p.Index, Runner: p.Pipeline, Log: p.Log, Now: p.Now, MaxBody: p.Config.MaxBody,
 		Location: p.Config.location(),
 		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(),
+		Fetcher: p.Pipeline.Fetcher, // sources under test are read as a run reads them
 	})
 	p.Pipeline.Metrics = handler // run metrics on /metrics
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
