@@ -144,6 +144,9 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source, inde
 	if err != nil {
 		return sr, fmt.Errorf("source %s: store: %w", src.ID, err)
 	}
+	if n := counts[store.PutPending]; n > 0 {
+		sr.Notes = append(sr.Notes, fmt.Sprintf("%d partial releases kept until the notice they complete arrives", n))
+	}
 	// Validators are saved only once everything is stored: a crash before this point means the
 	// next run fetches the whole feed again rather than skipping what was never stored.
 	st.ETag, st.LastModified, st.Checked = res.Validators.ETag, res.Validators.LastModified, p.now()
@@ -203,6 +206,7 @@ func (p *Pipeline) save(ctx context.Context, ops []passerelle.Opportunity, index
 		for _, out := range outs {
 			counts[out.Result]++
 			switch {
+			case out.Result == store.PutPending: // a partial release kept for its notice: nothing to index yet
 			case out.Result != store.PutUnchanged:
 				toMatch = append(toMatch, out.ID)
 				toIndex = append(toIndex, out.ID)
