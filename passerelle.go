@@ -77,6 +77,11 @@ type Opportunity struct {
 	// Changes is the external id of the notice this one corrects or completes (a TED F14
 	// corrigendum, an eForms change notice), empty for an original notice.
 	Changes string `json:"changes,omitempty"`
+	// Partial marks a record that only completes the notice stored under the same id (an
+	// OCDS partial release: a deadline extension, an award): the fields it leaves empty keep
+	// their stored values, and the newer release's fields win. The store merges it; a
+	// stored opportunity is never partial.
+	Partial bool `json:"partial,omitempty"`
 	// Aliases are other ids the same notice goes by, e.g. "ted:<notice identifier>" for an
 	// eForms notice stored under its publication number: a change notice may name it by
 	// either, and the store finds it under each.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -96,7 +95,7 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	// core; the scorer interns phrases safely.
 	slab := make([]profile, len(refs))
 	var wg sync.WaitGroup
-	nw := runtime.GOMAXPROCS(0)
+	nw := s.workerCount()
 	for k := 0; k < nw; k++ {
 		wg.Add(1)
 		go func() {
@@ -280,7 +279,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 	// Kept matches stay compact (member, score, evidence) until their number is known;
 	// then they are written once into the slice returned, without growing or copying it.
 	results := make([][]keptMatch, len(ops))
-	w := runtime.GOMAXPROCS(0)
+	w := mon.s.workerCount()
 	if w > len(ops) {
 		w = len(ops)
 	}

@@ -23,6 +23,7 @@ type Scorer struct {
 	maxField float64
 	corpus   *Corpus // document frequencies the text signal weighs hits by; nil: none
 	off      ablations
+	workers  int // goroutines a Monitor built on this scorer uses; all cores when zero (workers.go)
 
 	mu      sync.Mutex
 	phrases map[string]*phrase // interned by kind+text

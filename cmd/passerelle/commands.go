@@ -350,7 +350,11 @@ func cmdSources(ctx context.Context, p *Program, args []string) error {
 			return fmt.Errorf("%s: %w", rest[1], err)
 		}
 		for i := range ss {
-			if err := ss[i].Validate(); err != nil {
+			err := ss[i].Validate()
+			if err == nil {
+				err = p.Pipeline.Fetcher.CheckURL(ss[i].URL) // allow_local_sources
+			}
+			if err != nil {
 				return fmt.Errorf("%s: source %d (%q): %w", rest[1], i+1, ss[i].ID, err)
 			}
 		}
