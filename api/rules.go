@@ -96,6 +96,7 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request) {
 func rulesForDiff(r passerelle.Rules) map[string]any {
 	m := asFields(r)
 	delete(m, "version")
+	delete(m, "author") // the audit entry says who already
 	return m
 }
 
