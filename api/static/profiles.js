@@ -140,8 +140,7 @@
       member = new URLSearchParams(location.search).get("member") || "";
       if (!member) { location.replace("/app/staff"); return; }
       const q = "?member=" + encodeURIComponent(member);
-      $("#back-link").href += q;
-      $("#prefs-link").href += q;
+      for (const a of [$("#back-link"), $("#prefs-link")]) a.setAttribute("href", a.getAttribute("href") + q);
     }
     $("#profiles-form").addEventListener("submit", save);
     $("#profile-add").addEventListener("click", add);
