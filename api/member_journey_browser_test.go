@@ -91,6 +91,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#pf-1-min_score"), "250"),
 		chromedp.Click(chromedp.CSS("#profiles-save")))
 	tb.waitText(`.field-error[data-for="profiles[1].min_score"]`, "between 0 and 100")
+	shot(tb, "32-member-profiles-error")
 	if got, _ := e.db.Member(ctx, "cyber"); len(got.Profiles) > 1 {
 		t.Fatalf("a refused edit stored %+v", got.Profiles)
 	}
