@@ -36,6 +36,8 @@
       ...input("exclude", t("Exclusions"), { placeholder: t("mots qui écartent une opportunité, séparés par des virgules") }, (p.exclude || []).join(", ")),
       ...input("min_score", t("Score minimum"), { type: "number", min: "0", max: "100", step: "1", inputmode: "numeric" }, p.min_score ? String(p.min_score) : ""),
       el("div", { class: "row" }, remove));
+    const legend = f.querySelector("legend");
+    f.querySelector('[name="name"]').addEventListener("input", (ev) => { legend.textContent = ev.target.value.trim() || t("Profil") + " " + (k + 1); });
     // A textarea's value is not an attribute: set it as a property.
     f.querySelector("textarea").value = (p.skills || []).join("\n");
     return f;
