@@ -146,6 +146,7 @@ func TestBrowserMemberJourney(t *testing.T) {
 	item := `#matches li.match[data-opportunity="o9"]`
 	tb.do(chromedp.Navigate(base+"/app/member"), chromedp.WaitVisible(chromedp.CSS(item+`[data-feedback="relevant"]`)))
 	tb.waitText(item+" .verdict", "Votre avis : pertinent")
+	tb.waitText(item+" .profile", "Profil « Jeux sérieux »") // the match says which business line found it
 
 	// 5. One-click unsubscribe, as a mail client does it: a POST to the List-Unsubscribe URL, no cookie.
 	var headers map[string][]string

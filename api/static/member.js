@@ -24,8 +24,13 @@
 
   const base = () => "/api/v1/members/" + encodeURIComponent(member);
 
+  // Names of the member's profiles when it keeps several: a match says which one found it.
+  let profileNames = {};
+
   async function loadProfile() {
     const m = await api("GET", base());
+    profileNames = {};
+    if ((m.profiles || []).length > 1) for (const p of m.profiles) profileNames[p.id] = p.name || p.id;
     const dl = clear($("#profile-list"));
     const row = (label, value) => {
       if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
@@ -39,6 +44,7 @@
     row(t("Régions (NUTS)"), m.regions);
     row(t("Exclusions"), m.exclude);
     row(t("Score minimum"), m.min_score);
+    if ((m.profiles || []).length > 1) for (const p of m.profiles.slice(1)) row(t("Profil") + " « " + (p.name || p.id) + " »", p.skills);
   }
 
   const points = (p) => (p >= 0 ? "+" : "−") + Math.abs(Math.round(p * 10) / 10).toLocaleString("fr-BE");
@@ -76,7 +82,8 @@
         el("span", { class: "score" }, el("span", { class: "sr", text: "Score " }), String(Math.round(m.score)), el("span", { class: "sr", text: t(" sur 100") })),
         el("h3", { id: titleID }, pageLink(m.title || m.opportunity, m.opportunity)),
         badge(m.status), stateBadge),
-      el("p", { class: "meta" }, m.buyer ? m.buyer + " · " : "", deadlineNode(m.deadline)),
+      el("p", { class: "meta" }, m.buyer ? m.buyer + " · " : "", deadlineNode(m.deadline),
+        profileNames[m.profile] ? el("span", { class: "profile", "data-profile": m.profile, text: " · " + t("Profil") + " « " + profileNames[m.profile] + " »" }) : ""),
       reasons,
       verdictLine,
       el("div", { class: "actions", role: "group", "aria-label": t("Votre avis") }, ...buttons),
