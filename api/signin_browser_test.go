@@ -62,6 +62,28 @@ func (mp *mailpit) linkTo(t *testing.T, addr string) string {
 	return ""
 }
 
+// signInByLink signs in the way people do: asks for a link for addr on the sign-in page at
+// base, reads it from the mail mailpit received, opens it and confirms with the button.
+func (tb *tab) signInByLink(s *api.Server, base string, mp *mailpit, addr string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), addr),
+		chromedp.Click(chromedp.CSS(`#link-form button[type="submit"]`)))
+	tb.waitText("#link-status", "Si cette adresse est connue")
+	shot(tb, "19-signin-link-sent")
+	s.WaitSignIns() // the mail has been handed to mailpit
+	link := mp.linkTo(tb.t, addr)
+	if !strings.HasPrefix(link, base+"/auth/login?token=") {
+		tb.t.Fatalf("link %q is not on the server's base URL", link)
+	}
+	// Opening the link shows a button; only the button signs in.
+	tb.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#login-confirm")))
+	tb.waitText("#login-email", addr)
+	shot(tb, "20-signin-confirm")
+	tb.do(chromedp.Click(chromedp.CSS("#login-confirm")))
+}
+
 // TestBrowserSignInByMail: a member's contact asks for a link on the sign-in page, receives it
 // through a real SMTP server, confirms, lands on its page without any key, changes its digest
 // frequency on the preferences page, and signs out; a staff user signs in the same way, adds a
@@ -91,25 +113,7 @@ func TestBrowserSignInByMail(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	signIn := func(tb *tab, addr string) {
-		tb.t.Helper()
-		tb.do(chromedp.Navigate(base+"/"),
-			chromedp.WaitVisible(chromedp.CSS("#email")),
-			chromedp.SendKeys(chromedp.CSS("#email"), addr),
-			chromedp.Click(chromedp.CSS(`#link-form button[type="submit"]`)))
-		tb.waitText("#link-status", "Si cette adresse est connue")
-		shot(tb, "19-signin-link-sent")
-		s.WaitSignIns() // the mail has been handed to mailpit
-		link := mp.linkTo(t, addr)
-		if !strings.HasPrefix(link, base+"/auth/login?token=") {
-			t.Fatalf("link %q is not on the server's base URL", link)
-		}
-		// Opening the link shows a button; only the button signs in.
-		tb.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#login-confirm")))
-		tb.waitText("#login-email", addr)
-		shot(tb, "20-signin-confirm")
-		tb.do(chromedp.Click(chromedp.CSS("#login-confirm")))
-	}
+	signIn := func(tb *tab, addr string) { tb.t.Helper(); tb.signInByLink(s, base, mp, addr) }
 
 	t.Run("member", func(t *testing.T) {
 		tb := openTab(t, browser)
