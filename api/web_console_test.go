@@ -309,6 +309,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	}
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff#audit-h"))
 	tb.waitText("#audit tbody", "règles modifiées")
+	tb.waitText("#audit thead", "Qui (personne ou clé)")
 	shot(tb, "07-audit")
 	// In the store too, every change is hers: the session, not a key, made them.
 	staff, err := e.db.StaffUsers(ctx)
@@ -329,6 +330,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff?lang=en"))
 	tb.waitText("h1", "Staff console")
 	tb.waitText("#audit tbody", "rules changed")
+	tb.waitText("#audit thead", "Who (person or key)")
 	tb.waitText(`#sources tr[data-source="pole"]`, "Enable")
 	tb.waitText("#keys-h", "API keys")
 	if !tb.eval(`document.documentElement.lang === "en"`) {
