@@ -77,6 +77,11 @@ type Opportunity struct {
 	// Changes is the external id of the notice this one corrects or completes (a TED F14
 	// corrigendum, an eForms change notice), empty for an original notice.
 	Changes string `json:"changes,omitempty"`
+	// Partial marks a record that only completes the notice stored under the same id (an
+	// OCDS partial release: a deadline extension, an award): the fields it leaves empty keep
+	// their stored values, and the newer release's fields win. The store merges it; a
+	// stored opportunity is never partial.
+	Partial bool `json:"partial,omitempty"`
 	// Aliases are other ids the same notice goes by, e.g. "ted:<notice identifier>" for an
 	// eForms notice stored under its publication number: a change notice may name it by
 	// either, and the store finds it under each.
@@ -238,14 +243,11 @@ type Member struct {
 	Contacts     []Contact      `json:"contacts,omitempty"`
 	Notify       NotifySettings `json:"notify"`
 	MinScore     float64        `json:"min_score,omitempty"`
-	Created      time.Time      `json:"created"`
-	Updated      time.Time      `json:"updated"`
-}
-
-// EmptyProfile reports whether the member declared nothing to match on.
-// An empty profile matches nothing: missing data is never agreement.
-func (m *Member) EmptyProfile() bool {
-	return len(m.Skills) == 0 && len(m.Clusters) == 0 && len(m.Sectors) == 0 && len(m.CPV) == 0
+	// Profiles are the member's business lines, each matched on its own; the top-level
+	// matching fields above are the first (see Normalize). Absent: one profile, those fields.
+	Profiles []Profile `json:"profiles,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // Validate checks a member's fields and returns a *ValidationError naming each bad one.
@@ -267,19 +269,8 @@ func (m *Member) Validate() error {
 	default:
 		v.Add("organisation", "must be sme, large, research or public")
 	}
-	for i, c := range m.Clusters {
-		if !KnownCluster(c) {
-			v.Add(indexPath("clusters", i), "unknown cluster "+quote(c)+"; known: "+strings.Join(Clusters, ", "))
-		}
-	}
-	for i, c := range m.CPV {
-		if c == "" || strings.Trim(c, "0123456789") != "" || len(c) > 8 {
-			v.Add(indexPath("cpv", i), "must be a CPV prefix of up to 8 digits")
-		}
-	}
-	if m.Budget != nil && m.Budget.Max > 0 && m.Budget.Min > m.Budget.Max {
-		v.Add("budget.min", "is above budget.max")
-	}
+	validateMatching(&v, "", m.Clusters, m.CPV, m.Budget, m.MinScore)
+	m.validateProfiles(&v)
 	switch m.Notify.Frequency {
 	case "", "daily", "weekly", "off":
 	default:
@@ -294,9 +285,6 @@ func (m *Member) Validate() error {
 		if !strings.Contains(c.Email, "@") {
 			v.Add(indexPath("contacts", i)+".email", "is not an e-mail address")
 		}
-	}
-	if m.MinScore < 0 || m.MinScore > 100 {
-		v.Add("min_score", "must be between 0 and 100")
 	}
 	return v.Err()
 }
@@ -383,6 +371,7 @@ type Match struct {
 	Member       string      `json:"member"`
 	Opportunity  string      `json:"opportunity"`
 	Score        float64     `json:"score"` // 0-100
+	Profile      string      `json:"profile,omitempty"`
 	Explanation  Explanation `json:"explanation"`
 	RulesVersion int         `json:"rules_version"`
 	State        MatchState  `json:"state"`

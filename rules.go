@@ -41,9 +41,12 @@ type Bundle struct {
 
 // Rules are the staff-tunable match rules. Each change makes a new version; old ones stay.
 type Rules struct {
-	Version      int               `json:"version"`
-	Created      time.Time         `json:"created"`
-	Comment      string            `json:"comment,omitempty"`
+	Version int       `json:"version"`
+	Created time.Time `json:"created"`
+	Comment string    `json:"comment,omitempty"`
+	// Author is who saved this version: the staff person signed in, else the key or the
+	// command that did. Set by whoever stores it, never taken from the body.
+	Author       string            `json:"author,omitempty"`
 	Fields       FieldWeights      `json:"fields"`
 	Weights      Weights           `json:"weights"`
 	Thresholds   Thresholds        `json:"thresholds"`

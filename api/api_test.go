@@ -309,11 +309,23 @@ func TestRules(t *testing.T) {
 	r.Weights.Text = 50
 	delete(r.Clusters, "nosuch")
 	r.Comment = "more text"
+	r.Author = "someone else" // who saved it is the server's to say
 	b, _ = json.Marshal(r)
 	var saved passerelle.Rules
 	e.do("PUT", "/api/v1/rules", e.staff, string(b), 201, &saved)
 	if saved.Version != r.Version+1 {
 		t.Errorf("new version %d, want %d", saved.Version, r.Version+1)
+	}
+	var versions struct {
+		Items []struct {
+			Version         int
+			Author, Comment string
+		}
+	}
+	e.do("GET", "/api/v1/rules/versions", e.staff, "", 200, &versions)
+	last := versions.Items[len(versions.Items)-1]
+	if last.Version != saved.Version || !strings.HasPrefix(last.Author, "key ") || last.Comment != "more text" || saved.Author != last.Author {
+		t.Errorf("versions say %+v of the version saved by the staff key (saved: author %q)", last, saved.Author)
 	}
 	e.do("GET", "/api/v1/rules/versions/1", e.staff, "", 200, nil)
 	e.do("GET", "/api/v1/rules/versions/99", e.staff, "", 404, nil)

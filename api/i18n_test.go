@@ -42,7 +42,7 @@ func pageTexts(t *testing.T) []string {
 			add(html.UnescapeString(part))
 		}
 	}
-	for _, title := range []string{"Connexion", "Mes opportunités", "Console de l'équipe", "Confirmer la connexion", "Mes préférences", "Personnes de l'équipe", "Détail du run", "Fiche du membre", "Retours des membres", "Opportunité", "Votre avis", "Résumés par e-mail", "Lien invalide"} {
+	for _, title := range []string{"Connexion", "Mes opportunités", "Console de l'équipe", "Confirmer la connexion", "Mes préférences", "Mes profils", "Personnes de l'équipe", "Détail du run", "Fiche du membre", "Retours des membres", "Opportunité", "Votre avis", "Résumés par e-mail", "Lien invalide"} {
 		add(title)
 	}
 	lit := `"((?:[^"\\]|\\.)*)"`

@@ -18,11 +18,12 @@ const previewShown = 20
 
 // previewMember answers the matches a profile given in the body would have, saving nothing.
 func (s *Server) previewMember(w http.ResponseWriter, r *http.Request) {
-	var m passerelle.Member
-	if err := s.decode(w, r, &m); err != nil {
+	m, _, err := s.decodeMember(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	m.Normalize()
 	if m.ID == "" {
 		m.ID = "preview" // ids are checked by Validate; a preview needs none
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"slices"
 
 	"github.com/passerelle/passerelle"
 )
@@ -23,8 +25,8 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
-	var m passerelle.Member
-	if err := s.decode(w, r, &m); err != nil {
+	m, _, err := s.decodeMember(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -32,7 +34,7 @@ func (s *Server) createMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.store.CreateMember(r.Context(), m, s.now())
+	m, err = s.store.CreateMember(r.Context(), m, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,14 +55,44 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 }
 
 // putMember replaces a member's profile. A member key may edit its own profile but not its tier.
+// A body without `profiles` (a client written before profiles existed) replaces the first
+// profile with its top-level matching fields and keeps the member's other profiles: an old
+// client never deletes a business line it does not know of.
 func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 	id := param(r, "member")
-	var m passerelle.Member
-	if err := s.decode(w, r, &m); err != nil {
+	m, top, err := s.decodeMember(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	anyTop, withProfiles := matchingKeys(top)
+	if !withProfiles || anyTop {
+		cur, err := s.store.Member(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		switch {
+		case !withProfiles:
+			m.Profiles = slices.Clone(cur.Profiles)
+			m.TopEdited()
+		// Both sides sent (a member read, changed, sent back): the side that differs
+		// from the stored member is the edit, and carries over to the other.
+		case reflect.DeepEqual(m.Profiles, cur.Profiles):
+			m.TopEdited()
+		case reflect.DeepEqual(topOf(m), topOf(cur)):
+			m.ProfilesEdited()
+		}
+	}
 	s.saveMember(w, r, id, m)
+}
+
+// topOf is m's top-level matching fields, as a profile without id or name.
+func topOf(m passerelle.Member) passerelle.Profile {
+	m.Profiles, m.Name = nil, ""
+	p := m.EffectiveProfiles()[0]
+	p.ID, p.Name = "", ""
+	return p
 }
 
 // patchMember merges the given fields into the stored profile (JSON merge patch, RFC 7396,
@@ -74,6 +106,10 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) {
 	}
 	var patch map[string]json.RawMessage
 	if err := s.decode(w, r, &patch); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkProfilesJSON(patch["profiles"]); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -92,8 +128,16 @@ func (s *Server) patchMember(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "patch: %v", err))
+		s.writeError(w, r, fieldError("", err))
 		return
+	}
+	// The top-level matching fields are the first profile: what the patch changed of one
+	// side carries over to the other (both changed: they must agree, Validate says).
+	switch anyTop, withProfiles := matchingKeys(patch); {
+	case withProfiles && !anyTop:
+		m.ProfilesEdited()
+	case anyTop && !withProfiles:
+		m.TopEdited()
 	}
 	s.saveMember(w, r, id, m)
 }

@@ -29,6 +29,7 @@ func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	rules.Author = author(r)
 	saved, err := s.store.PutRules(r.Context(), rules, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -48,10 +49,11 @@ func (s *Server) listRulesVersions(w http.ResponseWriter, r *http.Request) {
 		Version int    `json:"version"`
 		Created any    `json:"created"`
 		Comment string `json:"comment,omitempty"`
+		Author  string `json:"author,omitempty"`
 	}
 	out := make([]version, len(vs))
 	for i, v := range vs {
-		out[i] = version{v.Version, v.Created, v.Comment}
+		out[i] = version{v.Version, v.Created, v.Comment, v.Author}
 	}
 	writeJSON(w, http.StatusOK, list[version]{Items: out, Total: len(out)})
 }
@@ -94,5 +96,19 @@ func (s *Server) previewRules(w http.ResponseWriter, r *http.Request) {
 func rulesForDiff(r passerelle.Rules) map[string]any {
 	m := asFields(r)
 	delete(m, "version")
+	delete(m, "author") // the audit entry says who already
 	return m
+}
+
+// author names who makes a change for the records that keep it (rules versions): the
+// person signed in, else "key " and the key's id.
+func author(r *http.Request) string {
+	id, name := actor(r)
+	if name != "" {
+		return name
+	}
+	if id != "" {
+		return "key " + id
+	}
+	return ""
 }

@@ -62,9 +62,9 @@ func (mp *mailpit) linkTo(t *testing.T, addr string) string {
 	return ""
 }
 
-// signInByLink signs in the way people do: asks for a link for addr on the sign-in page at
-// base, reads it from the mail mailpit received, opens it and confirms with the button.
-func (tb *tab) signInByLink(s *api.Server, base string, mp *mailpit, addr string) {
+// signInByMail signs in as addr the way a person does: asks for a link on the sign-in page,
+// takes it from the mail mailpit received, opens it and confirms with its button.
+func signInByMail(tb *tab, s *api.Server, mp *mailpit, base, addr string) {
 	tb.t.Helper()
 	tb.do(chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
@@ -113,11 +113,9 @@ func TestBrowserSignInByMail(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	signIn := func(tb *tab, addr string) { tb.t.Helper(); tb.signInByLink(s, base, mp, addr) }
-
 	t.Run("member", func(t *testing.T) {
 		tb := openTab(t, browser)
-		signIn(tb, "chloe@cyber.example")
+		signInByMail(tb, s, mp, base, "chloe@cyber.example")
 		tb.do(chromedp.WaitVisible(chromedp.CSS("#matches li.match")))
 		tb.waitText("#whoami", "Chloé Martin")
 		tb.waitText("#profile-list", "Cyber SA")
@@ -161,7 +159,7 @@ func TestBrowserSignInByMail(t *testing.T) {
 
 	t.Run("staff", func(t *testing.T) {
 		tb := openTab(t, browser)
-		signIn(tb, "claire@cluster.example")
+		signInByMail(tb, s, mp, base, "claire@cluster.example")
 		tb.do(chromedp.WaitVisible(chromedp.CSS("#sources")))
 		tb.waitText("#whoami", "Claire Dubois")
 		tb.do(chromedp.Navigate(base+"/app/staff/users"), chromedp.WaitVisible(chromedp.CSS("#user-form")))

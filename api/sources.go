@@ -25,7 +25,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := src.Validate(); err != nil { // before the existence check: an empty id is a bad field, not a conflict
+	if err := s.validSource(&src); err != nil { // before the existence check: an empty id is a bad field, not a conflict
 		s.writeError(w, r, err)
 		return
 	}
@@ -65,6 +65,10 @@ func (s *Server) putSource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passerelle.Errorf(passerelle.EINVALID, "id %q in the body differs from %q in the path", src.ID, id))
 		return
 	}
+	if err := s.validSource(&src); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	before, err := s.store.Source(r.Context(), id)
 	var prev any = before
 	if passerelle.ErrorCode(err) == passerelle.ENOTFOUND {
@@ -98,6 +102,15 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "source.delete", id, before, nil)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// validSource checks a source's fields, then that this server may read its address (local
+// paths may be switched off by allow_local_sources).
+func (s *Server) validSource(src *passerelle.Source) error {
+	if err := src.Validate(); err != nil {
+		return err
+	}
+	return s.fetcher.CheckURL(src.URL)
 }
 
 // runSource starts a run of one source now (202; 409 if a run is in progress).
@@ -138,7 +151,7 @@ func (s *Server) testSource(w http.ResponseWriter, r *http.Request) {
 	if src.ID == "" {
 		src.ID = "test" // an id is needed for opportunity ids, not for a test
 	}
-	if err := src.Validate(); err != nil {
+	if err := s.validSource(&src); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -59,6 +59,7 @@ func newWeb() *web {
 		// sign-in by e-mail link and what a session opens (auth_signin.go)
 		"login":       {Title: "Confirmer la connexion"},
 		"preferences": {Title: "Mes préférences", Script: "preferences.js"},
+		"profiles":    {Title: "Mes profils", Script: "profiles.js"},
 		"staffusers":  {Title: "Personnes de l'équipe", Script: "staffusers.js"},
 		// The console's detail pages: a run, a member, the members' feedback (static/staff-pages.js).
 		"staff-run":      {Title: "Détail du run", Script: "staff-pages.js"},
@@ -104,6 +105,7 @@ func (s *Server) webRoutes(r chi.Router) {
 		r.Get("/app/member", wb.page("member"))
 		r.Get("/app/staff", wb.page("staff"))
 		r.Get("/app/preferences", wb.page("preferences"))
+		r.Get("/app/profiles", wb.page("profiles"))
 		r.Get("/app/staff/users", wb.page("staffusers"))
 		r.Get("/app/staff/run", wb.page("staff-run"))
 		r.Get("/app/staff/member", wb.page("staff-member"))

@@ -94,7 +94,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	ctx := t.Context()
 
 	tb := openTab(t, browser)
-	tb.signInByLink(s, e.srv.URL, mp, "claire@cluster.example")
+	signInByMail(tb, s, mp, e.srv.URL, "claire@cluster.example")
 	tb.waitText("#whoami", "Claire Dubois")
 	// Empty states: each list says what to do first; nothing says "null".
 	tb.do(chromedp.WaitVisible(chromedp.CSS("#sources-empty")))
@@ -204,6 +204,40 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	m, err := e.db.Member(ctx, "cyber")
 	if err != nil || strings.Join(m.Skills, "|") != "cybersécurité|tests d'intrusion" || len(m.Contacts) != 1 || m.Contacts[0].Email != "anne@cyber.example" || m.Contacts[0].Name != "Anne Dupont" {
 		t.Fatalf("stored member: %+v, %v", m, err)
+	}
+	// A second business line, with its own skills and cluster: a bad cluster is refused
+	// beside the field of the profile shown; the first profile keeps its own.
+	tb.do(chromedp.Click(chromedp.CSS(`#members tr[data-member="cyber"] button`)), chromedp.WaitVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#member-form-h", "cyber")
+	tb.do(chromedp.Click(chromedp.CSS("#mf-profile-add")),
+		chromedp.SetValue(chromedp.CSS("#mf-profile-name"), "Jeux sérieux"),
+		chromedp.SetValue(chromedp.CSS("#mf-skills"), "serious games"),
+		chromedp.SetValue(chromedp.CSS("#mf-clusters"), "gaming"),
+		chromedp.Click(chromedp.CSS("#member-save")))
+	tb.waitText(`#member-form .field-error[data-for="clusters"]`, "unknown cluster")
+	tb.do(chromedp.SetValue(chromedp.CSS("#mf-clusters"), "seriousgames"), chromedp.Click(chromedp.CSS("#member-save")),
+		chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#member-list-status", "Membre enregistré")
+	m, err = e.db.Member(t.Context(), "cyber")
+	if err != nil || len(m.Profiles) != 2 || m.Profiles[0].ID != passerelle.MainProfile ||
+		strings.Join(m.Profiles[0].Skills, "|") != "cybersécurité|tests d'intrusion" || strings.Join(m.Skills, "|") != "cybersécurité|tests d'intrusion" ||
+		m.Profiles[1].ID != "jeux-serieux" || m.Profiles[1].Name != "Jeux sérieux" ||
+		strings.Join(m.Profiles[1].Skills, "|") != "serious games" || strings.Join(m.Profiles[1].Clusters, "|") != "seriousgames" {
+		t.Fatalf("member with a second profile: %+v, %v", m.Profiles, err)
+	}
+	// Shown again, then removed: the member keeps its first profile alone.
+	tb.do(chromedp.Click(chromedp.CSS(`#members tr[data-member="cyber"] button`)), chromedp.WaitVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#mf-profile", "Jeux sérieux")
+	tb.eval(`(() => { const s = document.querySelector("#mf-profile"); s.value = "1"; s.dispatchEvent(new Event("change")); return true; })()`)
+	if !tb.eval(`document.querySelector("#mf-skills").value === "serious games" && document.querySelector("#mf-profile-name").value === "Jeux sérieux"`) {
+		t.Error("the second profile is not shown when chosen")
+	}
+	shot(tb, "05a2-member-second-profile")
+	tb.do(chromedp.Click(chromedp.CSS("#mf-profile-remove")), chromedp.Click(chromedp.CSS("#member-save")),
+		chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
+	tb.waitText("#member-list-status", "Membre enregistré")
+	if m, err = e.db.Member(t.Context(), "cyber"); err != nil || len(m.Profiles) != 1 || m.Profiles[0].ID != passerelle.MainProfile {
+		t.Fatalf("after removing the second profile: %+v, %v", m.Profiles, err)
 	}
 
 	// Import: a CSV with French column names; the bad record is reported, the good one kept.

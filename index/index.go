@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -30,6 +30,7 @@ type Index struct {
 	mu           sync.RWMutex
 	idx          bleve.Index // nil once closed
 	needsRebuild bool
+	writers      atomic.Int32 // segment builders at once; all cores when zero (workers.go)
 }
 
 // Open opens or creates the scorch index in dir. The mapping version is stored beside the
@@ -47,6 +48,7 @@ func Open(dir string) (*Index, error) {
 }
 
 func openOrCreate(dir string) (idx bleve.Index, rebuild bool, err error) {
+	opened.Store(true)
 	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); errors.Is(err, os.ErrNotExist) {
 		// No index here yet. An empty directory (made by the caller) is fine to reuse;
 		// anything else is someone's data we will not delete.
@@ -182,7 +184,7 @@ func (ix *Index) Index(ctx context.Context, ops []passerelle.Opportunity) error 
 		// Building a segment (analysis, then zap's encoding) is mostly one goroutine's work
 		// per batch; writing two halves at once keeps both cores busy. Scorch takes batches
 		// concurrently and introduces them one at a time.
-		workers := min(runtime.GOMAXPROCS(0), 1+len(ops)/minParallelBatch)
+		workers := min(ix.writerCount(), 1+len(ops)/minParallelBatch)
 		if workers <= 1 {
 			return ix.write(ctx, idx, ops)
 		}

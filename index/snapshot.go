@@ -145,26 +145,6 @@ func docNum(id index.IndexInternalID) uint64 {
 	return binary.BigEndian.Uint64(id)
 }
 
-// fieldTerms lists the terms of field, in order.
-func (s *snapshot) fieldTerms(field string) ([]string, error) {
-	dict, err := s.r.FieldDict(field)
-	if err != nil {
-		return nil, err
-	}
-	defer dict.Close()
-	var terms []string
-	for {
-		e, err := dict.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			return terms, nil
-		}
-		terms = append(terms, e.Term)
-	}
-}
-
 // postingsReader reads the postings of one field, segment by segment.
 type postingsReader struct {
 	dicts []segment.TermDictionary
@@ -232,14 +212,13 @@ func (s *snapshot) facets(ctx context.Context) (map[string]map[string]int, error
 
 func (s *snapshot) countField(ctx context.Context, field string) (map[string]int, error) {
 	counts := map[string]int{}
-	terms, err := s.fieldTerms(field)
-	if err != nil {
-		return nil, err
-	}
 	p, err := s.newPostingsReader(field)
 	if err != nil {
 		return nil, err
 	}
+	// Each segment's own terms, one segment after the other on this goroutine: bleve's
+	// FieldDict would merge every segment's dictionary on a goroutine each, which a search
+	// then waits for behind every busy goroutine while a run indexes.
 	for i := range s.segs {
 		if s.hits != nil && s.hits[i].IsEmpty() {
 			continue
@@ -247,17 +226,25 @@ func (s *snapshot) countField(ctx context.Context, field string) (map[string]int
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, term := range terms {
-			bm, err := p.bitmap(s, i, term)
+		it := p.dicts[i].AutomatonIterator(nil, nil, nil)
+		for {
+			e, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if e == nil {
+				break
+			}
+			bm, err := p.bitmap(s, i, e.Term)
 			if err != nil {
 				return nil, err
 			}
 			switch {
 			case bm == nil:
 			case s.hits == nil:
-				counts[term] += int(bm.GetCardinality())
+				counts[e.Term] += int(bm.GetCardinality())
 			default:
-				counts[term] += int(bm.AndCardinality(s.hits[i]))
+				counts[e.Term] += int(bm.AndCardinality(s.hits[i]))
 			}
 		}
 	}

@@ -9,10 +9,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	passerelle "github.com/passerelle/passerelle"
 )
 
 // BenchmarkMonitor is the nightly batch at the design's scale: 100,000 synthetic profiles,
-// 3,000 new notices (target ≤ 1 s on 2 cores, ≤ 300 MiB for the profiles' index).
+// 3,000 new notices (target ≤ 1 s on 2 cores, ≤ 300 MiB for the profiles' index). One
+// profile per member; PASSERELLE_BENCH_PROFILES=n gives members n profiles each (the same
+// 100,000 profiles, on 100,000/n members).
 func BenchmarkMonitor(b *testing.B) {
 	r := DefaultRules()
 	if x := os.Getenv("PASSERELLE_BENCH_MINSCORE"); x != "" {
@@ -26,6 +30,14 @@ func BenchmarkMonitor(b *testing.B) {
 		b.Fatal(err)
 	}
 	members, ops := Synthetic(1, 100_000, 3_000)
+	if x := os.Getenv("PASSERELLE_BENCH_PROFILES"); x != "" {
+		// The same 100,000 profiles held by fewer members, n business lines each.
+		var n int
+		if _, err := fmt.Sscan(x, &n); err != nil || n < 1 {
+			b.Fatalf("PASSERELLE_BENCH_PROFILES=%q: want a number of profiles per member", x)
+		}
+		members = foldProfiles(members, n)
+	}
 	if x := os.Getenv("PASSERELLE_BENCH_ABLATE"); x != "" {
 		// To measure what a technique costs (names as eval --ablate takes them).
 		if err := s.Ablate(strings.Split(x, ",")...); err != nil {
@@ -81,6 +93,23 @@ func BenchmarkMonitor(b *testing.B) {
 	b.ReportMetric(float64(kept), "matches")
 	b.ReportMetric(float64(mon.scanned())/float64(b.N), "scored")
 	b.ReportMetric(float64(mon.candidates())/float64(b.N), "retrieved")
+}
+
+// foldProfiles makes members of n profiles each out of ms, one profile per member of ms
+// (the first member's tier decides), keeping every profile.
+func foldProfiles(ms []passerelle.Member, n int) []passerelle.Member {
+	var out []passerelle.Member
+	for i := 0; i < len(ms); i += n {
+		m := ms[i]
+		m.Profiles = nil
+		for k := i; k < i+n && k < len(ms); k++ {
+			p := ms[k].EffectiveProfiles()[0]
+			p.ID = fmt.Sprint("p", k-i)
+			m.Profiles = append(m.Profiles, p)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // cpuSeconds is the process's user+system CPU time.

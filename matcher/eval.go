@@ -65,9 +65,9 @@ type Ranking map[string][]RankedDoc
 func Rank(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity, depth int) Ranking {
 	docs := make([]*doc, len(ops))
 	par(len(ops), func(i int) { docs[i] = s.analyzeDoc(&ops[i]) })
-	profiles := make([]*profile, len(members))
+	profiles := make([][]*profile, len(members))
 	for i := range members {
-		profiles[i] = s.compile(&members[i])
+		profiles[i] = s.compileAll(&members[i])
 	}
 	// Workers take notices; each keeps its own per-member lists, merged at the end.
 	nPhrases := s.phraseCount()
@@ -82,9 +82,14 @@ func Rank(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity, 
 			local := make([][]RankedDoc, len(members))
 			for j := k; j < len(docs); j += w {
 				mm.reset()
-				for i, p := range profiles {
-					if r := s.score(p, docs[j], time.Time{}, true, false, mm); r.topical > 0 {
-						local[i] = append(local[i], RankedDoc{ID: ops[j].ID, Score: r.topical})
+				for i, ps := range profiles {
+					// A member with several profiles ranks by its best (as Topical).
+					best := 0.0
+					for _, p := range ps {
+						best = math.Max(best, s.score(p, docs[j], time.Time{}, true, false, mm).topical)
+					}
+					if best > 0 {
+						local[i] = append(local[i], RankedDoc{ID: ops[j].ID, Score: best})
 					}
 				}
 			}
@@ -130,20 +135,28 @@ type KeptPair struct {
 func Kept(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity) []KeptPair {
 	docs := make([]*doc, len(ops))
 	par(len(ops), func(i int) { docs[i] = s.analyzeDoc(&ops[i]) })
-	profiles := make([]*profile, len(members))
+	profiles := make([][]*profile, len(members))
 	for i := range members {
-		profiles[i] = s.compile(&members[i])
-		profiles[i].premium = true
+		profiles[i] = s.compileAll(&members[i])
+		for _, p := range profiles[i] {
+			p.premium = true
+		}
 	}
 	nPhrases := s.phraseCount()
 	out := make([][]KeptPair, len(members))
 	par(len(members), func(i int) {
 		mm := newMemo(nPhrases)
-		p := profiles[i]
 		for j, d := range docs {
 			mm.reset()
-			if r := s.numbers(p, d, false, false, mm); s.kept(p, r) {
-				out[i] = append(out[i], KeptPair{p.id, ops[j].ID, r.score})
+			// One pair per member and notice, its best profile's (as Score).
+			best, kept := 0.0, false
+			for _, p := range profiles[i] {
+				if r := s.numbers(p, d, false, false, mm); s.kept(p, r) && (!kept || r.score > best) {
+					best, kept = r.score, true
+				}
+			}
+			if kept {
+				out[i] = append(out[i], KeptPair{members[i].ID, ops[j].ID, best})
 			}
 		}
 		sort.Slice(out[i], func(a, b int) bool {

@@ -2,7 +2,6 @@ package matcher
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	passerelle "github.com/passerelle/passerelle"
@@ -106,9 +105,18 @@ func budgetVeto(b *passerelle.Budget, v *passerelle.Money) string {
 	return ""
 }
 
-// threshold is the score a match of p must reach to be kept.
-func (s *Scorer) threshold(m *passerelle.Member) float64 {
-	return math.Max(s.rules.Thresholds.MinScore, m.MinScore)
+// topicalKept reports whether some profile of m fits o by topic alone as well as its
+// threshold asks (status, dates, tier, region and budget aside).
+func (s *Scorer) topicalKept(m *passerelle.Member, o *passerelle.Opportunity) bool {
+	ps := s.compileAll(m)
+	d := s.analyzeDoc(o)
+	mm := newMemo(maxPhraseOf(ps) + 1)
+	for _, p := range ps {
+		if r := s.numbers(p, d, true, false, mm); r.topical > 0 && r.topical >= p.minScore {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Scorer) kept(p *profile, r scored) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -21,10 +20,17 @@ import (
 // the profiles it could match, with the very scoring function Score uses. A profile the
 // index does not retrieve provably scores below the threshold (see cpvBounds), so Match
 // keeps exactly the matches Score would keep.
+//
+// The index is over profiles, not members: a member with several profiles (business
+// lines) has a slot for each, indexed and scored on its own, and a notice gives the member
+// one match, its best profile's (as Score). Slots lie in member order, a member's profiles
+// side by side in theirs; a member that can never match (basic tier) or an empty profile
+// has none. Below, "member i" in the index's lists is slot i.
 type Monitor struct {
 	s        *Scorer
 	members  []passerelle.Member
-	profiles []*profile // nil for members that can never match (basic tier, empty profile)
+	profiles []*profile // by slot
+	slotOf   []int32    // slot → index of its member in members
 	nPhrases int
 	phrases  []*phrase // the scorer's phrases when the index was built
 
@@ -54,8 +60,25 @@ func (mon *Monitor) candidates() int64 { return mon.nCands.Load() }
 // NewMonitor indexes the premium, non-empty profiles among members. The members slice is
 // kept, not copied: do not change it while the Monitor is in use.
 func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
+	type slotRef struct {
+		member int32
+		pf     *passerelle.Profile
+	}
+	var refs []slotRef
+	for i := range members {
+		m := &members[i]
+		if m.Tier != passerelle.TierPremium {
+			continue
+		}
+		pfs := m.EffectiveProfiles()
+		for k := range pfs {
+			if !pfs[k].Empty() {
+				refs = append(refs, slotRef{int32(i), &pfs[k]})
+			}
+		}
+	}
 	mon := &Monitor{
-		s: s, members: members, profiles: make([]*profile, len(members)), hot: make([]hotProfile, len(members)),
+		s: s, members: members, profiles: make([]*profile, len(refs)), slotOf: make([]int32, len(refs)), hot: make([]hotProfile, len(refs)),
 		regionIDs:    map[string]uint16{},
 		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
 		skillAnc: map[string][]int32{}, memberAnc: map[string][]int32{},
@@ -70,28 +93,23 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 	// Profiles live side by side in member order, as candidates are scored. Compiling
 	// them (their phrases through the vocabulary) is most of the work: it runs on every
 	// core; the scorer interns phrases safely.
-	slab := make([]profile, len(members))
+	slab := make([]profile, len(refs))
 	var wg sync.WaitGroup
-	nw := runtime.GOMAXPROCS(0)
+	nw := s.workerCount()
 	for k := 0; k < nw; k++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := k; i < len(members); i += nw {
-				if m := &members[i]; m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
-					slab[i] = *s.compile(m)
-				}
+			for i := k; i < len(refs); i += nw {
+				slab[i] = *s.compile(&members[refs[i].member], refs[i].pf)
 			}
 		}()
 	}
 	wg.Wait()
-	for i := range members {
-		m := &members[i]
-		if m.Tier != passerelle.TierPremium || m.EmptyProfile() {
-			continue
-		}
+	for i := range refs {
 		p := &slab[i]
 		mon.profiles[i] = p
+		mon.slotOf[i] = refs[i].member
 		for _, sk := range p.skills {
 			id := int32(sk.id)
 			mon.skillMembers[id] = append(mon.skillMembers[id], int32(i))
@@ -250,7 +268,7 @@ type worker struct {
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
 	mm.arena = make([]passerelle.Contribution, 0, 4096)
-	return &worker{mm: mm, mstamp: make([]uint32, len(mon.members)), text: make([]float64, len(mon.members)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
+	return &worker{mm: mm, mstamp: make([]uint32, len(mon.profiles)), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
 		rstamp: make([]uint32, len(mon.regionOf))}
 }
 
@@ -261,7 +279,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 	// Kept matches stay compact (member, score, evidence) until their number is known;
 	// then they are written once into the slice returned, without growing or copying it.
 	results := make([][]keptMatch, len(ops))
-	w := runtime.GOMAXPROCS(0)
+	w := mon.s.workerCount()
 	if w > len(ops) {
 		w = len(ops)
 	}
@@ -310,7 +328,8 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 			for j := lo; j < hi; j++ {
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
-					dst[x] = mon.s.toMatch(km.member, ops[j].ID, km.r)
+					p := mon.profiles[km.slot]
+					dst[x] = mon.s.toMatch(p.id, p.pid, ops[j].ID, km.r)
 				}
 				results[j] = nil
 			}
@@ -444,10 +463,19 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		p := mon.profiles[i]
 		wk.scanned++
 		r := s.numbers(p, d, false, false, wk.mm)
-		if s.kept(p, r) {
-			r.contrib = s.explain(p, d, r.parts, wk.mm)
-			kept = append(kept, keptMatch{p.id, r})
+		if !s.kept(p, r) {
+			continue
 		}
+		// One match per member: its best profile's, the earlier on a tie (as Score).
+		// Candidates come by slot, so a member's profiles come one after the other.
+		if n := len(kept); n > 0 && mon.slotOf[kept[n-1].slot] == mon.slotOf[i] {
+			if r.score <= kept[n-1].r.score {
+				continue
+			}
+			kept = kept[:n-1]
+		}
+		r.contrib = s.explain(p, d, r.parts, wk.mm)
+		kept = append(kept, keptMatch{i, r})
 	}
 	wk.kept = kept
 	if len(kept) == 0 {
@@ -460,8 +488,8 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 
 // keptMatch is a kept match before it becomes a passerelle.Match.
 type keptMatch struct {
-	member string // id
-	r      scored
+	slot int32 // the profile's, which says the member's id and its own
+	r    scored
 }
 
 func sortInt32(a []int32) { slices.Sort(a) }

@@ -109,7 +109,7 @@ type FeedbackMetrics struct {
 }
 
 // Feedback measures scorer s against the judged matches: a judged pair is kept when its
-// topical fit reaches the member's threshold. Saved counts as relevant and dismissed as
+// topical fit reaches the threshold of one of the member's profiles. Saved counts as relevant and dismissed as
 // not relevant; matches without feedback, or whose member or opportunity is not given,
 // are skipped.
 func Feedback(s *Scorer, members []passerelle.Member, ops []passerelle.Opportunity, judged []passerelle.Match) FeedbackMetrics {
@@ -143,7 +143,7 @@ func Feedback(s *Scorer, members []passerelle.Member, ops []passerelle.Opportuni
 		} else {
 			fm.NotRelevant++
 		}
-		if x, _ := s.Topical(m, o); x > 0 && x >= s.threshold(m) {
+		if s.topicalKept(m, o) {
 			if rel {
 				fm.KeptRelevant++
 			} else {

@@ -8,9 +8,13 @@ import (
 	passerelle "github.com/passerelle/passerelle"
 )
 
-// profile is a member compiled for scoring.
+// profile is one profile of a member compiled for scoring. A member with several profiles
+// (business lines) has one compiled profile each, scored on its own: its words, codes,
+// exclusions, regions, budget and threshold are its own; tier and organisation are the
+// member's.
 type profile struct {
 	m        *passerelle.Member
+	pid      string // the profile's id, which a match names
 	skills   []*phrase
 	excludes []*phrase
 	concepts []concept // declared CPV prefixes and roll-ups across skills
@@ -55,28 +59,47 @@ func (p *profile) maxPhrase() int {
 	return n
 }
 
-func (s *Scorer) compile(m *passerelle.Member) *profile {
-	p := &profile{m: m, empty: m.EmptyProfile(), premium: m.Tier == passerelle.TierPremium, org: m.OrganisationOf(),
-		regions: m.Regions, budget: m.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, m.MinScore), id: m.ID}
-	for _, r := range m.Regions {
+// compileAll compiles every profile of m, in its order (see Member.EffectiveProfiles).
+func (s *Scorer) compileAll(m *passerelle.Member) []*profile {
+	pfs := m.EffectiveProfiles()
+	out := make([]*profile, len(pfs))
+	for i := range pfs {
+		out[i] = s.compile(m, &pfs[i])
+	}
+	return out
+}
+
+// maxPhraseOf is the highest phrase id the profiles score with, -1 if none.
+func maxPhraseOf(ps []*profile) int {
+	n := -1
+	for _, p := range ps {
+		n = max(n, p.maxPhrase())
+	}
+	return n
+}
+
+func (s *Scorer) compile(m *passerelle.Member, pf *passerelle.Profile) *profile {
+	p := &profile{m: m, pid: pf.ID, empty: pf.Empty(), premium: m.Tier == passerelle.TierPremium, org: m.OrganisationOf(),
+		regions: pf.Regions, budget: pf.Budget, minScore: math.Max(s.rules.Thresholds.MinScore, pf.MinScore), id: m.ID}
+	for _, r := range pf.Regions {
 		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {
 			p.regUp = append(p.regUp, r)
 		}
 	}
 	seen := map[string]bool{}
-	for _, sk := range m.Skills {
+	for _, sk := range pf.Skills {
 		if strings.TrimSpace(sk) == "" || seen[normPhrase(sk)] {
 			continue
 		}
 		seen[normPhrase(sk)] = true
 		p.skills = append(p.skills, s.intern("s", sk))
 	}
-	for _, x := range m.Exclude {
+	for _, x := range pf.Exclude {
 		if strings.TrimSpace(x) != "" {
 			p.excludes = append(p.excludes, s.intern("x", x))
 		}
 	}
-	for _, c := range m.CPV {
+	for _, c := range pf.CPV {
 		c = strings.TrimSpace(c)
 		if c == "" || strings.Trim(c, "0123456789") != "" || len(c) > 8 {
 			continue
@@ -85,14 +108,14 @@ func (s *Scorer) compile(m *passerelle.Member) *profile {
 		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c), declared: true})
 	}
 	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
-	for _, c := range m.Clusters {
+	for _, c := range pf.Clusters {
 		for i, b := range s.clusters {
 			if b.name == c {
 				p.clusters = append(p.clusters, i)
 			}
 		}
 	}
-	for _, c := range m.Sectors {
+	for _, c := range pf.Sectors {
 		for i, b := range s.sectors {
 			if b.name == c {
 				p.sectors = append(p.sectors, i)

@@ -20,7 +20,10 @@ func (s *Scorer) ProfileQuery(m *passerelle.Member) (terms []string, cpvPrefixes
 // search index: any notice holding one of the Terms, coded under one of the CPV prefixes,
 // or tagged by its source with one of the Clusters or Sectors.
 type Retrieval struct {
-	Terms []string `json:"terms"`
+	// Profile is the id of the member's profile this retrieval is for (empty for the union
+	// of a member's profiles that Retrieval gives).
+	Profile string   `json:"profile,omitempty"`
+	Terms   []string `json:"terms"`
 	// Stems are the words that can make a skill or a bundle keyword match as the scorer
 	// reads them (each phrase's key terms, folded and stemmed, in every language it
 	// analyses): a notice word the scorer reads as one of them mostly starts with it,
@@ -55,8 +58,55 @@ type Retrieval struct {
 // Sectors are the member's, as the rules name them, when their weight is above 0: a
 // notice tagged with one by its source belongs to it fully (bundleHit), and a pole's call
 // tagged that way may have no code and none of the bundle's words.
+//
+// A member with several profiles retrieves with the union of its profiles' (see
+// Retrievals, one query each).
 func (s *Scorer) Retrieval(m *passerelle.Member) Retrieval {
-	p := s.compile(m)
+	rs := s.Retrievals(m)
+	if len(rs) == 1 {
+		rs[0].Profile = ""
+		return rs[0]
+	}
+	var u Retrieval
+	union := func(a, b []string) []string {
+		for _, x := range b {
+			if !slices.Contains(a, x) {
+				a = append(a, x)
+			}
+		}
+		return a
+	}
+	for _, r := range rs {
+		u.Terms = union(u.Terms, r.Terms)
+		u.Stems = union(u.Stems, r.Stems)
+		u.CPV = union(u.CPV, r.CPV)
+		u.Clusters = union(u.Clusters, r.Clusters)
+		u.Sectors = union(u.Sectors, r.Sectors)
+		u.Uncoded = u.Uncoded || r.Uncoded
+	}
+	sort.Strings(u.CPV)
+	sort.Strings(u.Stems)
+	return u
+}
+
+// Retrievals is one Retrieval per non-empty profile of m, in its order, each naming its
+// profile: each is a query of its own, so that one business line's many candidates do
+// not crowd out another's under a candidate limit. An empty profile retrieves nothing.
+func (s *Scorer) Retrievals(m *passerelle.Member) []Retrieval {
+	var out []Retrieval
+	ps := s.compileAll(m)
+	for _, p := range ps {
+		if !p.empty {
+			out = append(out, s.retrieval(p))
+		}
+	}
+	if len(out) == 0 { // every profile empty: the first's (empty) query
+		out = append(out, s.retrieval(ps[0]))
+	}
+	return out
+}
+
+func (s *Scorer) retrieval(p *profile) Retrieval {
 	var terms, stems, cpvPrefixes []string
 	seenT, seenC, seenS := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	addT := func(t string) {
@@ -144,7 +194,7 @@ func (s *Scorer) Retrieval(m *passerelle.Member) Retrieval {
 	}
 	sort.Strings(cpvPrefixes)
 	sort.Strings(stems)
-	r := Retrieval{Terms: terms, Stems: stems, CPV: cpvPrefixes}
+	r := Retrieval{Profile: p.pid, Terms: terms, Stems: stems, CPV: cpvPrefixes}
 	tags := func(weight float64, idx []int, bs []bundle) []string {
 		var out []string
 		for _, i := range idx {

@@ -23,6 +23,7 @@ type Scorer struct {
 	maxField float64
 	corpus   *Corpus // document frequencies the text signal weighs hits by; nil: none
 	off      ablations
+	workers  int // goroutines a Monitor built on this scorer uses; all cores when zero (workers.go)
 
 	mu      sync.Mutex
 	phrases map[string]*phrase // interned by kind+text
@@ -241,11 +242,12 @@ func (s *Scorer) synonymsOf(text string) []string {
 // vetoed marks a veto whose text was not asked for.
 const vetoed = "vetoed"
 
-func (s *Scorer) toMatch(member, opportunity string, r scored) passerelle.Match {
+func (s *Scorer) toMatch(member, profile, opportunity string, r scored) passerelle.Match {
 	return passerelle.Match{
 		Member:       member,
 		Opportunity:  opportunity,
 		Score:        r.score,
+		Profile:      profile,
 		Explanation:  passerelle.Explanation{Contributions: r.contrib, Veto: r.veto},
 		RulesVersion: s.rules.Version,
 		State:        passerelle.MatchNew,
@@ -258,23 +260,48 @@ func (s *Scorer) toMatch(member, opportunity string, r scored) passerelle.Match 
 // freshness, region, budget). Every contribution of the explanation names its evidence and
 // the contributions add up to the score (0-100, rounded to 0.1). A vetoed pair scores 0
 // and its explanation says why. ok is true when the match should be kept: not vetoed,
-// some topical evidence, and a score of at least max(rules' min score, member's).
+// some topical evidence, and a score of at least max(rules' min score, profile's).
+//
+// A member with several profiles is scored with each (its own exclusions, regions, budget
+// and threshold); the match is its best profile's — a kept one before any other, then the
+// highest score, then the earlier profile — and names it. One match per member and notice,
+// whatever the number of profiles: a digest, a feedback and a state belong to the pair.
 func (s *Scorer) Score(m *passerelle.Member, o *passerelle.Opportunity, now time.Time) (passerelle.Match, bool) {
-	p := s.compile(m)
+	ps := s.compileAll(m)
 	d := s.analyzeDoc(o)
 	s.prepare(d, now)
-	r := s.score(p, d, now, false, true, newMemo(p.maxPhrase()+1))
-	if r.contrib == nil {
-		r.contrib = []passerelle.Contribution{}
+	mm := newMemo(maxPhraseOf(ps) + 1)
+	var best scored
+	bestAt, bestKept := -1, false
+	for i, p := range ps {
+		r := s.score(p, d, now, false, true, mm)
+		k := s.kept(p, r)
+		if bestAt < 0 || k && !bestKept || k == bestKept && r.score > best.score {
+			best, bestAt, bestKept = r, i, k
+		}
 	}
-	return s.toMatch(m.ID, o.ID, r), s.kept(p, r)
+	if best.contrib == nil {
+		best.contrib = []passerelle.Contribution{}
+	}
+	if len(ps) > 1 && best.veto != "" {
+		best.veto = "profile " + quoteS(ps[bestAt].pid) + ": " + best.veto
+	}
+	return s.toMatch(m.ID, ps[bestAt].pid, o.ID, best), bestKept
 }
 
 // Topical scores topical fit only — text, CPV, cluster, sector — ignoring status,
 // deadline, tier, region and budget: what `eval` ranks by. The score is not rounded (ties
-// are rare in a ranking) and is 0 for an empty profile.
+// are rare in a ranking) and is 0 for an empty profile. A member with several profiles
+// gets its best profile's (the earlier on a tie).
 func (s *Scorer) Topical(m *passerelle.Member, o *passerelle.Opportunity) (float64, passerelle.Explanation) {
-	p := s.compile(m)
-	r := s.score(p, s.analyzeDoc(o), time.Time{}, true, true, newMemo(p.maxPhrase()+1))
-	return r.topical, passerelle.Explanation{Contributions: r.contrib, Veto: r.veto}
+	ps := s.compileAll(m)
+	d := s.analyzeDoc(o)
+	mm := newMemo(maxPhraseOf(ps) + 1)
+	var best scored
+	for i, p := range ps {
+		if r := s.score(p, d, time.Time{}, true, true, mm); i == 0 || r.topical > best.topical {
+			best = r
+		}
+	}
+	return best.topical, passerelle.Explanation{Contributions: best.contrib, Veto: best.veto}
 }

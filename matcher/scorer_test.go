@@ -232,7 +232,7 @@ func TestEmptyProfileMatchesNothing(t *testing.T) {
 	if x, _ := s.Topical(&empty, &o); x != 0 {
 		t.Errorf("empty profile topical %v", x)
 	}
-	if NewMonitor(s, []passerelle.Member{empty}).profiles[0] != nil {
+	if len(NewMonitor(s, []passerelle.Member{empty}).profiles) != 0 {
 		t.Error("empty profile indexed")
 	}
 	// A profile with words that fit nothing gets nothing from the practical signals alone.
@@ -417,6 +417,18 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	ops = append(ops, passerelle.Opportunity{ID: "av:uncoded", Kind: passerelle.KindTender, Language: "fr",
 		Title: "Renouvellement des licences antivirus des postes de travail", Deadline: &deadline, Status: passerelle.StatusOpen})
 	members = append(members, passerelle.Member{ID: "av", Name: "AV", Tier: passerelle.TierPremium, Skills: []string{"logiciels antivirus"}})
+	// Members with several profiles made of synthetic ones, each profile with its own
+	// threshold, exclusions and regions: one match per pair, its best profile's.
+	for k := 0; k < 40; k++ {
+		pa, pb := members[k].EffectiveProfiles()[0], members[k+150].EffectiveProfiles()[0]
+		pa.ID, pa.Name, pb.ID, pb.Name = "a", "A", "b", "B"
+		pb.MinScore = float64(25 + k%3*10)
+		if k%4 == 0 {
+			pb.Exclude = append(slices.Clone(pb.Exclude), "nettoyage")
+		}
+		members = append(members, passerelle.Member{ID: fmt.Sprint("multi", k), Name: "M", Tier: passerelle.TierPremium,
+			Profiles: []passerelle.Profile{pa, {ID: "empty", Name: "E", Regions: []string{"BE"}}, pb}})
+	}
 	if withCorpus {
 		// Word frequencies weigh text hits (and move scores across the threshold).
 		c, _ := CorpusOf(nil, ops, false)
@@ -436,7 +448,7 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	if len(byPair) != len(got) {
 		t.Errorf("duplicate matches")
 	}
-	kept, noCodes, inferredKept := 0, 0, 0
+	kept, noCodes, inferredKept, second := 0, 0, 0, 0
 	for i := range members {
 		for j := range ops {
 			want, ok := s.Score(&members[i], &ops[j], now)
@@ -448,6 +460,12 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 				continue
 			}
 			kept++
+			if g.Profile != want.Profile {
+				t.Fatalf("%s × %s: Monitor names profile %q, Score %q", members[i].ID, ops[j].ID, g.Profile, want.Profile)
+			}
+			if want.Profile == "b" {
+				second++
+			}
 			if len(ops[j].CPV) == 0 {
 				noCodes++
 			}
@@ -468,6 +486,9 @@ func monitorEqualsScore(t *testing.T, s *Scorer, withCorpus bool) {
 	}
 	if kept < 50 {
 		t.Errorf("only %d kept pairs: the property is barely exercised", kept)
+	}
+	if second == 0 {
+		t.Error("no kept pair comes from a second profile: several profiles are not exercised")
 	}
 	if _, ok := byPair[key{"netsec", "fts:erc"}]; ok {
 		t.Error("an SME was matched with an ERC grant")
@@ -630,7 +651,7 @@ func TestTextWithoutCPV(t *testing.T) {
 	}
 	// The profile side is read from the whole profile: a skill that names codes gives the
 	// profile codes to compare, and the words alone earn no more on a coded notice.
-	p := s.compile(&passerelle.Member{ID: "k", Tier: passerelle.TierPremium, Skills: []string{"Kubernetes", "nettoyage de bureaux"}})
+	p := s.compileAll(&passerelle.Member{ID: "k", Tier: passerelle.TierPremium, Skills: []string{"Kubernetes", "nettoyage de bureaux"}})[0]
 	if p.noCPV {
 		t.Error("a profile with a skill naming codes marked as naming none")
 	}

@@ -40,9 +40,6 @@ func (d Digest) Empty() bool { return len(d.Items)+len(d.Closing)+len(d.Changed)
 type Item struct {
 	Match       passerelle.Match
 	Opportunity passerelle.Opportunity
-	// Profile names the member's profile the match came from (a member may keep several);
-	// a digest whose new items come from several groups them by it.
-	Profile string
 }
 
 // WeeklyDay is the day of the week on which weekly digests go out.
@@ -51,8 +48,9 @@ const WeeklyDay = time.Monday
 // Build selects a member's matches to send: premium only, state new, frequency not off
 // (weekly: only when now is the member's weekly day — Monday — in loc), not vetoed, ranked
 // by score, at most max (max <= 0: no bound). It reports false when there is nothing to
-// send. Items of another member, below the member's min_score, closed, cancelled or past
-// their deadline are left out too: a digest only carries what can still be answered.
+// send. Items of another member, below the min_score of the profile they came from,
+// closed, cancelled or past their deadline are left out too: a digest only carries what
+// can still be answered.
 // Channels are not looked at: which sender to call is the caller's choice.
 func Build(m passerelle.Member, items []Item, max int, now time.Time, loc *time.Location) (Digest, bool) {
 	if loc == nil {
@@ -81,7 +79,7 @@ func Build(m passerelle.Member, items []Item, max int, now time.Time, loc *time.
 		case mt.Member != "" && mt.Member != m.ID,
 			mt.State != passerelle.MatchNew,
 			mt.Explanation.Veto != "",
-			mt.Score < m.MinScore,
+			mt.Score < minScoreOf(&m, mt.Profile),
 			o.Status == passerelle.StatusClosed || o.Status == passerelle.StatusCancelled,
 			o.Deadline != nil && !o.DeadlineUntrusted && !o.Deadline.After(now),
 			seen[mt.Opportunity]:

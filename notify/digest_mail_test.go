@@ -114,9 +114,10 @@ func TestDigestSections(t *testing.T) {
 		t.Errorf("reminders-only subject %q", got)
 	}
 	g := d
+	g.Member.Profiles = []passerelle.Profile{{ID: "secu", Name: "Sécurité", Skills: []string{"audit"}}, {ID: "web", Name: "Web", Skills: []string{"site"}}}
 	g.Items = append([]Item(nil), d.Items...)
-	g.Items[0].Profile = "Sécurité"
-	g.Items[1].Profile = "Web"
+	g.Items[0].Match.Profile = "secu"
+	g.Items[1].Match.Profile = "web"
 	if txt := g.TextBody(); !strings.Contains(txt, "-- Profil « Sécurité » --") || !strings.Contains(txt, "-- Profil « Web » --") {
 		t.Errorf("two profiles, no groups:\n%s", txt)
 	}

@@ -191,6 +191,7 @@ var pageEnglish = map[string]string{
 	"Clés API : rôle, membre, création et dernier usage":                "API keys: role, member, created and last used",
 	"Clé":                            "Key",
 	"Créée":                          "Created",
+	"Par":                            "By",
 	"Dernier usage":                  "Last used",
 	"Règles de matching":             "Match rules",
 	"Règles (JSON)":                  "Rules (JSON)",

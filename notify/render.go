@@ -252,25 +252,27 @@ func (d Digest) view() digestView {
 		v.PrefsURL = v.BaseURL + "/app/preferences"
 		v.UnsubURL = d.UnsubscribeURL()
 	}
-	// New items, grouped by the profile they came from when they came from several.
-	byProfile := map[string]int{}
-	for i, it := range d.Items {
-		p := it.Profile
-		g, ok := byProfile[p]
-		if !ok {
-			g = len(v.Groups)
-			byProfile[p] = g
-			v.Groups = append(v.Groups, groupView{Name: p})
-		}
-		v.Groups[g].Items = append(v.Groups[g].Items, d.itemOf(i+1, it, lang))
+	// New items, grouped by the member's profile (business line) they came from when
+	// they came from several (Digest.Groups), numbered through.
+	gs := d.Groups()
+	if len(gs) < 2 {
+		gs = []ProfileGroup{{Items: d.Items}}
 	}
-	if len(v.Groups) == 1 {
-		v.Groups[0].Name = ""
-	}
-	for i := range v.Groups {
-		if v.Groups[i].Name != "" {
-			v.Groups[i].Name = fmt.Sprintf(t.profile, oneLine(v.Groups[i].Name))
+	n := 0
+	for _, g := range gs {
+		var gv groupView
+		if len(gs) > 1 {
+			name := g.Profile.Name
+			if name == "" {
+				name = g.Profile.ID
+			}
+			gv.Name = fmt.Sprintf(t.profile, oneLine(name))
 		}
+		for _, it := range g.Items {
+			n++
+			gv.Items = append(gv.Items, d.itemOf(n, it, lang))
+		}
+		v.Groups = append(v.Groups, gv)
 	}
 	for i, it := range d.Closing {
 		v.Closing = append(v.Closing, d.itemOf(i+1, it, lang))

@@ -21,7 +21,7 @@ func (p *Pipeline) PreviewMember(ctx context.Context, m passerelle.Member) ([]pa
 	if err != nil {
 		return nil, err
 	}
-	ids, err := p.Index.CandidatesFor(ctx, CandidateQuery(sc.Retrieval(&m), candidateLimit))
+	ids, err := p.candidatesFor(ctx, sc, &m)
 	if err != nil {
 		return nil, err
 	}

@@ -75,6 +75,15 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		t.Fatal(err)
 	}
+	// Members with two business lines, made of two evaluation members each (the second
+	// line with a threshold of its own): both paths must give each pair its best profile.
+	for k := 0; k+1 < len(ms) && k < 8; k += 2 {
+		a, b := ms[k].EffectiveProfiles()[0], ms[k+1].EffectiveProfiles()[0]
+		a.ID, a.Name, b.ID, b.Name = "first", "First", "second", "Second"
+		b.MinScore = minScore + float64(k%3)*5
+		ms = append(ms, passerelle.Member{ID: fmt.Sprint("duo-", k), Name: "Duo", Tier: passerelle.TierPremium,
+			Profiles: []passerelle.Profile{a, b}})
+	}
 	for _, m := range ms {
 		if _, err := p.Store.PutMember(ctx, m, now); err != nil {
 			t.Fatal(err)
@@ -84,14 +93,17 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 		t.Fatal(err)
 	}
 	batch := map[string]float64{}
-	onTag, tagOnly, inferredOnly := 0, 0, 0
+	onTag, tagOnly, inferredOnly, second := 0, 0, 0, 0
 	for _, m := range ms {
 		got, err := p.Store.Matches(ctx, m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, mt := range got {
-			batch[m.ID+" "+mt.Opportunity] = mt.Score
+			batch[m.ID+" "+mt.Opportunity+" "+mt.Profile] = mt.Score
+			if mt.Profile == "second" {
+				second++
+			}
 			if !tagged[mt.Opportunity] {
 				continue
 			}
@@ -118,6 +130,9 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 	if len(batch) == 0 {
 		t.Fatal("the batch path found no match at all")
 	}
+	if second == 0 {
+		t.Error("no kept match comes from a second profile: several profiles are not exercised")
+	}
 	// At the lower threshold, the cluster clause of the candidate query is exercised only
 	// if some kept matches rest on a source's tag alone.
 	if minScore < matcher.DefaultRules().Thresholds.MinScore && tagOnly == 0 {
@@ -134,7 +149,7 @@ func twoPathsOneScore(t *testing.T, minScore float64) {
 		}
 		got, _ := p.Store.Matches(ctx, m.ID)
 		for _, mt := range got {
-			single[m.ID+" "+mt.Opportunity] = mt.Score
+			single[m.ID+" "+mt.Opportunity+" "+mt.Profile] = mt.Score
 		}
 	}
 	t.Logf("%d notices (%d tagged, without codes), %d members: %d pairs above threshold, %d on a cluster tag, %d on it alone, %d on an inferred code alone (profile path took %v)",

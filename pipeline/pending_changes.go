@@ -59,7 +59,7 @@ func (p *Pipeline) applyPendingChanges(ctx context.Context, batch []passerelle.O
 	var updated []passerelle.Opportunity
 	for i := range batch {
 		o := &batch[i]
-		if o.Changes != "" {
+		if o.Changes != "" || o.Partial { // a partial release is merged by the store, maybe not stored yet
 			continue
 		}
 		changes := changesOf(o, waiting)
@@ -102,7 +102,7 @@ func (p *Pipeline) keepKnownChanges(ctx context.Context, batch []passerelle.Oppo
 	}
 	for i := range batch {
 		o := &batch[i]
-		if o.Changes != "" {
+		if o.Changes != "" || o.Partial { // a partial release is merged by the store, maybe not stored yet
 			continue
 		}
 		changes := changesOf(o, known)

@@ -45,6 +45,9 @@ type Pipeline struct {
 	SourceTimeout time.Duration
 	// Metrics, when set, is told how each run ended.
 	Metrics RunObserver
+	// Workers bounds the goroutines a run's matching uses (all cores when zero). A server
+	// keeps it below the cores, so that members reading meanwhile find one free.
+	Workers int
 
 	mu      sync.Mutex
 	current *job // the run in progress, nil when none
@@ -141,6 +144,9 @@ func (p *Pipeline) IngestSource(ctx context.Context, src passerelle.Source, inde
 	if err != nil {
 		return sr, fmt.Errorf("source %s: store: %w", src.ID, err)
 	}
+	if n := counts[store.PutPending]; n > 0 {
+		sr.Notes = append(sr.Notes, fmt.Sprintf("%d partial releases kept until the notice they complete arrives", n))
+	}
 	// Validators are saved only once everything is stored: a crash before this point means the
 	// next run fetches the whole feed again rather than skipping what was never stored.
 	st.ETag, st.LastModified, st.Checked = res.Validators.ETag, res.Validators.LastModified, p.now()
@@ -200,6 +206,7 @@ func (p *Pipeline) save(ctx context.Context, ops []passerelle.Opportunity, index
 		for _, out := range outs {
 			counts[out.Result]++
 			switch {
+			case out.Result == store.PutPending: // a partial release kept for its notice: nothing to index yet
 			case out.Result != store.PutUnchanged:
 				toMatch = append(toMatch, out.ID)
 				toIndex = append(toIndex, out.ID)
@@ -318,6 +325,7 @@ func (p *Pipeline) Scorer(ctx context.Context) (*matcher.Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	sc.SetWorkers(p.Workers)
 	c, err := p.Corpus(ctx)
 	if err != nil {
 		return nil, err
@@ -473,6 +481,27 @@ func CandidateQuery(r matcher.Retrieval, limit int) index.CandidateQuery {
 		Clusters: r.Clusters, Sectors: r.Sectors, Uncoded: r.Uncoded, Limit: limit}
 }
 
+// candidatesFor asks the index for the candidates of each of m's profiles, one query
+// each (so that one business line's many candidates do not crowd out another's under the
+// limit), and returns their union in the order found.
+func (p *Pipeline) candidatesFor(ctx context.Context, sc *matcher.Scorer, m *passerelle.Member) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range sc.Retrievals(m) {
+		got, err := p.Index.CandidatesFor(ctx, CandidateQuery(r, candidateLimit))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
 // MatchMember matches one new or edited profile once against the open opportunities, through
 // bleve candidate retrieval and the same scorer as the batch path. Its matches replace the
 // member's previous ones (those carrying feedback are kept).
@@ -488,7 +517,7 @@ func (p *Pipeline) MatchMember(ctx context.Context, id string) (int, error) {
 	now := p.now()
 	var kept []passerelle.Match
 	if m.Tier == passerelle.TierPremium && !m.EmptyProfile() {
-		ids, err := p.Index.CandidatesFor(ctx, CandidateQuery(sc.Retrieval(&m), candidateLimit))
+		ids, err := p.candidatesFor(ctx, sc, &m)
 		if err != nil {
 			return 0, err
 		}

@@ -50,6 +50,9 @@ type Fetcher struct {
 	MaxExpanded int64
 	// Sleep waits between attempts; tests inject one that does not wait.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// NoLocal refuses local paths (allow_local_sources = false): a source then reads only
+	// http(s), so that whoever may save sources cannot make the server read its own files.
+	NoLocal bool
 }
 
 // Document is one fetched file (an archive or directory expands to several).
@@ -297,7 +300,22 @@ func retryAfter(h string, now time.Time) time.Duration {
 	return 0
 }
 
+// CheckURL refuses, as a validation error naming `url`, an address this Fetcher will not
+// read: a local path when NoLocal is set. The API asks it before saving or testing a source,
+// and Fetch asks it again at run time (a source saved before the setting changed).
+func (f *Fetcher) CheckURL(u string) error {
+	if !f.NoLocal || IsURL(u) {
+		return nil
+	}
+	var v passerelle.ValidationError
+	v.Add("url", "local paths are switched off on this server (allow_local_sources = false): use an http(s) address")
+	return v.Err()
+}
+
 func (f *Fetcher) fetchLocal(ctx context.Context, p string) (FetchResult, error) {
+	if err := f.CheckURL(p); err != nil {
+		return FetchResult{}, err
+	}
 	info, err := os.Stat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

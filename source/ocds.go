@@ -89,7 +89,9 @@ type ocdsDocument struct {
 // ({"records": [...]}), a bare release or an array of releases. Releases of one contracting
 // process (same ocid) are merged in date order by the OCDS merge rules (see mergeReleases):
 // a partial release (a deadline extension, an award) completes the earlier ones instead of
-// replacing them; a record's compiledRelease is used when it has one. ocid → external id;
+// replacing them; a record's compiledRelease is used when it has one. A release left without
+// a title (a partial release alone in its package) comes out Partial, for the store to merge
+// into the notice of its ocid. ocid → external id;
 // tender title and description; CPV codes of the items' classifications (check digit or
 // not); tenderPeriod.endDate → deadline, else the earliest of the lots' (the eForms profile
 // puts them there); tender value (else the planned budget, else the awards' total); the
@@ -320,9 +322,10 @@ func ocdsOpportunity(raw json.RawMessage, loc *time.Location) (passerelle.Opport
 	if o.Value == nil && awarded > 0 {
 		o.Value = &passerelle.Money{Amount: awarded, Currency: currency}
 	}
-	if o.Title == "" {
-		return o, "tender.title", errors.New("missing")
-	}
+	// A release without a title is a partial one (a tender amendment, an award) of a process
+	// published earlier, maybe in another package: the store merges it into that notice, or
+	// keeps it until the notice arrives.
+	o.Partial = o.Title == ""
 	buyerID := ""
 	if rel.Buyer != nil {
 		o.Buyer, buyerID = oneLine(rel.Buyer.Name), rel.Buyer.ID
@@ -355,6 +358,9 @@ func ocdsOpportunity(raw json.RawMessage, loc *time.Location) (passerelle.Opport
 		o.Published, _ = parseTime(rel.Date, loc, false)
 	}
 	o.Kind = ocdsKind(rel.Tag)
+	if o.Partial && o.Kind == passerelle.KindOther {
+		o.Kind = "" // says nothing: the stored notice's kind stands
+	}
 	return o, "", nil
 }
 

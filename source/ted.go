@@ -164,8 +164,15 @@ func tedNotice(root *node, loc *time.Location) (passerelle.Opportunity, string, 
 			o.CPV = appendUnique(o.CPV, c)
 		}
 	}
-	for _, n := range notice.children("PERFORMANCE_NUTS") {
-		o.NUTS = appendNUTS(o.NUTS, n.attr("CODE"))
+	// PERFORMANCE_NUTS since NUTS 2016; ORIGINAL_NUTS in the notices of 2016-2017 (the NUTS
+	// version they were written in), a design contest's only place (it has no lots).
+	for _, name := range []string{"PERFORMANCE_NUTS", "ORIGINAL_NUTS"} {
+		for _, n := range notice.children(name) {
+			o.NUTS = appendNUTS(o.NUTS, n.attr("CODE"))
+		}
+		if len(o.NUTS) > 0 {
+			break
+		}
 	}
 	if len(o.NUTS) == 0 {
 		o.NUTS = tedNUTS(form)
@@ -275,12 +282,13 @@ func tedCPV(form *node) []string {
 }
 
 // tedNUTS lists the NUTS codes of the place of performance (lots included), not the
-// buyer's address.
+// buyer's or a contractor's address.
 func tedNUTS(form *node) []string {
 	var out []string
 	form.walk(func(k *node) bool {
 		switch k.name {
-		case "CONTRACTING_BODY", "CONTRACTING_AUTHORITY_INFORMATION_DEFENCE", "CONTRACTING_AUTHORITY_INFORMATION", "AWARDED_CONTRACT", "COMPLEMENTARY_INFO", "AWARD_OF_CONTRACT", "AWARD_OF_CONTRACT_DEFENCE", "RESULTS":
+		case "CONTRACTING_BODY", "CONTRACTING_AUTHORITY_INFORMATION_DEFENCE", "CONTRACTING_AUTHORITY_INFORMATION", "AWARDED_CONTRACT", "COMPLEMENTARY_INFO", "AWARD_OF_CONTRACT", "AWARD_OF_CONTRACT_DEFENCE", "RESULTS",
+			"CONTRACTOR", "CONTRACTORS": // a contractor's address (a modification notice's, F20) is not where the work is done
 			return false
 		case "NUTS", "PERFORMANCE_NUTS":
 			out = appendNUTS(out, k.attr("CODE"))

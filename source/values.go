@@ -32,7 +32,9 @@ func joinParts(parts []string) string {
 	return strings.Join(out, "\n\n")
 }
 
-var reNUTS = regexp.MustCompile(`^[A-Z]{2}[0-9A-Z]{0,3}$`)
+// reNUTS: a country's two letters, or TED's 1A (Kosovo, which NUTS lacks), then up to
+// three levels.
+var reNUTS = regexp.MustCompile(`^([A-Z]{2}|1A)[0-9A-Z]{0,3}$`)
 
 // appendNUTS adds a NUTS code when it looks like one (TED writes "00" for "none").
 func appendNUTS(list []string, s string) []string {

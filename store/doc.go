@@ -42,8 +42,10 @@
 //	  <another id of the notice>        → its opportunity id (Opportunity.Aliases, notice_alias.go)
 //	pending_changes                     (created on first use; pending_change.go)
 //	  <target id> 0x00 <change id>      → empty: a corrigendum waiting for its notice
+//	pending_partials                    (created on first use; partial.go)
+//	  <opportunity id> 0x00 <sequence>  → passerelle.Opportunity (JSON): a partial release waiting for its notice
 //	members
-//	  <member id>                       → passerelle.Member (JSON)
+//	  <member id>                       → passerelle.Member (JSON; schema 10: `profiles` always given)
 //	sources
 //	  <source id>                       → passerelle.Source (JSON)
 //	fetch_state

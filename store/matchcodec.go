@@ -28,16 +28,19 @@ import (
 // v2 adds to each contribution, after its points, its reason: 0, or 1 key n×(name value)
 // (names sorted, so that equal matches encode alike).
 //
+// v3 adds, after the feedback, the profile the match came from (a string).
+//
 // TestMatchCodecKnowsEveryField fails when passerelle.Match gains a field this file does
 // not write: add it to the layout as a new version, keeping the older ones readable.
 const (
 	matchCodecV1 = 0x01
 	matchCodecV2 = 0x02
+	matchCodecV3 = 0x03
 )
 
 func encodeMatch(m *passerelle.Match) ([]byte, error) {
 	e := matchEncoder{buf: make([]byte, 0, 256)}
-	e.buf = append(e.buf, matchCodecV2)
+	e.buf = append(e.buf, matchCodecV3)
 	e.str(m.Member)
 	e.str(m.Opportunity)
 	e.float(m.Score)
@@ -62,6 +65,7 @@ func encodeMatch(m *passerelle.Match) ([]byte, error) {
 		e.time(m.Feedback.At)
 		e.int(int64(m.Feedback.RulesVersion))
 	}
+	e.str(m.Profile)
 	return e.buf, e.err
 }
 
@@ -118,7 +122,7 @@ func decodeMatch(data []byte, m *passerelle.Match) error {
 // decodeMatchHint is decodeMatch for one of member's matches: the member string is shared
 // rather than copied for every match.
 func decodeMatchHint(data []byte, m *passerelle.Match, member string) error {
-	if len(data) == 0 || (data[0] != matchCodecV1 && data[0] != matchCodecV2) {
+	if len(data) == 0 || data[0] < matchCodecV1 || data[0] > matchCodecV3 {
 		return decode(data, m)
 	}
 	withReasons := data[0] >= matchCodecV2
@@ -148,6 +152,9 @@ func decodeMatchHint(data []byte, m *passerelle.Match, member string) error {
 	}
 	if d.byte() == 1 {
 		m.Feedback = &passerelle.Feedback{Verdict: passerelle.Verdict(d.str()), Reason: d.str(), At: d.time(), RulesVersion: int(d.int())}
+	}
+	if data[0] >= matchCodecV3 {
+		m.Profile = d.str()
 	}
 	if d.err != nil {
 		return fmt.Errorf("store damaged: %w", d.err)
@@ -236,6 +243,7 @@ var commonWords = func() map[string]string {
 		string(passerelle.MatchSaved), string(passerelle.MatchDismissed),
 		string(passerelle.VerdictRelevant), string(passerelle.VerdictNotRelevant),
 		"text", "cluster", "cpv", "sector", "region", "budget", "deadline", "freshness", "language", "veto",
+		passerelle.MainProfile,
 	} {
 		m[w] = w
 	}

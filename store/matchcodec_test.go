@@ -17,7 +17,7 @@ func TestMatchCodecKnowsEveryField(t *testing.T) {
 		typ    any
 		fields []string
 	}{
-		{passerelle.Match{}, []string{"Member", "Opportunity", "Score", "Explanation", "RulesVersion", "State", "Feedback", "Created", "Updated"}},
+		{passerelle.Match{}, []string{"Member", "Opportunity", "Score", "Profile", "Explanation", "RulesVersion", "State", "Feedback", "Created", "Updated"}},
 		{passerelle.Explanation{}, []string{"Contributions", "Veto"}},
 		{passerelle.Contribution{}, []string{"Signal", "Evidence", "Points", "Reason"}},
 		{passerelle.Reason{}, []string{"Key", "Args"}},
@@ -46,6 +46,7 @@ func sameAsJSON(t testing.TB, a, b passerelle.Match) {
 func codecSamples() []passerelle.Match {
 	full := mt("acme", "ted:000123-2025", 87.25, 3)
 	full.State = passerelle.MatchSaved
+	full.Profile = "secu"
 	full.Explanation.Veto = "exclusion 'nuclear'"
 	full.Explanation.Contributions = append(full.Explanation.Contributions,
 		passerelle.Contribution{Signal: "cpv", Evidence: "CPV 72212730 ⊂ bundle security", Points: -2.5},
@@ -106,7 +107,26 @@ func TestMatchCodecReadsV1(t *testing.T) {
 	for i := range m.Explanation.Contributions {
 		m.Explanation.Contributions[i].Reason = nil
 	}
-	m.Feedback = nil
+	m.Feedback, m.Profile = nil, ""
+	sameAsJSON(t, m, got)
+}
+
+// A store written before profiles existed (layout v2) still reads, its matches naming no
+// profile (migration 10 names them).
+func TestMatchCodecReadsV2(t *testing.T) {
+	m := codecSamples()[2]
+	m.Profile = "secu"
+	data, err := encodeMatch(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// v2 is v3 without the profile at the end.
+	v2 := append([]byte{matchCodecV2}, data[1:len(data)-1-len(m.Profile)]...)
+	var got passerelle.Match
+	if err := decodeMatch(v2, &got); err != nil {
+		t.Fatal(err)
+	}
+	m.Profile = ""
 	sameAsJSON(t, m, got)
 }
 

@@ -13,7 +13,10 @@ func notFoundMember(id string) error {
 	return passerelle.Errorf(passerelle.ENOTFOUND, "member %q not found", id)
 }
 
+// checkMember puts m in its canonical form (profiles given, the top-level matching
+// fields the first) and validates it.
 func checkMember(m *passerelle.Member) error {
+	m.Normalize()
 	if err := m.Validate(); err != nil {
 		return err
 	}

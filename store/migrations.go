@@ -59,7 +59,76 @@ var migrations = []migration{
 	{7, "mark opportunities that still need matching", migratePending},
 	{8, "create the audit log and key usage buckets", migrateAudit},
 	{9, "staff users, sign-in links and sessions", migrateSignIn},
+	{10, "give every member its profile and name it on its matches", migrateProfiles},
 	{11, "a secret for signed links; reminders digests already sent", migrateLinkSecretAndReminders},
+}
+
+// migrateProfiles gives every member stored before profiles existed the one profile it
+// had all along ("main": its top-level matching fields, see Member.Normalize), and names
+// that profile on its matches, so that every match says which profile it came from and a
+// member's matches read alike before and after it adds a second business line.
+func migrateProfiles(tx *bolt.Tx) error {
+	members, err := bucket(tx, bucketMembers)
+	if err != nil {
+		return err
+	}
+	type rec struct {
+		key []byte
+		m   passerelle.Member
+	}
+	var todo []rec
+	err = members.ForEach(func(k, v []byte) error {
+		var m passerelle.Member
+		if err := decode(v, &m); err != nil {
+			return fmt.Errorf("member %q: %w", k, err)
+		}
+		if len(m.Profiles) == 0 {
+			todo = append(todo, rec{append([]byte(nil), k...), m})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	first := map[string]string{} // member → its first profile, named on its matches
+	for _, r := range todo {
+		r.m.Normalize()
+		if err := putJSON(members, r.key, &r.m); err != nil {
+			return err
+		}
+		first[r.m.ID] = r.m.Profiles[0].ID
+	}
+	matches, err := bucket(tx, bucketMatches)
+	if err != nil {
+		return err
+	}
+	// Keys first (bbolt forbids writing a bucket being iterated), each match read again to
+	// be rewritten: a large store's matches need not all be held at once.
+	var keys [][]byte
+	err = matches.ForEach(func(k, v []byte) error {
+		var m passerelle.Match
+		if err := decodeMatch(v, &m); err != nil {
+			return fmt.Errorf("match %q: %w", k, err)
+		}
+		if _, ok := first[m.Member]; ok && m.Profile == "" {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		var m passerelle.Match
+		if _, err := getMatch(matches, k, &m); err != nil {
+			return err
+		}
+		m.Profile = first[m.Member]
+		if err := putMatch(matches, k, &m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

@@ -107,13 +107,104 @@ func TestMigrateRefusesNewerFile(t *testing.T) {
 	}
 }
 
-// TestMigrationVersionsAscend: versions strictly ascend from 1. Numbers are handed out to
-// parallel branches before they merge, so a branch may hold a gap for now.
+// TestMigrationVersionsAscend: versions are 1, 2, 3… in order, none left out.
 func TestMigrationVersionsAscend(t *testing.T) {
 	for i, m := range migrations {
-		if (i == 0 && m.version != 1) || (i > 0 && m.version <= migrations[i-1].version) || m.name == "" || m.apply == nil {
+		if m.version != i+1 || m.name == "" || m.apply == nil {
 			t.Errorf("migration %d: %+v", i, m)
 		}
+	}
+}
+
+// A store written before profiles existed: each member gets the one profile it had
+// ("main", its top-level fields) and its matches name it; matches of unknown members
+// and the members' other fields are left as they were.
+func TestMigration10GivesEveryMemberItsProfile(t *testing.T) {
+	db, path := openAt(t, 9)
+	old := map[string]string{
+		"acme": `{"id":"acme","name":"Acme","tier":"premium","skills":["pentest","SOC"],"clusters":["security"],"regions":["BE3"],"exclude":["armement"],"budget":{"max":500000},"min_score":40,"notify":{"frequency":"weekly"},"contacts":[{"email":"a@acme.be"}],"created":"2025-01-02T00:00:00Z","updated":"2025-01-02T00:00:00Z"}`,
+		"bare": `{"id":"bare","name":"Bare","tier":"basic","notify":{},"created":"2025-01-02T00:00:00Z","updated":"2025-01-02T00:00:00Z"}`,
+	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMembers)
+		for id, js := range old {
+			if err := mb.Put([]byte(id), []byte(js)); err != nil {
+				return err
+			}
+		}
+		b := tx.Bucket(bucketMatches)
+		a1, a2, ghost := mt("acme", "o:1", 60, 1), mt("acme", "o:2", 45, 1), mt("gone", "o:1", 50, 1)
+		a1.State, a2.State, ghost.State = passerelle.MatchNew, passerelle.MatchSaved, passerelle.MatchNew
+		a2.Feedback = &passerelle.Feedback{Verdict: passerelle.VerdictSaved, At: t0}
+		// One written as JSON (before the binary codec), two in the binary layout.
+		if err := putJSON(b, matchKey(a1.Member, a1.Opportunity), &a1); err != nil {
+			return err
+		}
+		for _, m := range []passerelle.Match{a2, ghost} {
+			if err := putMatch(b, matchKey(m.Member, m.Opportunity), &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	acme, err := db.Member(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := passerelle.Profile{ID: "main", Name: "Acme", Skills: []string{"pentest", "SOC"}, Clusters: []string{"security"},
+		Regions: []string{"BE3"}, Exclude: []string{"armement"}, Budget: &passerelle.Budget{Max: 500000}, MinScore: 40}
+	if !reflect.DeepEqual(acme.Profiles, []passerelle.Profile{want}) {
+		t.Errorf("profiles %+v, want %+v", acme.Profiles, want)
+	}
+	if !reflect.DeepEqual(acme.Skills, want.Skills) || acme.MinScore != 40 || acme.Notify.Frequency != "weekly" || len(acme.Contacts) != 1 {
+		t.Errorf("other fields changed: %+v", acme)
+	}
+	if err := acme.Validate(); err != nil {
+		t.Errorf("migrated member invalid: %v", err)
+	}
+	// Written back unchanged, it stays the same (the canonical form is a fixed point).
+	again, err := db.PutMember(ctx, acme, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Profiles, acme.Profiles) {
+		t.Errorf("re-put changed profiles: %+v", again.Profiles)
+	}
+	bare, _ := db.Member(ctx, "bare")
+	if len(bare.Profiles) != 1 || bare.Profiles[0].ID != "main" || !bare.EmptyProfile() {
+		t.Errorf("bare member: %+v", bare.Profiles)
+	}
+	ms, err := db.Matches(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Fatalf("%d matches", len(ms))
+	}
+	for _, m := range ms {
+		if m.Profile != "main" {
+			t.Errorf("match %s names profile %q", m.Opportunity, m.Profile)
+		}
+		if m.Opportunity == "o:2" && (m.Feedback == nil || m.State != passerelle.MatchSaved) {
+			t.Errorf("feedback lost: %+v", m)
+		}
+	}
+	ghost, _ := db.Matches(ctx, "gone")
+	if len(ghost) != 1 || ghost[0].Profile != "" {
+		t.Errorf("match of an unknown member: %+v", ghost)
+	}
+	if v, _ := db.SchemaVersion(); v != migrations[len(migrations)-1].version {
+		t.Errorf("schema version %d, want the latest", v)
 	}
 }
 
@@ -235,8 +326,8 @@ func TestMigration9CreatesSignInBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, _ := db.SchemaVersion(); v != 9 {
-		t.Fatalf("schema version %d after open, want 9", v)
+	if v, _ := db.SchemaVersion(); v != migrations[len(migrations)-1].version {
+		t.Fatalf("schema version %d after open, want the latest, %d", v, migrations[len(migrations)-1].version)
 	}
 	if err := db.bolt.View(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketStaffUsers, bucketStaffEmails, bucketSignInLinks, bucketSessions} {

@@ -29,6 +29,9 @@ const (
 	// PutOutcome.ID names that opportunity, whose Sources now include the record's source.
 	// Also returned when a later copy fills fields the opportunity lacked.
 	PutMerged
+	// PutPending: a partial record (Opportunity.Partial) of a notice not stored yet; it is
+	// kept, and completes the notice when it arrives.
+	PutPending
 )
 
 func (r PutResult) String() string {
@@ -41,6 +44,8 @@ func (r PutResult) String() string {
 		return "updated"
 	case PutMerged:
 		return "merged"
+	case PutPending:
+		return "pending"
 	}
 	return "PutResult(" + strconv.Itoa(int(r)) + ")"
 }
@@ -124,12 +129,13 @@ func checkOpportunity(o *passerelle.Opportunity) error {
 
 // oppWriter holds the buckets one batch writes to.
 type oppWriter struct {
+	tx                               *bolt.Tx
 	ops, revs, updated, fps, aliases *bolt.Bucket
 	pending                          *bolt.Bucket
 }
 
 func newOppWriter(tx *bolt.Tx) (*oppWriter, error) {
-	w := &oppWriter{}
+	w := &oppWriter{tx: tx}
 	var err error
 	if w.ops, err = bucket(tx, bucketOpportunities); err != nil {
 		return nil, err
@@ -159,6 +165,21 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 	var old passerelle.Opportunity
 	found, err := getJSON(w.ops, key, &old)
 	if err != nil {
+		return PutOutcome{}, err
+	}
+	// A partial release completes the stored notice, or waits for it (partial.go).
+	if in.Partial {
+		if c := w.aliases.Get(key); !found && c != nil { // merged into another source's copy
+			key = append([]byte(nil), c...)
+			if found, err = getJSON(w.ops, key, &old); err != nil {
+				return PutOutcome{}, err
+			}
+		}
+		if !found {
+			return w.keepPartial(&o)
+		}
+		o = mergePartial(&old, &o, now)
+	} else if err := w.takePartials(&o, now); err != nil {
 		return PutOutcome{}, err
 	}
 	if !found {

@@ -69,6 +69,8 @@ func markPending(b *bolt.Bucket, id string, k PendingKind) error {
 // pendingFor is the marker a put outcome calls for, if any.
 func pendingFor(out PutOutcome) (PendingKind, bool) {
 	switch {
+	case out.Result == PutPending: // nothing stored to index or match yet
+		return 0, false
 	case out.Result != PutUnchanged:
 		return PendingMatch, true
 	case out.Refreshed:

@@ -39,6 +39,10 @@ func Open(path string) (*DB, error) {
 		// copies every page the open write transaction touched, which cost a sixth of ingest
 		// time on the real notices. This is virtual memory; only pages read count as RSS.
 		InitialMmapSize: initialMmapSize,
+		// Every transaction, readers' too, takes the lock a new write transaction holds
+		// while it releases the pages freed before; the array freelist sorts them all then,
+		// the map one does not (what etcd runs), so readers during a run are not held by it.
+		FreelistType: bolt.FreelistMapType,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

@@ -236,6 +236,7 @@
       member = new URLSearchParams(location.search).get("member") || "";
       if (!member) { location.replace("/app/staff"); return; }
       $("#prefs-link").href = "/app/preferences?member=" + encodeURIComponent(member);
+      $("#profiles-link").href = "/app/profiles?member=" + encodeURIComponent(member);
     }
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadMatches(true); });
     $("#more").addEventListener("click", () => loadMatches(false));

@@ -304,6 +304,95 @@
     for (const m of members) sel.append(el("option", { value: m.id, text: (m.name || m.id) + " (" + m.id + ")" }));
   }
 
+  // ---- A member's profiles (business lines): the form edits one at a time -------------------
+  // The matching fields of the form (skills … min score) are the shown profile's; the others
+  // wait in `profiles` until they are shown or the member is saved.
+  let profiles = [];
+  let shown = 0;
+  const MATCHING = ["skills", "clusters", "sectors", "cpv", "regions", "exclude", "languages", "budget", "min_score"];
+
+  function profileFromFields(base) {
+    const p = Object.assign({}, base || {});
+    p.name = mfield("profile-name").value.trim();
+    p.skills = mfield("skills").value.split("\n").map((x) => x.trim()).filter(Boolean);
+    p.clusters = words(mfield("clusters").value);
+    p.regions = words(mfield("regions").value);
+    p.exclude = words(mfield("exclude").value);
+    const min = Number(mfield("budget-min").value || 0), max = Number(mfield("budget-max").value || 0);
+    if (min || max) p.budget = Object.assign({}, min ? { min } : {}, max ? { max } : {}); else delete p.budget;
+    const ms = mfield("min_score").value;
+    if (ms !== "") p.min_score = Number(ms); else delete p.min_score;
+    for (const k of ["skills", "clusters", "regions", "exclude"]) if (!p[k].length) delete p[k];
+    return p;
+  }
+
+  function showProfile(i) {
+    shown = i;
+    const p = profiles[i] || {};
+    mfield("profile-name").value = p.name || "";
+    // A skill may hold a comma ("tests d'intrusion, audit"): one per line.
+    mfield("skills").value = (p.skills || []).join("\n");
+    mfield("clusters").value = (p.clusters || []).join(", ");
+    mfield("regions").value = (p.regions || []).join(", ");
+    mfield("exclude").value = (p.exclude || []).join(", ");
+    mfield("budget-min").value = p.budget && p.budget.min ? p.budget.min : "";
+    mfield("budget-max").value = p.budget && p.budget.max ? p.budget.max : "";
+    mfield("min_score").value = p.min_score || "";
+    const sel = clear($("#mf-profile"));
+    profiles.forEach((q, k) => sel.append(el("option", { value: String(k), text: q.name || t("Profil") + " " + (k + 1) })));
+    sel.value = String(i);
+    $("#mf-profile-remove").disabled = profiles.length < 2;
+  }
+
+  const stashProfile = () => { profiles[shown] = profileFromFields(profiles[shown]); };
+
+  function addProfile() {
+    stashProfile();
+    profiles.push({ name: t("Nouveau profil"), fresh: true });
+    showProfile(profiles.length - 1);
+    mfield("profile-name").select();
+    mfield("profile-name").focus();
+  }
+
+  function removeProfile() {
+    if (profiles.length < 2) return;
+    profiles.splice(shown, 1);
+    showProfile(Math.max(0, shown - 1));
+  }
+
+  // profilesToSend gives each new profile an id from its name, unique in the member (a match
+  // names it, so it never changes once saved), and each profile a name.
+  function profilesToSend(memberName) {
+    const taken = new Set(profiles.filter((p) => !p.fresh && p.id).map((p) => p.id));
+    return profiles.map((p, k) => {
+      const q = Object.assign({}, p);
+      if (!q.name) q.name = k === 0 && memberName ? memberName : t("Profil") + " " + (k + 1);
+      if (q.fresh || !q.id) {
+        const base = q.name.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "profil";
+        let id = base;
+        for (let n = 2; taken.has(id); n++) id = base + "-" + n;
+        taken.add(id);
+        q.id = id;
+      }
+      delete q.fresh;
+      return q;
+    });
+  }
+
+  // profileErrors puts the errors of the shown profile beside its fields and names the
+  // profile of the others.
+  function profileErrors(e) {
+    const errs = (e.problem && e.problem.errors) || [];
+    for (const f of errs) {
+      const m = f.path.match(/^profiles\[(\d+)\](?:\.(.*))?$/);
+      if (!m) continue;
+      const k = Number(m[1]);
+      if (k === shown) f.path = !m[2] || /^(id|name)$/.test(m[2]) ? "profile-name" : m[2];
+      else f.message = "« " + ((profiles[k] && profiles[k].name) || k + 1) + " » : " + f.message;
+    }
+    return e;
+  }
+
   function openMemberForm(m) {
     editingMember = m;
     const f = mform();
@@ -316,16 +405,14 @@
       mfield("name").value = m.name || "";
       mfield("tier").value = m.tier || "premium";
       mfield("organisation").value = m.organisation || "sme";
-      mfield("skills").value = (m.skills || []).join("\n");
-      mfield("clusters").value = (m.clusters || []).join(", ");
-      mfield("regions").value = (m.regions || []).join(", ");
-      mfield("exclude").value = (m.exclude || []).join(", ");
-      mfield("budget-min").value = m.budget && m.budget.min ? m.budget.min : "";
-      mfield("budget-max").value = m.budget && m.budget.max ? m.budget.max : "";
       mfield("contacts").value = (m.contacts || []).map((c) => (c.name ? c.name + " <" + c.email + ">" : c.email)).join("\n");
       mfield("frequency").value = (m.notify && m.notify.frequency) || "daily";
-      mfield("min_score").value = m.min_score || "";
     }
+    const top = {};
+    if (m) for (const k of MATCHING) if (m[k] !== undefined) top[k] = m[k];
+    profiles = m && m.profiles && m.profiles.length ? m.profiles.map((p) => Object.assign({}, p))
+      : [Object.assign({ id: "main", name: m ? m.name : "" }, top)]; // "main", as for a member written without profiles
+    showProfile(0);
     $("#member-preview-result").hidden = true;
     $("#member-status").textContent = "";
     f.hidden = false;
@@ -340,25 +427,22 @@
     }
   }
 
-  // memberFromForm keeps what the form does not show (profiles, sectors, languages, channels…).
+  // memberFromForm keeps what the form does not show (sectors, languages, channels…). The
+  // matching fields go in `profiles` alone: the server makes the top level the first.
   function memberFromForm() {
     const m = Object.assign({}, editingMember || {});
     delete m.created; delete m.updated;
+    for (const k of MATCHING) delete m[k];
     Object.assign(m, { id: mfield("id").value.trim(), name: mfield("name").value.trim(), tier: mfield("tier").value,
-      organisation: mfield("organisation").value,
-      clusters: words(mfield("clusters").value), regions: words(mfield("regions").value), exclude: words(mfield("exclude").value) });
-    // A skill may hold a comma ("tests d'intrusion, audit"): one per line.
-    m.skills = mfield("skills").value.split("\n").map((x) => x.trim()).filter(Boolean);
-    const min = Number(mfield("budget-min").value || 0), max = Number(mfield("budget-max").value || 0);
-    if (min || max) m.budget = Object.assign({}, min ? { min } : {}, max ? { max } : {}); else delete m.budget;
+      organisation: mfield("organisation").value });
+    stashProfile();
+    m.profiles = profilesToSend(m.name);
     m.contacts = mfield("contacts").value.split("\n").map((x) => x.trim()).filter(Boolean).map((line) => {
       const mm = line.match(/^(.*?)\s*<([^>]+)>$/);
       return mm ? (mm[1] ? { name: mm[1], email: mm[2] } : { email: mm[2] }) : { email: line };
     });
     m.notify = Object.assign({}, m.notify || {}, { frequency: mfield("frequency").value });
-    const ms = mfield("min_score").value;
-    if (ms !== "") m.min_score = Number(ms); else delete m.min_score;
-    for (const k of ["skills", "clusters", "regions", "exclude", "contacts"]) if (!m[k].length) delete m[k];
+    if (!m.contacts.length) delete m.contacts;
     return m;
   }
 
@@ -383,7 +467,7 @@
       }
       $("#member-preview-result").hidden = false;
     } catch (e) {
-      showFieldErrors(e, status, mform());
+      showFieldErrors(profileErrors(e), status, mform());
     }
   }
 
@@ -399,7 +483,7 @@
       $("#member-list-status").textContent = t("Membre enregistré : ") + m.id + ".";
       await Promise.all([loadMembers(), loadAudit(true)]);
     } catch (e) {
-      showFieldErrors(e, status, mform());
+      showFieldErrors(profileErrors(e), status, mform());
     }
   }
 
@@ -730,13 +814,13 @@
     buildRulesForm(r);
     const body = clear($("#rules-versions tbody"));
     const items = (versions.items || []).slice().sort((a, b) => b.version - a.version);
-    if (!items.length) body.append(emptyRow(4, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
+    if (!items.length) body.append(emptyRow(5, "Les règles par défaut sont en vigueur ; chaque enregistrement en fera une version."));
     for (const v of items) {
       const acts = el("div", { class: "actions" });
       if (v.version !== r.version) acts.append(armed("Revenir à cette version", "Confirmer le retour", () => rollback(v.version), { "data-rollback": String(v.version) }));
       else acts.append(el("span", { class: "muted", text: t("en vigueur") }));
       body.append(el("tr", { "data-version": String(v.version) }, el("th", { scope: "row", text: "v" + v.version }),
-        td(dateText(v.created, true)), td(v.comment || ""), el("td", {}, acts)));
+        td(dateText(v.created, true)), td(v.author || ""), td(v.comment || ""), el("td", {}, acts)));
     }
     $("#rules-diff-form").hidden = items.length < 2;
     for (const [sel, pick] of [["#rd-a", 1], ["#rd-b", 0]]) {
@@ -888,6 +972,13 @@
     $("#key-form").addEventListener("submit", createKey);
     $("#member-new").addEventListener("click", () => openMemberForm(null));
     $("#member-preview").addEventListener("click", previewMember);
+    $("#mf-profile").addEventListener("change", (ev) => { stashProfile(); showProfile(Number(ev.target.value)); });
+    $("#mf-profile-add").addEventListener("click", addProfile);
+    $("#mf-profile-remove").addEventListener("click", removeProfile);
+    mfield("profile-name").addEventListener("input", (ev) => {
+      const o = $("#mf-profile").options[shown];
+      if (o) o.textContent = ev.target.value.trim() || t("Profil") + " " + (shown + 1);
+    });
     $("#member-cancel").addEventListener("click", () => { mform().hidden = true; });
     mform().addEventListener("submit", saveMember);
     $("#member-import").addEventListener("submit", importMembers);

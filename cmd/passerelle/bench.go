@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -31,6 +34,7 @@ func cmdBench(ctx context.Context, p *Program, args []string) error {
 	nops := fs.Int("ops", 3000, "match: new opportunities streamed through the profiles")
 	file := fs.String("file", "", "ingest: a canonical JSONL file to ingest instead of synthetic notices")
 	naive := fs.Int("naive", 300, "match: profiles timed the naive way (each as a bleve query), extrapolated")
+	profile := fs.String("profile", "", "api: write PREFIX-cpu.pprof, PREFIX-block.pprof, PREFIX-mutex.pprof and PREFIX.trace of the reads during a run")
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
 	}
@@ -51,7 +55,7 @@ func cmdBench(ctx context.Context, p *Program, args []string) error {
 	case "match":
 		return p.benchMatch(ctx, orDefault(*scale, 100000), *nops, *naive)
 	case "api":
-		return p.benchAPI(ctx, orDefault(*scale, 100000))
+		return p.benchAPI(ctx, orDefault(*scale, 100000), *profile)
 	}
 	return usageErr("unknown benchmark %q: ingest, match or api", fs.Arg(0))
 }
@@ -187,7 +191,8 @@ func (p *Program) benchMatch(ctx context.Context, members, nops, naive int) erro
 }
 
 // benchAPI: a member's matches and a search, on n stored and indexed opportunities.
-func (p *Program) benchAPI(ctx context.Context, n int) error {
+func (p *Program) benchAPI(ctx context.Context, n int, profile string) error {
+	p.leaveACoreForReads() // as a server does
 	if err := p.open(ctx); err != nil {
 		return err
 	}
@@ -228,7 +233,15 @@ func (p *Program) benchAPI(ctx context.Context, n int) error {
 		p.line(c.name+"_p50", lat[len(lat)/2].Seconds()*1000, "ms")
 		p.line(c.name+"_p99", lat[len(lat)*99/100].Seconds()*1000, "ms")
 	}
-	if err := p.benchReadsDuringRun(ctx, srv.URL, key, n); err != nil {
+	stop, err := startProfiles(profile)
+	if err != nil {
+		return err
+	}
+	err = p.benchReadsDuringRun(ctx, srv.URL, key, n)
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	if err != nil {
 		return err
 	}
 	runtime.ReadMemStats(&mem)
@@ -239,22 +252,37 @@ func (p *Program) benchAPI(ctx context.Context, n int) error {
 }
 
 // benchReadsDuringRun times a member's matches and a search at 200 requests a second while
-// the pipeline stores, indexes and matches n more opportunities: what members see during
-// the nightly run. Requests go out on a clock, each on its own, so a slow answer does not
-// hide the ones that would have waited behind it.
+// a run ingests n more opportunities from a JSONL source (parse, store, index) and matches
+// them against a few hundred premium members: what members see during the nightly run.
+// Requests go out on a clock, each on its own, so a slow answer does not hide the ones that
+// would have waited behind it.
 func (p *Program) benchReadsDuringRun(ctx context.Context, base, key string, n int) error {
 	_, more := matcher.Synthetic(3, 2, n)
+	file := filepath.Join(p.Config.Data, "run.jsonl")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for i := range more {
 		more[i].ID = "run:" + more[i].ID
+		if err := enc.Encode(&more[i]); err != nil {
+			return err
+		}
 	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	members, _ := matcher.Synthetic(4, 300, 0)
+	for _, m := range members {
+		if _, err := p.DB.PutMember(ctx, m, p.Now()); err != nil {
+			return err
+		}
+	}
+	src := passerelle.Source{ID: "bench-run", URL: file, Format: "jsonl", Enabled: true, Timezone: p.Config.Timezone}
 	done := make(chan error, 1)
 	t0 := time.Now()
+	var rec passerelle.Run
 	go func() {
-		if _, _, err := p.Pipeline.Save(ctx, more); err != nil {
-			done <- err
-			return
-		}
-		_, _, err := p.Pipeline.MatchPending(ctx, nil)
+		var err error
+		rec, err = p.Pipeline.RunSources(ctx, "bench", []passerelle.Source{src})
 		done <- err
 	}()
 	paths := []string{"/api/v1/members/bench-member/matches?limit=20", "/api/v1/opportunities?q=software+development&status=open,closing&limit=20"}
@@ -291,6 +319,11 @@ loop:
 		return fmt.Errorf("the run behind the reads: %w", runErr)
 	}
 	p.line("during_run_seconds", time.Since(t0).Seconds(), "s")
+	p.line("during_run_ingested", float64(rec.Indexed), "opportunities")
+	p.line("during_run_matches", float64(rec.Matches), "matches")
+	if fi, err := os.Stat(p.DB.Path()); err == nil {
+		p.line("during_run_store_file", float64(fi.Size())/(1<<20), "MiB")
+	}
 	for k, name := range []string{"during_run_member_matches", "during_run_search"} {
 		l := lat[k]
 		if len(l) == 0 {
@@ -326,4 +359,45 @@ func timeRequests(url, key string, n int) ([]time.Duration, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
+}
+
+// startProfiles starts the CPU profile and the execution trace, and samples blocking and
+// lock contention, when prefix is set; stop writes them all. Why reads slow down during a
+// run (scheduling, a lock, the collector) is read there, not guessed.
+func startProfiles(prefix string) (stop func() error, err error) {
+	if prefix == "" {
+		return func() error { return nil }, nil
+	}
+	cpu, err := os.Create(prefix + "-cpu.pprof")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := os.Create(prefix + ".trace")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		return nil, err
+	}
+	if err := trace.Start(tr); err != nil {
+		pprof.StopCPUProfile()
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(time.Millisecond))
+	runtime.SetMutexProfileFraction(10)
+	return func() error {
+		trace.Stop()
+		pprof.StopCPUProfile()
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+		errs := []error{cpu.Close(), tr.Close()}
+		for _, name := range []string{"block", "mutex"} {
+			f, err := os.Create(prefix + "-" + name + ".pprof")
+			if err != nil {
+				return err
+			}
+			errs = append(errs, pprof.Lookup(name).WriteTo(f, 0), f.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
 }

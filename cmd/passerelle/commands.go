@@ -352,7 +352,11 @@ func cmdSources(ctx context.Context, p *Program, args []string) error {
 			return fmt.Errorf("%s: %w", rest[1], err)
 		}
 		for i := range ss {
-			if err := ss[i].Validate(); err != nil {
+			err := ss[i].Validate()
+			if err == nil {
+				err = p.Pipeline.Fetcher.CheckURL(ss[i].URL) // allow_local_sources
+			}
+			if err != nil {
 				return fmt.Errorf("%s: source %d (%q): %w", rest[1], i+1, ss[i].ID, err)
 			}
 		}
@@ -422,6 +426,7 @@ func cmdRules(ctx context.Context, p *Program, args []string) error {
 			}
 			return enc.Encode(rep)
 		}
+		r.Author = "command line (rules set)"
 		saved, err := p.DB.PutRules(ctx, r, p.Now())
 		if err != nil {
 			return err
@@ -539,6 +544,11 @@ func cmdExplain(ctx context.Context, p *Program, args []string) error {
 	fmt.Fprintf(p.Stdout, "member %s × opportunity %s: score %.1f (rules v%d) — %s\n", m.ID, o.ID, mt.Score, mt.RulesVersion,
 		map[bool]string{true: "kept as a match", false: "not a match"}[kept])
 	fmt.Fprintf(p.Stdout, "  %s\n", o.Title)
+	if len(m.Profiles) > 1 {
+		// The match is its best profile's; say which business line it is.
+		pf, _ := m.Profile(mt.Profile)
+		fmt.Fprintf(p.Stdout, "  profile: %s (%s)\n", mt.Profile, pf.Name)
+	}
 	if mt.Explanation.Veto != "" {
 		fmt.Fprintf(p.Stdout, "  veto: %s\n", mt.Explanation.Veto)
 	}

@@ -47,6 +47,10 @@ type Config struct {
 	// SourceTimeout bounds one source's whole fetch, every try and wait included, so a
 	// slow source costs at most this much of a run.
 	SourceTimeout string `toml:"source_timeout"`
+	// AllowLocalSources lets sources read local files and directories (a path or file://
+	// URL). Off, only http(s) sources are saved, tested or fetched: whoever holds a staff
+	// key then cannot make the server read its own files.
+	AllowLocalSources bool `toml:"allow_local_sources"`
 	// ShutdownTimeout is how long a stopping server waits for a run in progress before it
 	// interrupts it (recorded interrupted; the next run finishes its work).
 	ShutdownTimeout string `toml:"shutdown_timeout"`
@@ -67,6 +71,9 @@ func DefaultConfig() Config {
 		RunTimeout:      "6h",
 		SourceTimeout:   "2m",
 		ShutdownTimeout: "30s",
+		// On by default: the command line and the demo read local files; a server whose staff
+		// keys are used over the network should switch it off.
+		AllowLocalSources: true,
 	}
 }
 

@@ -46,6 +46,7 @@ func cmdDemo(ctx context.Context, p *Program, args []string) error {
 		return err
 	}
 	defer feeds.Close()
+	p.leaveACoreForReads()
 	if err := p.open(ctx); err != nil {
 		return err
 	}

@@ -68,6 +68,8 @@ type Program struct {
 	DB       *store.DB
 	Index    *index.Index
 	Pipeline *pipeline.Pipeline
+
+	runWorkers int // cores a run's heavy steps may use; all when zero (cores.go)
 }
 
 type command struct {
@@ -265,12 +267,14 @@ func (p *Program) openAs(ctx context.Context, mode openMode) error {
 	p.Index = ix
 	p.Pipeline = &pipeline.Pipeline{
 		Store: db, Index: ix, Log: p.Log, Now: p.Now,
-		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes},
+		Fetcher: &source.Fetcher{MaxBytes: p.Config.FetchMaxBytes, NoLocal: !p.Config.AllowLocalSources},
 	}
 	p.Pipeline.Fetcher.Client = httpClient(mustDuration(p.Config.FetchTimeout))
 	p.Pipeline.RunTimeout = mustDuration(p.Config.RunTimeout)
 	p.Pipeline.SourceTimeout = mustDuration(p.Config.SourceTimeout)
 	p.Pipeline.Delivery = p.delivery()
+	p.Pipeline.Workers = p.runWorkers
+	ix.SetWriters(p.runWorkers)
 	if mode == openCreate {
 		// Read commands leave the records as they are (a run left running is reported by
 		// `check`, marked by the next writing command).

@@ -19,6 +19,7 @@ func cmdServe(ctx context.Context, p *Program, args []string) error {
 	if err := p.parse(fs, cf, args); err != nil {
 		return err
 	}
+	p.leaveACoreForReads()
 	if err := p.open(ctx); err != nil {
 		return err
 	}
@@ -44,6 +45,7 @@ func (p *Program) serve(ctx context.Context, announce func(url string)) error {
 		Location: p.Config.location(),
 		BaseURL:  p.Config.BaseURL, Webhooks: p.webhooks(), SignInMailer: signIn,
 		ListenURL: "http://" + ln.Addr().String(),
+		Fetcher:   p.Pipeline.Fetcher, // sources under test are read as a run reads them
 	})
 	p.Pipeline.Metrics = handler // run metrics on /metrics
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
