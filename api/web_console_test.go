@@ -3,14 +3,22 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/passerelle/passerelle"
+	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/index"
+	"github.com/passerelle/passerelle/notify"
+	"github.com/passerelle/passerelle/pipeline"
+	"github.com/passerelle/passerelle/source"
+	"github.com/passerelle/passerelle/store"
 )
 
 // shotsDir is where the console's screenshots go when PASSERELLE_SHOTS names a directory.
@@ -42,25 +50,59 @@ func (tb *tab) eval(js string) bool {
 	return v
 }
 
+// newSignInInstall is a new install as `passerelle staff add` leaves it: an empty store and
+// index holding one staff user and no key at all, served on its base URL with sign-in links
+// mailed through mailpit. The test reads the store directly: a key of its own would show in
+// the console's key list.
+func newSignInInstall(t *testing.T, mp *mailpit) (*env, *api.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(filepath.Join(dir, "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close(); db.Close() })
+	if _, err := db.AddStaffUser(t.Context(), "Claire Dubois", "claire@cluster.example", now); err != nil {
+		t.Fatal(err)
+	}
+	pl := &pipeline.Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{}, Now: func() time.Time { return now }}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	s := api.New(api.Config{Store: db, Index: ix, Runner: pl, Now: func() time.Time { return now }, MaxBody: 1 << 16, BaseURL: base,
+		SignInMailer: &notify.Mailer{URL: "smtp://" + mp.smtp, From: "Passerelle <veille@passerelle.example>", Timeout: 20 * time.Second}})
+	srv.Config.Handler = s
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, db: db, ix: ix, pl: pl}, s
+}
+
 // TestBrowserConsoleFromEmptyInstall is the staff console as a new staff member meets it: from
-// an empty data directory, sign in, read what to do first, add a source from a local feed
-// (a mistyped address refused at once), test it, save it, run it, read its history, disable
-// it, create and revoke a key, change a rule weight with a preview, save, roll back, and read
-// the audit log of all of it; with no error in the browser console.
+// an empty data directory, sign in by the link mailed to her (no key is ever pasted), read
+// what to do first, add a source from a local feed (a mistyped address refused at once), test
+// it, save it, run it, read its history, disable it, add a member and edit its skills with a
+// preview, create and revoke a key, change a rule weight with a preview, save, roll back, and
+// read the audit log of all of it, which names her; with no error in the browser console.
 func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	browser := newBrowser(t)
-	e := newEmptyEnv(t)
+	mp := startMailpitAPI(t)
+	e, s := newSignInInstall(t, mp)
 	feeds := feedServer(t)
+	ctx := t.Context()
 
 	tb := openTab(t, browser)
-	tb.signIn(e.srv.URL, e.staff)
+	signInByMail(tb, s, mp, e.srv.URL, "claire@cluster.example")
+	tb.waitText("#whoami", "Claire Dubois")
 	// Empty states: each list says what to do first; nothing says "null".
 	tb.do(chromedp.WaitVisible(chromedp.CSS("#sources-empty")))
 	tb.waitText("#sources-empty", "Ajouter une source")
 	tb.waitText("#runs tbody", "Lancer maintenant")
 	tb.waitText("#members tbody", "Aucun membre")
 	tb.waitText("#audit tbody", "Aucune modification")
-	tb.waitText("#keys tbody", "(votre clé)")
+	tb.waitText("#keys tbody", "Aucune clé")
 	tb.waitText("#feedback tbody", "Aucun retour")
 	if tb.eval(`document.body.innerText.includes("null") || !document.getElementById("flash").hidden`) {
 		t.Error("the empty console shows null or an error")
@@ -78,10 +120,8 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 		t.Error("the bad url field is not marked invalid")
 	}
 	shot(tb, "02-source-url-refused")
-	var srcs struct{ Items []passerelle.Source }
-	e.do("GET", "/api/v1/sources", e.staff, "", 200, &srcs)
-	if len(srcs.Items) != 0 {
-		t.Fatalf("a refused source was stored: %+v", srcs.Items)
+	if srcs, err := e.db.Sources(ctx); err != nil || len(srcs) != 0 {
+		t.Fatalf("a refused source was stored: %+v, %v", srcs, err)
 	}
 
 	// Test before saving: the first records as they would be stored.
@@ -98,7 +138,9 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 		t.Error("the url error stays after a good test")
 	}
 	shot(tb, "03-source-test")
-	e.do("GET", "/api/v1/opportunities", e.staff, "", 200, nil)
+	if n, err := e.db.CountOpportunities(ctx); err != nil || n != 0 {
+		t.Errorf("testing a source stored %d opportunities (%v)", n, err)
+	}
 
 	tb.do(chromedp.Click(chromedp.CSS("#source-save")), chromedp.WaitNotVisible(chromedp.CSS("#source-form")))
 	tb.waitText(`#sources tr[data-source="pole"]`, "Pôle numérique")
@@ -111,28 +153,26 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(`#sources tr[data-source="pole"] button:nth-child(4)`)),
 		chromedp.WaitVisible(chromedp.CSS("#source-history")))
 	tb.waitText("#source-history tbody", "ok")
-	var hist struct {
-		Items []passerelle.SourceRun `json:"items"`
+	runs, err := e.db.Runs(ctx, 10)
+	if err != nil || len(runs) != 1 || len(runs[0].Sources) != 1 || runs[0].Sources[0].Source != "pole" || runs[0].Sources[0].New == 0 {
+		t.Fatalf("runs: %+v, %v", runs, err)
 	}
-	e.do("GET", "/api/v1/sources/pole/runs", e.staff, "", 200, &hist)
-	if len(hist.Items) != 1 || hist.Items[0].New == 0 {
-		t.Fatalf("history: %+v", hist.Items)
-	}
-	tb.waitText("#source-history tbody", fmt.Sprintf("\t%d\t%d\t", hist.Items[0].Fetched, hist.Items[0].New))
+	pole := runs[0].Sources[0]
+	tb.waitText("#source-history tbody", fmt.Sprintf("\t%d\t%d\t", pole.Fetched, pole.New))
 	shot(tb, "04-source-run-history")
 
 	// Disable it: the table says so, and so does the store.
 	tb.do(chromedp.Click(chromedp.CSS(`#sources tr[data-source="pole"] button:nth-child(2)`)))
 	tb.waitText("#run-status", "Source désactivée")
 	tb.waitText(`#sources tr[data-source="pole"]`, "non")
-	src, err := e.db.Source(t.Context(), "pole")
+	src, err := e.db.Source(ctx, "pole")
 	if err != nil || src.Enabled || src.Language != "fr" {
 		t.Errorf("after disabling: %+v, %v", src, err)
 	}
 
 	// An open call besides the feed's (closed by the test's today), for the member to match.
 	deadline := now.AddDate(0, 0, 20)
-	if _, _, err := e.pl.Save(t.Context(), []passerelle.Opportunity{{ID: "o1", Source: "s", Kind: passerelle.KindCall,
+	if _, _, err := e.pl.Save(ctx, []passerelle.Opportunity{{ID: "o1", Source: "s", Kind: passerelle.KindCall,
 		Title: "Audit de cybersécurité et tests d'intrusion", Description: "Sécurité informatique des PME.", Language: "fr",
 		Country: "BE", CPV: []string{"72212730"}, Deadline: &deadline}}); err != nil {
 		t.Fatal(err)
@@ -155,13 +195,13 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.do(chromedp.SetValue(chromedp.CSS("#mf-skills"), "cybersécurité\ntests d'intrusion"),
 		chromedp.Click(chromedp.CSS("#member-preview")), chromedp.WaitVisible(chromedp.CSS("#member-preview-result")))
 	tb.waitText("#member-preview-list", "Audit de cybersécurité et tests d'intrusion")
-	if m, err := e.db.Member(t.Context(), "cyber"); err != nil || len(m.Skills) != 1 {
+	if m, err := e.db.Member(ctx, "cyber"); err != nil || len(m.Skills) != 1 {
 		t.Fatalf("the preview changed the stored member: %+v, %v", m.Skills, err)
 	}
 	shot(tb, "05a-member-preview")
 	tb.do(chromedp.Click(chromedp.CSS("#member-save")), chromedp.WaitNotVisible(chromedp.CSS("#member-form")))
 	tb.waitText("#member-list-status", "Membre enregistré")
-	m, err := e.db.Member(t.Context(), "cyber")
+	m, err := e.db.Member(ctx, "cyber")
 	if err != nil || strings.Join(m.Skills, "|") != "cybersécurité|tests d'intrusion" || len(m.Contacts) != 1 || m.Contacts[0].Email != "anne@cyber.example" || m.Contacts[0].Name != "Anne Dupont" {
 		t.Fatalf("stored member: %+v, %v", m, err)
 	}
@@ -214,7 +254,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	if !strings.Contains(report, "enregistrement 1 (webco) : importé") || !strings.Contains(report, "tier") {
 		t.Errorf("import report: %q", report)
 	}
-	web, err := e.db.Member(t.Context(), "webco")
+	web, err := e.db.Member(ctx, "webco")
 	if err != nil || web.Name != "Web & Co" || strings.Join(web.Skills, "|") != "développement web|applications mobiles" || len(web.Contacts) != 1 {
 		t.Errorf("imported member: %+v, %v", web, err)
 	}
@@ -245,8 +285,10 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	e.do("GET", "/app/api/whoami", strings.TrimSpace(secret), "", 401, nil)
 
 	// A rule weight: preview, save, roll back.
-	var rules passerelle.Rules
-	e.do("GET", "/api/v1/rules", e.staff, "", 200, &rules)
+	rules, err := e.db.CurrentRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	changed := rules
 	changed.Weights.Cluster = rules.Weights.Cluster + 7
 	changed.Comment = "plus de poids aux clusters"
@@ -264,9 +306,8 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.waitText("#preview-summary", "ajoutés")
 	tb.do(chromedp.Click(chromedp.CSS("#rules-save")))
 	tb.waitText("#rules-status", "enregistrée")
-	var saved passerelle.Rules
-	e.do("GET", "/api/v1/rules", e.staff, "", 200, &saved)
-	if saved.Weights.Cluster != changed.Weights.Cluster || saved.Version != rules.Version+1 {
+	saved, err := e.db.CurrentRules(ctx)
+	if err != nil || saved.Weights.Cluster != changed.Weights.Cluster || saved.Version != rules.Version+1 {
 		t.Fatalf("saved rules: version %d cluster weight %v", saved.Version, saved.Weights.Cluster)
 	}
 	rb := fmt.Sprintf(`#rules-versions button[data-rollback="%d"]`, rules.Version)
@@ -274,9 +315,8 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.waitText(rb, "Confirmer")
 	tb.do(chromedp.Click(chromedp.CSS(rb)))
 	tb.waitText("#rules-status", "retour à la version")
-	var back passerelle.Rules
-	e.do("GET", "/api/v1/rules", e.staff, "", 200, &back)
-	if back.Weights.Cluster != rules.Weights.Cluster || back.Version != rules.Version+2 {
+	back, err := e.db.CurrentRules(ctx)
+	if err != nil || back.Weights.Cluster != rules.Weights.Cluster || back.Version != rules.Version+2 {
 		t.Errorf("after rollback: version %d cluster weight %v, want %d and %v", back.Version, back.Weights.Cluster, rules.Version+2, rules.Weights.Cluster)
 	}
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff#rules-h"))
@@ -293,7 +333,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 
 	// The audit log tells all of it, newest first, with the changed fields.
 	audit := tb.waitText("#audit tbody", "règles modifiées")
-	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "membre modifié", "skills", "clé créée", "clé révoquée", "weights.cluster", "(vous)"} {
+	for _, want := range []string{"source ajoutée", "source modifiée", "enabled", "membre ajouté", "membre modifié", "skills", "clé créée", "clé révoquée", "weights.cluster", "Claire Dubois <claire@cluster.example> (vous)"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log in the console lacks %q:\n%s", want, audit)
 		}
@@ -303,12 +343,28 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	}
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff#audit-h"))
 	tb.waitText("#audit tbody", "règles modifiées")
+	tb.waitText("#audit thead", "Qui (personne ou clé)")
 	shot(tb, "07-audit")
+	// In the store too, every change is hers: the session, not a key, made them.
+	staff, err := e.db.StaffUsers(ctx)
+	if err != nil || len(staff) != 1 {
+		t.Fatalf("staff users: %+v, %v", staff, err)
+	}
+	log, err := e.db.Audit(ctx, 100, "")
+	if err != nil || len(log.Entries) == 0 {
+		t.Fatalf("audit: %+v, %v", log, err)
+	}
+	for _, a := range log.Entries {
+		if a.Actor != staff[0].ID || a.ActorName != "Claire Dubois <claire@cluster.example>" {
+			t.Errorf("audit entry %s %s made by %q (%q), want the signed-in staff user %s", a.Action, a.Target, a.Actor, a.ActorName, staff[0].ID)
+		}
+	}
 
 	// The same console in English, from the one catalogue; the choice is remembered.
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff?lang=en"))
 	tb.waitText("h1", "Staff console")
 	tb.waitText("#audit tbody", "rules changed")
+	tb.waitText("#audit thead", "Who (person or key)")
 	tb.waitText(`#sources tr[data-source="pole"]`, "Enable")
 	tb.waitText("#keys-h", "API keys")
 	if !tb.eval(`document.documentElement.lang === "en"`) {
@@ -327,9 +383,7 @@ func TestBrowserConsoleFromEmptyInstall(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(del)))
 	tb.waitText("#run-status", "Source supprimée")
 	tb.do(chromedp.WaitVisible(chromedp.CSS("#sources-empty")))
-	var ops struct{ Total int }
-	e.do("GET", "/api/v1/opportunities", e.staff, "", 200, &ops)
-	if ops.Total == 0 {
+	if n, err := e.db.CountOpportunities(ctx); err != nil || n == 0 {
 		t.Error("deleting a source lost its opportunities")
 	}
 }

@@ -51,8 +51,9 @@ func TestBrowserConsoleDetailPages(t *testing.T) {
 	tb.do(chromedp.WaitVisible(chromedp.CSS(`#runs tr[data-run="`+run.ID+`"] a`)),
 		chromedp.Click(chromedp.CSS(`#runs tr[data-run="`+run.ID+`"] a`)))
 	tb.waitText("#run-h", "Run "+run.ID)
-	tb.waitText("#run-progress", "ok")
-	tb.waitText("#run-progress .badge.failed", "1 envoi en échec") // an ok run still shows its failed delivery
+	// A run whose e-mail failed is partial, never ok, and says how many deliveries failed.
+	tb.waitText("#run-progress .badge", "partiel")
+	tb.waitText("#run-progress .badge.failed", "1 envoi en échec")
 	tb.waitText("#run-sources tbody", "n'a lu aucune source")
 	tb.waitText(`#run-channels tr[data-channel="webhook"]`, "webhook\t1\t0")
 	tb.waitText(`#run-channels tr[data-channel="email"]`, "cyber: no SMTP server configured")
@@ -223,9 +224,11 @@ func TestBrowserConsoleDetailPages(t *testing.T) {
 	live.waitText("#run-progress", "étape : lecture des sources")
 	live.waitText("#run-sources tbody", "la page se met à jour seule")
 	free()
-	tb.waitText("#run-status", "Run terminé : ok — sources lues : 1 / 1")
+	// The source read fine, but cyber's e-mail, tried again, failed again: partial, not ok.
+	tb.waitText("#run-status", "Run terminé : partiel — sources lues : 1 / 1")
+	tb.waitText("#run-status", "(0 envois réussis, 1 en échec)")
 	live.waitText(`#run-sources tr[data-source="slow"]`, "slow\tok\t1\t0\t0\t0\t0")
-	live.waitText("#run-progress", "ok")
+	live.waitText("#run-progress", "partiel")
 
 	// In English, from the one catalogue.
 	tb.do(chromedp.Navigate(e.srv.URL + "/app/staff/feedback?lang=en"))

@@ -212,7 +212,7 @@ var pageEnglish = map[string]string{
 	"Journal des modifications":      "Audit log",
 	"Modifications faites par l'équipe, les plus récentes d'abord": "Changes made by staff, newest first",
 	"Quand":                 "When",
-	"Qui (clé)":             "Who (key)",
+	"Qui (personne ou clé)": "Who (person or key)",
 	"Action":                "Action",
 	"Objet":                 "Target",
 	"Changements":           "Changes",

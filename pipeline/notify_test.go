@@ -266,3 +266,51 @@ func TestOneDigestPerPeriod(t *testing.T) {
 		t.Fatalf("the held matches were sent the next day: %d digests", len(mail.sent))
 	}
 }
+
+// TestRunWithFailedDeliveriesIsPartial: a run whose webhook receiver answers 500 has not done
+// its job — a member did not get its digest — so it ends partial with the failure counted in
+// its record, per channel; the next run retries the webhook alone and, once it answers, ends ok.
+func TestRunWithFailedDeliveriesIsPartial(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	secret := []byte("s3cret")
+	hook, ids, _ := hookServer(t, secret, 500, 200)
+	mail := &recordingMail{}
+	p.Delivery = &Delivery{Channels: map[string]Channel{
+		"email":   mail,
+		"webhook": &notify.Webhook{Secret: secret, Policy: loopback, Attempts: 1, Backoff: 1},
+	}}
+	saveCalls(t, p, 1)
+	m := passerelle.Member{ID: "both", Name: "Both", Tier: passerelle.TierPremium, Clusters: []string{"security"},
+		Skills: []string{"cybersécurité", "tests d'intrusion"}, Contacts: []passerelle.Contact{{Email: "a@example.org"}},
+		Notify: passerelle.NotifySettings{Frequency: "daily", Channels: []string{"email", "webhook"}, WebhookURL: hook.URL}}
+	if _, err := p.Store.PutMember(ctx, m, now); err != nil {
+		t.Fatal(err)
+	}
+
+	run, err := p.Run(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]passerelle.ChannelRun{}
+	for _, c := range run.Channels {
+		per[c.Channel] = c
+	}
+	if run.Status != passerelle.RunPartial || run.Deliveries != 1 || run.DeliveryFailures != 1 ||
+		per["email"].Sent != 1 || per["webhook"].Failed != 1 || len(per["webhook"].Errors) != 1 || !strings.Contains(per["webhook"].Errors[0], "500") {
+		t.Fatalf("run with a failing webhook: status %q, sent %d, failed %d, channels %+v", run.Status, run.Deliveries, run.DeliveryFailures, run.Channels)
+	}
+	stored, err := p.Store.Run(ctx, run.ID)
+	if err != nil || stored.Status != passerelle.RunPartial || stored.DeliveryFailures != 1 {
+		t.Errorf("stored run: status %q, failures %d, %v", stored.Status, stored.DeliveryFailures, err)
+	}
+
+	run, err = p.Run(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != passerelle.RunOK || run.Deliveries != 1 || run.DeliveryFailures != 0 || len(mail.sent) != 1 || len(*ids) != 2 {
+		t.Errorf("retry run: status %q, sent %d, failed %d; %d e-mails, %d webhook calls (want ok, the webhook alone retried)",
+			run.Status, run.Deliveries, run.DeliveryFailures, len(mail.sent), len(*ids))
+	}
+}

@@ -11,7 +11,8 @@ import (
 
 // A run is one lifetime: it is recorded as running when it starts, has one deadline
 // (RunTimeout) whoever started it — the command line, the scheduler or the API — and its
-// record always ends ok, partial (some sources or records failed, the rest went on), failed
+// record always ends ok, partial (some sources, records or digest deliveries failed, the rest
+// went on; failed deliveries are tried again by the next run), failed
 // (a write failed, the deadline passed) or interrupted (the process was told to stop). A run
 // found still running when a process opens the store was cut short by a crash: Recover marks
 // it interrupted, and the pending work it left in the store is finished by the next run.
@@ -253,8 +254,9 @@ func (p *Pipeline) finish(ctx context.Context, rec passerelle.Run, err error) (p
 			failed++
 		}
 	}
-	if failed > 0 || rec.FailedRecords > 0 {
-		// Partial: the run went through, but some sources or records did not.
+	if failed > 0 || rec.FailedRecords > 0 || rec.DeliveryFailures > 0 {
+		// Partial: the run went through, but some sources, records or deliveries did not. A
+		// failed delivery is never success: its member did not get the digest (yet).
 		rec.Status = passerelle.RunPartial
 		if failed > 0 && failed == len(rec.Sources) {
 			rec.Status = passerelle.RunFailed
@@ -279,7 +281,7 @@ func (p *Pipeline) finish(ctx context.Context, rec passerelle.Run, err error) (p
 		}
 	}
 	p.log().Info("run finished", "run", rec.ID, "status", rec.Status, "indexed", rec.Indexed,
-		"matches", rec.Matches, "failed_records", rec.FailedRecords, "err", rec.Error)
+		"matches", rec.Matches, "failed_records", rec.FailedRecords, "delivery_failures", rec.DeliveryFailures, "err", rec.Error)
 	p.observe(rec)
 	return rec, err
 }

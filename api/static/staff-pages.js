@@ -27,7 +27,7 @@
   function showRun(run) {
     $("#run-h").textContent = t("Run") + " " + run.id;
     $("#run-progress").replaceChildren(badge(run.status), " " + P.runProgress(run));
-    // A failed delivery does not fail the run (it is tried again next run), but it must show.
+    // A failed delivery makes the run partial (it is tried again next run): say how many.
     if (run.delivery_failures) {
       $("#run-progress").append(" ", el("span", { class: "badge failed", text: plural(run.delivery_failures, "envoi en échec", "envois en échec") }));
     }

@@ -90,7 +90,8 @@ func cmdRun(ctx context.Context, p *Program, args []string) error {
 	return runOutcome(run, err)
 }
 
-// errPartial marks a run that went through with failures (sources or records): exit status
+// errPartial marks a run that went through with failures (sources, records or digest
+// deliveries), and a notify whose deliveries failed: exit status
 // exitPartial, so that a cron wrapper can tell it from success and from failure.
 var errPartial = errors.New("partial")
 
@@ -110,7 +111,8 @@ func runOutcome(run passerelle.Run, err error) error {
 				failedSources++
 			}
 		}
-		return fmt.Errorf("%w: run %s: %d bad records, %d of %d sources reported errors", errPartial, run.ID, run.FailedRecords, failedSources, len(run.Sources))
+		return fmt.Errorf("%w: run %s: %d bad records, %d of %d sources reported errors, %d deliveries failed (tried again next run)",
+			errPartial, run.ID, run.FailedRecords, failedSources, len(run.Sources), run.DeliveryFailures)
 	}
 	return nil
 }
@@ -692,7 +694,7 @@ func cmdNotify(ctx context.Context, p *Program, args []string) error {
 	if rep.Failed > 0 {
 		// Not a success: a cron wrapper must hear of it. The failed channels are recorded
 		// and tried again by the next run or notify; the delivered ones are not re-sent.
-		return fmt.Errorf("%d deliveries failed (recorded; tried again next run)", rep.Failed)
+		return fmt.Errorf("%w: %d deliveries failed (recorded; tried again next run)", errPartial, rep.Failed)
 	}
 	return nil
 }

@@ -50,7 +50,8 @@ const (
 	exitOK    = 0
 	exitError = 1 // the command failed
 	exitUsage = 2 // the command line was wrong
-	// exitPartial: a run went through but sources or records failed (see the run record).
+	// exitPartial: a run went through but sources, records or digest deliveries failed (see
+	// the run record); also a notify whose deliveries failed.
 	exitPartial = 3
 )
 
@@ -363,6 +364,19 @@ func printRun(w io.Writer, r passerelle.Run) {
 	}
 	if r.Digests > 0 {
 		fmt.Fprintf(w, "  digests: %d members, %d deliveries sent, %d failed\n", r.Digests, r.Deliveries, r.DeliveryFailures)
+	}
+	for _, c := range r.Channels {
+		if c.Failed == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  channel %s: sent %d, failed %d (tried again next run)\n", c.Channel, c.Sent, c.Failed)
+		for i, e := range c.Errors {
+			if i == 5 {
+				fmt.Fprintf(w, "    … and %d more errors\n", len(c.Errors)-5)
+				break
+			}
+			fmt.Fprintf(w, "    error: %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)

@@ -315,8 +315,9 @@ func TestKillDuringNotify(t *testing.T) {
 }
 
 // TestFailingWebhookRetriedAlone: a member with e-mail and webhook, the webhook answering
-// 500. `notify` sends the e-mail (to a real SMTP server) and records the webhook failed; the
-// next `notify` tries the webhook again with the same webhook-id and does not send the
+// 500. `run` sends the e-mail (to a real SMTP server), records the webhook failed and ends
+// partial (exit 3); `notify` tries the webhook again while it fails (exit 3 again); the next
+// `notify` tries the webhook again with the same webhook-id and does not send the
 // e-mail again; once delivered, nothing more goes. The webhook URL is accepted at import
 // only because the configuration allows the loopback receiver, and refused otherwise.
 func TestFailingWebhookRetriedAlone(t *testing.T) {
@@ -368,8 +369,15 @@ func TestFailingWebhookRetriedAlone(t *testing.T) {
 	mustMain(t, "members", "import", members, "--data", data, "--config", cfg)
 	mustMain(t, "ingest", "--data", data, "--source", "hooks", feedPath)
 
-	if code, out, errOut := runMain(t, "notify", "--data", data, "--config", cfg); code == 0 || strings.Contains(out+errOut, "internal detail") {
-		t.Errorf("notify with a failing webhook: exit %d (want non-zero), and the answer body must not show:\n%s%s", code, out, errOut)
+	// The run that sends the digests is partial, not ok: exit 3, the failed channel named.
+	code, out, errOut := runMain(t, "run", "--data", data, "--config", cfg)
+	if code != exitPartial || strings.Contains(out+errOut, "internal detail") ||
+		!strings.Contains(out, ": partial") || !strings.Contains(out, "channel webhook: sent 0, failed 1") || !strings.Contains(errOut, "1 deliveries failed") {
+		t.Errorf("run with a failing webhook: exit %d (want %d, partial, the channel's failure named, the answer body never shown):\n%s%s", code, exitPartial, out, errOut)
+	}
+	// A notify while it still fails retries the webhook alone, and says it failed too.
+	if code, out, errOut := runMain(t, "notify", "--data", data, "--config", cfg); code != exitPartial || strings.Contains(out+errOut, "internal detail") {
+		t.Errorf("notify with a failing webhook: exit %d (want %d), and the answer body must not show:\n%s%s", code, exitPartial, out, errOut)
 	}
 	msgs := mailpitMessages(t, api)
 	mu.Lock()
