@@ -104,28 +104,8 @@ func recipients(mb passerelle.Member) ([]*mail.Address, error) {
 // Message renders d as an RFC 5322 message with CRLF line endings: headers, then a
 // multipart/alternative body (quoted-printable text, then HTML).
 func Message(d Digest, from *mail.Address, to []*mail.Address, date time.Time) ([]byte, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, part := range []struct{ ctype, text string }{
-		{"text/plain; charset=utf-8", d.TextBody()},
-		{"text/html; charset=utf-8", d.HTMLBody()},
-	} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Type", part.ctype)
-		h.Set("Content-Transfer-Encoding", "quoted-printable")
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		qp := quotedprintable.NewWriter(w)
-		if _, err := qp.Write([]byte(strings.ReplaceAll(part.text, "\n", "\r\n"))); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
+	body, boundary, err := alternative(d.TextBody(), d.HTMLBody())
+	if err != nil {
 		return nil, err
 	}
 
@@ -150,9 +130,9 @@ func Message(d Digest, from *mail.Address, to []*mail.Address, date time.Time) (
 		hdr("List-Unsubscribe", "<"+u+">")
 		hdr("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
-	hdr("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
+	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n")
-	b.Write(body.Bytes())
+	b.Write(body)
 	return b.Bytes(), nil
 }
 
@@ -305,4 +285,34 @@ func redact(u *url.URL) string {
 		return u.String()
 	}
 	return u.Redacted()
+}
+
+// alternative is a multipart/alternative body of a text and an HTML part, each
+// quoted-printable with CRLF line endings, and its boundary.
+func alternative(text, html string) ([]byte, string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, part := range []struct{ ctype, text string }{
+		{"text/plain; charset=utf-8", text},
+		{"text/html; charset=utf-8", html},
+	} {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Type", part.ctype)
+		h.Set("Content-Transfer-Encoding", "quoted-printable")
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, "", err
+		}
+		qp := quotedprintable.NewWriter(w)
+		if _, err := qp.Write([]byte(strings.ReplaceAll(part.text, "\n", "\r\n"))); err != nil {
+			return nil, "", err
+		}
+		if err := qp.Close(); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", err
+	}
+	return body.Bytes(), mw.Boundary(), nil
 }

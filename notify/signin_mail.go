@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -79,28 +76,8 @@ func SignInMessage(from, to *mail.Address, link string, valid time.Duration, dat
 	if err := signInHTML.Execute(&html, map[string]any{"Subject": subject[0], "Parts": parts, "Link": link}); err != nil {
 		return nil, err
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, p := range []struct{ ctype, text string }{
-		{"text/plain; charset=utf-8", strings.TrimSpace(text.String()) + "\n"},
-		{"text/html; charset=utf-8", html.String()},
-	} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Type", p.ctype)
-		h.Set("Content-Transfer-Encoding", "quoted-printable")
-		w, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		qp := quotedprintable.NewWriter(w)
-		if _, err := qp.Write([]byte(strings.ReplaceAll(p.text, "\n", "\r\n"))); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
+	body, boundary, err := alternative(strings.TrimSpace(text.String())+"\n", html.String())
+	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
@@ -113,9 +90,9 @@ func SignInMessage(from, to *mail.Address, link string, valid time.Duration, dat
 	hdr("MIME-Version", "1.0")
 	hdr("Content-Language", strings.Join(signInLangs, ", "))
 	hdr("Auto-Submitted", "auto-generated")
-	hdr("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
+	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n")
-	b.Write(body.Bytes())
+	b.Write(body)
 	return b.Bytes(), nil
 }
 
