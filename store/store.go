@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	jsoniter "github.com/json-iterator/go"
@@ -86,20 +88,59 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 // BackupSized is Backup where the writer is chosen once the copy's size is known (before
 // any byte is written): an HTTP answer sets its Content-Length from it, so a client can
 // tell a cut copy from a whole one.
+//
+// The copy is compacted (every key and value rewritten into a fresh file beside the
+// store, then streamed and removed), not the file's pages as they are: bbolt leaves the
+// old contents of freed pages in the file, so a page copy would carry what was deleted or
+// replaced — feed tokens from before they were hashed, members since removed — into every
+// backup.
 func (db *DB) BackupSized(ctx context.Context, to func(size int64) io.Writer) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(ctxWriter{ctx, to(tx.Size())})
-		return err
-	})
+	n, err := db.compactedCopy(ctx, to)
 	if err != nil {
 		return n, fmt.Errorf("backup store %s: %w", db.path, err)
 	}
 	return n, nil
+}
+
+// backupTxSize bounds each write transaction of the compacted copy, so that a large store
+// is not copied in one transaction held in memory.
+const backupTxSize = 16 << 20
+
+func (db *DB) compactedCopy(ctx context.Context, to func(size int64) io.Writer) (int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(db.path), ".backup-*.db")
+	if err != nil {
+		return 0, err
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true})
+	if err != nil {
+		return 0, err
+	}
+	if err := bolt.Compact(dst, db.bolt, backupTxSize); err != nil {
+		dst.Close()
+		return 0, err
+	}
+	if err := dst.Close(); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	in, err := os.Open(tmp)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return io.Copy(ctxWriter{ctx, to(st.Size())}, in)
 }
 
 // ctxWriter stops a long copy when its context ends.
