@@ -117,8 +117,14 @@ func (p *Pipeline) Notify(ctx context.Context, runID string, d Delivery) (Notify
 		}
 		for _, rec := range open {
 			m, err := p.Store.Member(ctx, rec.Member)
-			if err != nil {
+			if err != nil && passerelle.ErrorCode(err) != passerelle.ENOTFOUND {
 				return rep, err
+			}
+			if why := unwanted(m, err); why != "" {
+				if err := p.abandon(ctx, rec, why); err != nil {
+					return rep, err
+				}
+				continue
 			}
 			if err := p.deliver(ctx, rec, m, d, loc, &rep); err != nil {
 				return rep, err
@@ -411,4 +417,36 @@ func contactList(m passerelle.Member) string {
 		emails[i] = c.Email
 	}
 	return strings.Join(emails, ", ")
+}
+
+// unwanted says why a digest still owed to a member must no longer go out, or "": the
+// member was deleted, switched its digests off (an unsubscribe must stop every mail,
+// retries included) or is no longer premium.
+func unwanted(m passerelle.Member, lookup error) string {
+	switch {
+	case lookup != nil:
+		return "member deleted"
+	case m.Notify.Frequency == "off":
+		return "member switched its digests off"
+	case m.Tier != passerelle.TierPremium:
+		return "member no longer premium"
+	}
+	return ""
+}
+
+// abandon closes the unfinished channels of a digest no longer wanted, saying why, so that
+// no later run retries them.
+func (p *Pipeline) abandon(ctx context.Context, rec store.Digest, why string) error {
+	for _, c := range rec.Channels {
+		if !c.Open() {
+			continue
+		}
+		if _, err := p.Store.UpdateDigestChannel(ctx, rec.Member, rec.Period, c.Channel, p.now(), func(c *store.ChannelDelivery) {
+			c.State, c.Error = store.ChannelAbandoned, why
+		}); err != nil {
+			return fmt.Errorf("abandon digest %s of %s: %w", rec.ID, rec.Member, err)
+		}
+	}
+	p.log().Info("digest abandoned", "digest", rec.ID, "member", rec.Member, "why", why)
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/notify"
+	"github.com/passerelle/passerelle/store"
 )
 
 func TestRunSendsDigestsOnce(t *testing.T) {
@@ -312,5 +313,73 @@ func TestRunWithFailedDeliveriesIsPartial(t *testing.T) {
 	if run.Status != passerelle.RunOK || run.Deliveries != 1 || run.DeliveryFailures != 0 || len(mail.sent) != 1 || len(*ids) != 2 {
 		t.Errorf("retry run: status %q, sent %d, failed %d; %d e-mails, %d webhook calls (want ok, the webhook alone retried)",
 			run.Status, run.Deliveries, run.DeliveryFailures, len(mail.sent), len(*ids))
+	}
+}
+
+// A digest owed when the member switches its digests off (an unsubscribe) or is deleted is
+// never retried: its open channels are closed as abandoned, saying why.
+func TestOwedDigestAbandonedWhenUnwanted(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(p *Pipeline, m passerelle.Member) error
+		why    string
+	}{
+		{"switched off", func(p *Pipeline, m passerelle.Member) error {
+			m.Notify.Frequency = "off"
+			_, err := p.Store.PutMember(context.Background(), m, now)
+			return err
+		}, "switched its digests off"},
+		{"deleted", func(p *Pipeline, m passerelle.Member) error {
+			return p.Store.DeleteMember(context.Background(), m.ID)
+		}, "deleted"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPipeline(t)
+			ctx := context.Background()
+			secret := []byte("s3cret")
+			hook, ids, _ := hookServer(t, secret, 500, 200)
+			p.Delivery = &Delivery{Channels: map[string]Channel{
+				"webhook": &notify.Webhook{Secret: secret, Policy: loopback, Attempts: 1, Backoff: 1},
+			}}
+			saveCalls(t, p, 1)
+			m := passerelle.Member{ID: "hooked", Name: "Hooked", Tier: passerelle.TierPremium, Clusters: []string{"security"},
+				Skills: []string{"cybersécurité", "tests d'intrusion"},
+				Notify: passerelle.NotifySettings{Frequency: "daily", Channels: []string{"webhook"}, WebhookURL: hook.URL}}
+			if _, err := p.Store.PutMember(ctx, m, now); err != nil {
+				t.Fatal(err)
+			}
+			if run, err := p.Run(ctx, "test"); err != nil || run.DeliveryFailures != 1 {
+				t.Fatalf("first run: %+v, %v (want the webhook to fail once)", run, err)
+			}
+			stored, err := p.Store.Member(ctx, "hooked")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.change(p, stored); err != nil {
+				t.Fatal(err)
+			}
+			run, err := p.Run(ctx, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(*ids) != 1 || run.Deliveries != 0 || run.DeliveryFailures != 0 {
+				t.Errorf("after the member was %s: %d webhook calls, sent %d, failed %d (want the owed digest left alone)",
+					c.name, len(*ids), run.Deliveries, run.DeliveryFailures)
+			}
+			open, err := p.Store.UnfinishedDigests(ctx)
+			if err != nil || len(open) != 0 {
+				t.Fatalf("unfinished digests %+v, %v", open, err)
+			}
+			ds, err := p.Store.Digests(ctx, "hooked")
+			if c.name == "deleted" {
+				if err != nil || len(ds) != 0 {
+					t.Errorf("a deleted member's digests: %+v, %v (want them gone with it)", ds, err)
+				}
+				return
+			}
+			if err != nil || len(ds) != 1 || ds[0].Channels[0].State != store.ChannelAbandoned || !strings.Contains(ds[0].Channels[0].Error, c.why) {
+				t.Errorf("the owed digest: %+v, %v (want its webhook abandoned, saying the member %s)", ds, err, c.why)
+			}
+		})
 	}
 }
