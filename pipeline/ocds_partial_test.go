@@ -82,6 +82,12 @@ func TestOCDSPartialReleaseInALaterPackage(t *testing.T) {
 			if again, _ := p.Store.Opportunity(ctx, id); again.Revision != got.Revision || again.Deadline == nil || !again.Deadline.Equal(extended) {
 				t.Errorf("the amendment sent again: revision %d → %d, deadline %v", got.Revision, again.Revision, again.Deadline)
 			}
+			// The tender's full release sent again, dated before the amendment: the newer
+			// deadline stands (the OCDS merge is by date, not by arrival).
+			ingestOCDS(t, p, ocdsTender)
+			if again, _ := p.Store.Opportunity(ctx, id); again.Deadline == nil || !again.Deadline.Equal(extended) || again.Title != "Refonte du site web communal" {
+				t.Errorf("the older tender sent again: deadline %v, title %q; want the amendment's deadline kept", again.Deadline, again.Title)
+			}
 			if rep, err := p.Store.Check(ctx); err != nil || !rep.OK() {
 				t.Errorf("store check: %+v %v", rep, err)
 			}

@@ -181,6 +181,10 @@ func (w *oppWriter) put(in *passerelle.Opportunity, now time.Time) (PutOutcome, 
 		o = mergePartial(&old, &o, now)
 	} else if err := w.takePartials(&o, now); err != nil {
 		return PutOutcome{}, err
+	} else if found && staleCopy(&o, &old) {
+		// An older release sent again (an OCDS package re-published, a full release dated
+		// before the amendment merged since) fills gaps, never overwrites what is newer.
+		o = mergePartial(&old, &o, now)
 	}
 	if !found {
 		// Not known under its id: maybe as another source's opportunity.

@@ -66,6 +66,12 @@ func (w *oppWriter) takePartials(o *passerelle.Opportunity, now time.Time) error
 	return nil
 }
 
+// staleCopy reports whether in is an older release of the stored notice: both dated, in
+// strictly before. The OCDS merge rule is by date, whichever arrives last.
+func staleCopy(in, stored *passerelle.Opportunity) bool {
+	return in.Published != nil && stored.Published != nil && in.Published.Before(*stored.Published)
+}
+
 // olderRelease orders releases by date; one without a date counts as older.
 func olderRelease(a, b *passerelle.Opportunity) bool {
 	return a.Published == nil && b.Published != nil || a.Published != nil && b.Published != nil && a.Published.Before(*b.Published)
