@@ -336,14 +336,7 @@ func (db *DB) SetFeedback(ctx context.Context, member, opportunity string, fb pa
 		if err := addFeedbackCount(counts, m.Feedback, 1); err != nil {
 			return err
 		}
-		rank, err := bucket(tx, bucketMatchRank)
-		if err != nil {
-			return err
-		}
-		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
-			return err
-		}
-		return putMatch(b, key, &m)
+		return putRankedMatch(tx, b, key, &m)
 	})
 	if err != nil {
 		return passerelle.Match{}, err
@@ -507,17 +500,23 @@ func (db *DB) ClearFeedback(ctx context.Context, member, opportunity string) (pa
 		}
 		m.Feedback = nil
 		m.State = passerelle.MatchSeen
-		rank, err := bucket(tx, bucketMatchRank)
-		if err != nil {
-			return err
-		}
-		if err := rank.Put(rankKey(&m), []byte(m.State)); err != nil {
-			return err
-		}
-		return putMatch(b, key, &m)
+		return putRankedMatch(tx, b, key, &m)
 	})
 	if err != nil {
 		return passerelle.Match{}, err
 	}
 	return m, nil
+}
+
+// putRankedMatch stores m with its entry in the member's ranking (which keeps its state),
+// as a change of state or feedback must.
+func putRankedMatch(tx *bolt.Tx, b *bolt.Bucket, key []byte, m *passerelle.Match) error {
+	rank, err := bucket(tx, bucketMatchRank)
+	if err != nil {
+		return err
+	}
+	if err := rank.Put(rankKey(m), []byte(m.State)); err != nil {
+		return err
+	}
+	return putMatch(b, key, m)
 }
