@@ -15,7 +15,8 @@ var cognateRules = [][2]string{
 	{"ite", "ity"}, {"aire", "ary"}, {"ie", "y"}, {"if", "ive"}, {"ive", "ive"}, {"elle", "al"},
 	{"el", "al"}, {"eur", "or"}, {"eur", "er"}, {"iste", "ist"}, {"ise", "ize"}, {"tion", "tion"},
 	{"ment", "ment"}, {"ance", "ance"}, {"ence", "ence"}, {"al", "al"}, {"icule", "icle"},
-	{"e", "ed"}, // past participles: connecté connected
+	{"onnelle", "onal"}, {"onnel", "onal"}, // French doubles the n English writes once: conversationnel conversational
+	{"ee", "ed"}, {"ue", "uted"}, {"e", "ed"}, // past participles: connecté connected, personnalisée personalised
 }
 
 // cognatesOf are the words of the other language that the word f of side src (0 French,
@@ -42,9 +43,17 @@ func cognatesOf(f string, src int, known func(string) bool) []string {
 			from, to = to, from
 		}
 		if strings.HasSuffix(f, from) {
-			try(f[:len(f)-len(from)] + to)
+			w := f[:len(f)-len(from)] + to
+			try(w)
+			if src == 0 && strings.Contains(w, "nn") {
+				// The same doubling inside the word: personnalisé personalised.
+				try(strings.Replace(w, "nn", "n", 1))
+			}
 		}
 	}
+	// Last, the word as written: a borrowing the other language uses alike ("cloud",
+	// "streaming" in French texts).
+	try(f)
 	return out
 }
 

@@ -67,3 +67,31 @@ func TestLabelWordings(t *testing.T) {
 		t.Errorf("without label wordings the German notice still scores %.1f: %+v", score, ex)
 	}
 }
+
+// The spelling rules cover what French doubles (personnalisé, conversationnel), its
+// participles in -ué (distribué distributed), and a borrowing English notices use as
+// written (cloud) — each only where the corpus's English notices use the word.
+func TestCognateSpellings(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < corpusMinDocs+5; i++ {
+		o := passerelle.Opportunity{ID: fmt.Sprint(i), Language: "en",
+			Title: fmt.Sprintf("Personalised medicine, conversational agents, distributed storage and sovereign cloud, topic %d", i)}
+		c.Add(&o)
+	}
+	tr := defaultTranslator()
+	for fr, want := range map[string]string{
+		"médecine personnalisée":  "personalised",
+		"agents conversationnels": "conversational",
+		"stockage distribué":      "distributed",
+		"cloud souverain":         "cloud",
+	} {
+		got := tr.translateKnown(fr, c.known())
+		if len(got) == 0 || !strings.Contains(got[0].text, want) || !strings.Contains(got[0].via, "cognate") {
+			t.Errorf("%s → %+v, want %q as a cognate", fr, got, want)
+		}
+	}
+	// Passed through only when the English notices use the word: "souverain" is not.
+	if cs := cognatesOf("souverain", 0, func(w string) bool { return c.known()(w, 1) }); len(cs) != 0 {
+		t.Errorf("souverain passed through as %v", cs)
+	}
+}
