@@ -20,6 +20,7 @@ const (
 	ablateLabels                              // CPV labels of a skill's concepts as wordings
 	ablateCorpusIDF                           // skills' words weighed by their rarity in the corpus
 	ablateLabelExamples                       // CPV labels as examples codes are inferred from (labelExamples)
+	ablateCognates                            // words translated by their spelling alone (cognatesOf)
 )
 
 var ablationNames = map[string]ablations{
@@ -32,6 +33,7 @@ var ablationNames = map[string]ablations{
 	"labels":      ablateLabels,
 	"coverage":    ablateCorpusIDF,
 	"vocabulary":  ablateLabelExamples,
+	"cognates":    ablateCognates,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

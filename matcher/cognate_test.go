@@ -36,6 +36,15 @@ func TestCognates(t *testing.T) {
 	if score <= 0 || len(ex.Contributions) == 0 || !strings.Contains(ex.Contributions[0].Evidence, "cognate") {
 		t.Errorf("French skill on an English call: %.1f %+v", score, ex)
 	}
+	// With the technique turned off (eval --ablate cognates), nothing renders the word.
+	off := newTestScorer(t)
+	off.SetCorpus(c)
+	if err := off.Ablate("cognates"); err != nil {
+		t.Fatal(err)
+	}
+	if score, ex := off.Topical(&m, &o); score != 0 {
+		t.Errorf("without cognates the French skill still finds the English call: %.1f %+v", score, ex)
+	}
 }
 
 // A French skill finds a German notice without codes through the German CPV label of the

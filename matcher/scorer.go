@@ -132,7 +132,11 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	if kind == "s" && !s.off.has(ablateTranslation) {
 		// Members write French, EU calls are in English (and the other way round): the
 		// skill's translation is one more wording, its evidence naming the bridge.
-		for _, tr := range defaultTranslator().translateKnown(text, s.corpus.known()) {
+		known := s.corpus.known()
+		if s.off.has(ablateCognates) {
+			known = nil // no word rendered by its spelling alone (cognate.go)
+		}
+		for _, tr := range defaultTranslator().translateKnown(text, known) {
 			if n := normPhrase(tr.text); n == "" || n == p.alts[0].norm {
 				continue
 			}
