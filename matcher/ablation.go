@@ -20,6 +20,7 @@ const (
 	ablateLabels                              // CPV labels of a skill's concepts as wordings
 	ablateCorpusIDF                           // skills' words weighed by their rarity in the corpus
 	ablateLabelExamples                       // CPV labels as examples codes are inferred from (labelExamples)
+	ablateBranch                              // off-branch skill concepts discounted (offBranch)
 )
 
 var ablationNames = map[string]ablations{
@@ -32,6 +33,7 @@ var ablationNames = map[string]ablations{
 	"labels":      ablateLabels,
 	"coverage":    ablateCorpusIDF,
 	"vocabulary":  ablateLabelExamples,
+	"branch":      ablateBranch,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }
