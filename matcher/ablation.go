@@ -21,6 +21,8 @@ const (
 	ablateCorpusIDF                           // skills' words weighed by their rarity in the corpus
 	ablateLabelExamples                       // CPV labels as examples codes are inferred from (labelExamples)
 	ablateCognates                            // words translated by their spelling alone (cognatesOf)
+	ablateBranch                              // off-branch skill concepts discounted (offBranch)
+	ablateCloser                              // closer neighbours vote more (votePower)
 )
 
 var ablationNames = map[string]ablations{
@@ -34,6 +36,8 @@ var ablationNames = map[string]ablations{
 	"coverage":    ablateCorpusIDF,
 	"vocabulary":  ablateLabelExamples,
 	"cognates":    ablateCognates,
+	"branch":      ablateBranch,
+	"closeness":   ablateCloser,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

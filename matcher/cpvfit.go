@@ -22,8 +22,9 @@ func specificFit(code string, c *concept) bool {
 
 // bestConcept is the best fit between concepts and the notice's codes (main code first,
 // others at 0.8), first best kept on ties: full is the fit as it counts beside other
-// evidence, lone as it counts alone (broad fits at loneBroadCPV).
-func bestConcept(cs []concept, d *doc) (full, lone cpvFit) {
+// evidence, lone as it counts alone (broad fits at loneBroadCPV). The concepts marked in
+// off (bit ci for concept ci) are off the profile's branch and count at offBranchCPV.
+func bestConcept(cs []concept, d *doc, off uint64) (full, lone cpvFit) {
 	full, lone = cpvFit{i: -1, c: -1}, cpvFit{i: -1, c: -1}
 	for ci := range cs {
 		c := &cs[ci]
@@ -36,6 +37,9 @@ func bestConcept(cs []concept, d *doc) (full, lone cpvFit) {
 				w = 0.8
 			}
 			x := w * c.weight * cpvSim(code, d.cpvPre[i], c.prefix)
+			if ci < 64 && off&(1<<ci) != 0 {
+				x *= offBranchCPV
+			}
 			if x > full.v {
 				full = cpvFit{x, int32(i), int32(ci)}
 			}

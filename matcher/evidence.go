@@ -63,6 +63,10 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 					e.flags |= flag
 				}
 				c.Evidence, c.Reason = e.cpvEv[k], e.cpvR[k]
+				if b.cpvOff {
+					c.Evidence += fmt.Sprintf(" — off the profile's branch (no other skill in division %02d): ×%g",
+						sk.concepts[b.cpv.c].div, offBranchCPV)
+				}
 			} else {
 				// Profiles' own concepts are not shared phrases, but many profiles declare
 				// the same prefixes: their evidence is kept per notice too.

@@ -190,6 +190,16 @@ func (e *examples) weigh(tf map[string]float32, n int) []termWeight {
 	return out
 }
 
+// votePower: a neighbour votes with its similarity squared, so that the closest few
+// neighbours decide over a tail of barely alike ones (how alike the whole neighbourhood
+// is still scales the confidence, linearly). Measured with the bridges of the other half
+// (folds A and B of the shared TED notices, codes removed), nDCG@10 0.402 → 0.409 and
+// 0.398 → 0.416; on the whole set without codes 0.439 → 0.443 (precision of kept pairs
+// 0.536 → 0.524 at the same recall, 0.076); on the uncoded ranking golden (300 notices,
+// the bridge of the others) 0.332 → 0.331, MAP 0.233 → 0.240. Higher powers raised fold
+// B more (4: 0.424, 6: 0.424) but lowered the golden (4: 0.323, 6: 0.320).
+const votePower = 2.0
+
 // inferred is a CPV code a notice without codes most likely carries.
 type inferred struct {
 	code string  // the neighbours' commonest code in the group
@@ -203,8 +213,9 @@ type inferred struct {
 // infer returns the code groups (three digits) that the nearest examples of fields
 // carry, best first, each with its confidence: a neighbour votes with its similarity,
 // in full for its main code's group and half for its other codes' groups. Without
-// labels, the vocabulary's label examples are left out (an ablation).
-func (e *examples) infer(fields []*field, voc *Vocabulary, labels bool) []inferred {
+// labels, the vocabulary's label examples are left out; without closer, neighbours vote
+// with their plain similarity (ablations).
+func (e *examples) infer(fields []*field, voc *Vocabulary, labels, closer bool) []inferred {
 	if e == nil {
 		return nil
 	}
@@ -248,13 +259,19 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, labels bool) []inferr
 		codes map[string]float64
 	}
 	votes := map[string]*vote{}
-	total := 0.0
+	total, alike := 0.0, 0.0
+	pow := votePower
+	if !closer {
+		pow = 1
+	}
 	for _, n := range nbs {
-		total += n.sim
+		alike += n.sim
+		nw := math.Pow(n.sim, pow)
+		total += nw
 		seen := map[string]bool{}
 		for i, c := range e.codes[n.ex] {
 			g := c[:3]
-			w := n.sim
+			w := nw
 			if i > 0 {
 				w *= 0.5
 			}
@@ -274,9 +291,10 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, labels bool) []inferr
 			}
 		}
 	}
-	// Neighbours that are barely alike vouch for little: the confidence is the share of
-	// the votes a neighbourhood of close notices (each at simFull) would cast.
-	denom := math.Max(total, simFull*float64(nearestK))
+	// Neighbours that are barely alike vouch for little: the confidence is the group's
+	// share of the votes, times how alike the neighbourhood is against one of close
+	// notices (each at simFull), up to 1.
+	denom := total / math.Min(1, alike/(simFull*float64(nearestK)))
 	var out []inferred
 	for _, x := range votes {
 		conf := x.v / denom

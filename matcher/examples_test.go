@@ -39,7 +39,7 @@ func TestInferCodes(t *testing.T) {
 		group{8, "Nettoyage des locaux et des vitres de la mairie %d", "90919200"})
 	voc := DefaultVocabulary()
 	q := passerelle.Opportunity{Language: "fr", Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
-	got := c.ex.infer(docFields(&q), voc, true)
+	got := c.ex.infer(docFields(&q), voc, true, true)
 	if len(got) == 0 || got[0].code[:3] != "722" || got[0].conf < 0.5 || got[0].of < 5 || got[0].k < got[0].of {
 		t.Fatalf("inferred %+v, want group 722 first, confidently, from most neighbours", got)
 	}
@@ -49,11 +49,11 @@ func TestInferCodes(t *testing.T) {
 		}
 	}
 	far := passerelle.Opportunity{Language: "fr", Title: "Fourniture de carburant pour la flotte de bus"}
-	if got := c.ex.infer(docFields(&far), voc, false); len(got) != 0 {
+	if got := c.ex.infer(docFields(&far), voc, false, true); len(got) != 0 {
 		t.Errorf("a notice like none of the coded notices borrowed %+v", got)
 	}
 	// The vocabulary's own labels still name what it buys, and say they are labels.
-	got = c.ex.infer(docFields(&far), voc, true)
+	got = c.ex.infer(docFields(&far), voc, true, true)
 	if len(got) == 0 || got[0].code[:3] != "091" || got[0].lab != got[0].of {
 		t.Errorf("fuel inferred from the CPV labels as %+v, want group 091 (fuels), from labels only", got)
 	}
@@ -144,5 +144,35 @@ func TestBridgeFile(t *testing.T) {
 		if _, err := ReadBridge(strings.NewReader(input)); err == nil || !strings.Contains(err.Error(), "line 3") {
 			t.Errorf("bad line %q: error %v, want one naming line 3", bad, err)
 		}
+	}
+}
+
+// The closest neighbours weigh more than a tail of loosely alike ones (votePower): two
+// notices saying what the query says outvote eight that share a word or two with it more
+// than they would by plain similarity.
+func TestInferCloserNeighboursWeighMore(t *testing.T) {
+	c := codedCorpus(group{2, "Maintenance des ascenseurs et monte-charges de l'hôpital %d", "50750000"},
+		group{8, "Travaux de rénovation des bâtiments de l'hôpital et maintenance %d", "45453000"})
+	voc := DefaultVocabulary()
+	q := passerelle.Opportunity{Language: "fr", Title: "Maintenance des ascenseurs et monte-charges de l'hôpital"}
+	confOf := func(closer bool) (lift, works float64) {
+		for _, x := range c.ex.infer(docFields(&q), voc, false, closer) {
+			switch x.code[:3] {
+			case "507":
+				lift = x.conf
+			case "454":
+				works = x.conf
+			}
+		}
+		return lift, works
+	}
+	lift, works := confOf(true)
+	plainLift, plainWorks := confOf(false)
+	if lift <= 0 || plainLift <= 0 {
+		t.Fatalf("lift maintenance not inferred: %.2f closer, %.2f plain", lift, plainLift)
+	}
+	if lift <= plainLift || works >= plainWorks {
+		t.Errorf("closer neighbours: lift maintenance %.2f (plain %.2f), works %.2f (plain %.2f); want the close pair to gain, the loose tail to lose",
+			lift, plainLift, works, plainWorks)
 	}
 }

@@ -107,7 +107,7 @@ func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *cpvMemo {
 	if mm.cstamp[sk.id] != mm.epoch {
 		mm.cstamp[sk.id] = mm.epoch
 		e := &mm.cpv[sk.id]
-		e.cpv, e.lone = bestConcept(sk.concepts, d)
+		e.cpv, e.lone = bestConcept(sk.concepts, d, 0)
 		e.inf, e.infLone = bestInferred(sk.concepts, d)
 	}
 	return &mm.cpv[sk.id]

@@ -89,7 +89,7 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		}
 	}
 	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) && !fundingCall(o) {
-		d.inferred = s.corpus.ex.infer(d.fields, s.voc, !s.off.has(ablateLabelExamples))
+		d.inferred = s.corpus.ex.infer(d.fields, s.voc, !s.off.has(ablateLabelExamples), !s.off.has(ablateCloser))
 		for _, x := range d.inferred {
 			d.divs.add(division(x.code))
 		}

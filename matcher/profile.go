@@ -38,6 +38,8 @@ type profile struct {
 	divW  []divWeight
 	wildW float64
 	divs  divSet // divisions of concepts (declared, rolled up), all if one has none
+	// off marks, per skill, its concepts off the profile's branch (offBranch); nil: none.
+	off []uint64
 }
 
 // divWeight is the heaviest concept weight of a profile in one CPV division.
@@ -108,6 +110,9 @@ func (s *Scorer) compile(m *passerelle.Member, pf *passerelle.Profile) *profile 
 		p.concepts = append(p.concepts, concept{prefix: c, code: code, weight: 1, why: "declared CPV " + c, div: division(c), declared: true})
 	}
 	p.concepts = append(p.concepts, s.rollUpSkills(p.skills)...)
+	if !s.off.has(ablateBranch) {
+		p.off = offBranch(p.skills, p.concepts)
+	}
 	for _, c := range pf.Clusters {
 		for i, b := range s.clusters {
 			if b.name == c {

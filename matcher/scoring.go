@@ -87,6 +87,7 @@ type breakdown struct {
 	textNote uint8
 	cpv      cpvFit
 	cpvAlone bool
+	cpvOff   bool // the fit is of a skill's concept off the profile's branch (offBranch)
 }
 
 // Signals of a part, in the order a score adds them.
@@ -243,6 +244,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 		alone := textSum <= 0 && cluster < 0 && sector < 0
 		if best, from := s.bestCPV(p, d, mm, alone, inferred); best.v > 0 {
 			b.cpv, b.cpvAlone = best, alone
+			b.cpvOff = !inferred && from >= 0 && p.isOff(from, best.c)
 			add(sigCPV, from, r.Weights.CPV*best.v)
 		}
 	}
@@ -306,17 +308,23 @@ func (s *Scorer) bestCPV(p *profile, d *doc, mm *memo, alone, inferred bool) (be
 		f := pick(e.cpv, e.lone)
 		if inferred {
 			f = pick(e.inf, e.infLone)
+		} else if p.isOff(i, f.c) {
+			// The skill's best fit is off the profile's branch: another of its concepts
+			// may now fit best.
+			f = pick(bestConcept(sk.concepts, d, p.off[i]))
 		}
 		if f.v > best.v {
 			best, from = f, i
 		}
 	}
 	if len(p.concepts) > 0 && p.divs.meets(d.divs) {
-		fit := bestConcept
+		var f cpvFit
 		if inferred {
-			fit = bestInferred
+			f = pick(bestInferred(p.concepts, d))
+		} else {
+			f = pick(bestConcept(p.concepts, d, 0))
 		}
-		if f := pick(fit(p.concepts, d)); f.v > best.v {
+		if f.v > best.v {
 			best, from = f, -1
 		}
 	}
