@@ -329,7 +329,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
 					p := mon.profiles[km.slot]
-					dst[x] = mon.s.toMatch(p.id, p.pid, ops[j].ID, km.r)
+					mon.s.fillMatch(&dst[x], p.id, p.pid, ops[j].ID, km.score, km.contrib, "")
 				}
 				results[j] = nil
 			}
@@ -469,13 +469,12 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		// One match per member: its best profile's, the earlier on a tie (as Score).
 		// Candidates come by slot, so a member's profiles come one after the other.
 		if n := len(kept); n > 0 && mon.slotOf[kept[n-1].slot] == mon.slotOf[i] {
-			if r.score <= kept[n-1].r.score {
+			if r.score <= kept[n-1].score {
 				continue
 			}
 			kept = kept[:n-1]
 		}
-		r.contrib = s.explain(p, d, r.parts, wk.mm)
-		kept = append(kept, keptMatch{i, r})
+		kept = append(kept, keptMatch{i, r.score, s.explain(p, d, r.parts, wk.mm)})
 	}
 	wk.kept = kept
 	if len(kept) == 0 {
@@ -486,10 +485,12 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	return out
 }
 
-// keptMatch is a kept match before it becomes a passerelle.Match.
+// keptMatch is a kept match before it becomes a passerelle.Match: only what the match
+// holds of its scoring (hundreds of thousands wait in this form until they are counted).
 type keptMatch struct {
-	slot int32 // the profile's, which says the member's id and its own
-	r    scored
+	slot    int32 // the profile's, which says the member's id and its own
+	score   float64
+	contrib []passerelle.Contribution
 }
 
 func sortInt32(a []int32) { slices.Sort(a) }
