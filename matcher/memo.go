@@ -10,7 +10,7 @@ import (
 // are kept apart from the evidence, in small entries: 100,000 profiles hold hundreds of
 // thousands of phrases, and the numbers are read for every candidate.
 type memo struct {
-	epoch  uint32
+	epoch uint32
 	// text and cpv hold each entry beside the epoch it is valid for: scoring a candidate
 	// reads the entries of its skills, scattered over hundreds of thousands, and one
 	// cache miss per entry is cheaper than two.
