@@ -46,6 +46,11 @@ type cpvMemo struct {
 	inf, infLone cpvFit // with the codes inferred for a notice without codes (i into doc.inferred)
 }
 
+// noCPVFit is the fit of concepts sharing no division with a notice.
+var noCPVFit = cpvMemo{cpv: noFit, lone: noFit, inf: noFit, infLone: noFit}
+
+var noFit = cpvFit{i: -1, c: -1}
+
 // textEntry is a skill's text match in the notice of epoch.
 type textEntry struct {
 	hit   skillHit
@@ -148,7 +153,13 @@ func (s *Scorer) setSkill(sk *phrase, d *doc, mm *memo) *skillHit {
 	return &e.hit
 }
 
+// skillCPV is the best fit of sk's concepts with d's codes and with those inferred for d.
 func (s *Scorer) skillCPV(sk *phrase, d *doc, mm *memo) *cpvMemo {
+	if !sk.divs.meets(d.divs) {
+		// No concept in a division of d (bestConcept and bestInferred would skip them
+		// all): no fit, and no entry to fetch from memory.
+		return &noCPVFit
+	}
 	e := &mm.cpv[sk.id]
 	if e.epoch != mm.epoch {
 		e.epoch = mm.epoch

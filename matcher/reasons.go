@@ -65,13 +65,13 @@ func bundleReason(key, kind, name string, kv ...string) *passerelle.Reason {
 // codeLabels are the French and English labels of code (of fallback, for a code the
 // vocabulary does not know), as a reason's args.
 func (s *Scorer) codeLabels(code, fallback string) []string {
-	var kv []string
-	for _, l := range []string{"fr", "en"} {
-		label := s.voc.Label(code, l)
+	kv := make([]string, 0, 4)
+	for _, l := range [...]struct{ lang, key string }{{"fr", "label_fr"}, {"en", "label_en"}} {
+		label := s.voc.Label(code, l.lang)
 		if label == "" && fallback != "" {
-			label = s.voc.Label(fallback, l)
+			label = s.voc.Label(fallback, l.lang)
 		}
-		kv = append(kv, "label_"+l, label)
+		kv = append(kv, l.key, label)
 	}
 	return kv
 }

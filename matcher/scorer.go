@@ -165,6 +165,7 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	if q := s.phrases[key]; q != nil { // compiled concurrently by another caller
 		return q
 	}
+	p.divs = divsOf(p.concepts)
 	p.id = len(s.byID)
 	s.byID = append(s.byID, p)
 	s.phrases[key] = p
