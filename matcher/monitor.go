@@ -256,7 +256,10 @@ func (b cpvBounds) key(c concept) (string, bool) {
 // worker holds one goroutine's scratch space.
 type worker struct {
 	mm        *memo
-	mstamp    []uint32  // member → epoch when already a candidate
+	// cand has bit i set when member i is a candidate for the notice: reading the set
+	// bits in order gives the candidates sorted (by slot, as scoring wants them) without
+	// sorting; they are cleared as they are read.
+	cand []uint64
 	text      []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
 	sstamp    []uint32  // skill → epoch when its words were already looked at
 	cstamp    []uint32  // skill → epoch when its members were already added by CPV
@@ -272,7 +275,7 @@ type worker struct {
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
 	mm.arena = make([]passerelle.Contribution, 0, 4096)
-	return &worker{mm: mm, mstamp: make([]uint32, len(mon.profiles)), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
+	return &worker{mm: mm, cand: make([]uint64, (len(mon.profiles)+63)/64), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
 		rstamp: make([]uint32, len(mon.regionOf))}
 }
 
@@ -354,10 +357,9 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	wk.mm.reset()
 	wk.cands = wk.cands[:0]
 	addMember := func(i int32) {
-		if wk.mstamp[i] != wk.epoch {
-			wk.mstamp[i] = wk.epoch
+		if w, bit := i>>6, uint64(1)<<(i&63); wk.cand[w]&bit == 0 {
+			wk.cand[w] |= bit
 			wk.text[i] = 0
-			wk.cands = append(wk.cands, i)
 		}
 	}
 	addSkill := func(id int32) {
@@ -438,7 +440,15 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 	}
-	sortInt32(wk.cands)
+	for w, x := range wk.cand {
+		if x == 0 {
+			continue
+		}
+		for ; x != 0; x &= x - 1 {
+			wk.cands = append(wk.cands, int32(w<<6+bits.TrailingZeros64(x)))
+		}
+		wk.cand[w] = 0
+	}
 	wk.retrieved += len(wk.cands)
 	// The regions the notice lies in, as regionIn reads them, for bound's region veto.
 	wk.located = len(o.NUTS) > 0 || o.Country != ""
@@ -500,8 +510,6 @@ type keptMatch struct {
 	score   float64
 	contrib []passerelle.Contribution
 }
-
-func sortInt32(a []int32) { slices.Sort(a) }
 
 // hotProfile is what bound needs of a profile, packed in one cache line so that skipping
 // a candidate does not fetch the profile itself (100,000 profiles do not fit in a cache).
