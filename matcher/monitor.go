@@ -255,12 +255,12 @@ func (b cpvBounds) key(c concept) (string, bool) {
 
 // worker holds one goroutine's scratch space.
 type worker struct {
-	mm        *memo
+	mm *memo
 	// cand has bit i set when member i is a candidate for the notice: reading the set
 	// bits in order gives the candidates sorted (by slot, as scoring wants them) without
 	// sorting; they are cleared as they are read.
-	cand []uint64
-	text      []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
+	cand      []uint64
+	text      []float64 // member → sum of its skills' text scores in the notice (valid while a candidate)
 	sstamp    []uint32  // skill → epoch when its words were already looked at
 	cstamp    []uint32  // skill → epoch when its members were already added by CPV
 	epoch     uint32
