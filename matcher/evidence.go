@@ -91,12 +91,15 @@ func (s *Scorer) explain(p *profile, d *doc, b breakdown, mm *memo) []passerelle
 		case sigFreshness:
 			c.Evidence, c.Reason = d.freshEv, d.freshR
 		case sigRegion:
-			var where string
-			c.Evidence, where = regionHit(p.regions, o, true)
-			c.Reason = reasonOf(passerelle.ReasonRegion, "where", where)
+			c.Evidence, c.Reason = mm.regionEvidence(p.regions, o)
 		case sigBudget:
-			c.Evidence = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
-			c.Reason = reasonOf(passerelle.ReasonBudget, "amount", fmt.Sprintf("%.0f", o.Value.Amount), "currency", o.Value.Currency)
+			// The same for every member within budget: written once per notice.
+			if !mm.budgetDone {
+				mm.budgetEv = fmt.Sprintf("value %.0f %s within budget", o.Value.Amount, o.Value.Currency)
+				mm.budgetR = reasonOf(passerelle.ReasonBudget, "amount", fmt.Sprintf("%.0f", o.Value.Amount), "currency", o.Value.Currency)
+				mm.budgetDone = true
+			}
+			c.Evidence, c.Reason = mm.budgetEv, mm.budgetR
 		}
 	}
 	return cs

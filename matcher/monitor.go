@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/bits"
@@ -51,6 +52,9 @@ type Monitor struct {
 	regionOf     []string          // id → region
 	nScored      atomic.Int64      // profiles fully scored, for benchmarks
 	nCands       atomic.Int64      // profiles retrieved (bounded, maybe scored), for benchmarks
+	// audit, set by tests, is given every retrieved candidate's bound and full score
+	// (scored even when the bound rules it out): a bound below a score loses pairs.
+	audit func(slot int32, bound float64, r scored)
 }
 
 func (mon *Monitor) scanned() int64 { return mon.nScored.Load() }
@@ -251,9 +255,12 @@ func (b cpvBounds) key(c concept) (string, bool) {
 
 // worker holds one goroutine's scratch space.
 type worker struct {
-	mm        *memo
-	mstamp    []uint32  // member → epoch when already a candidate
-	text      []float64 // member → sum of its skills' text scores in the notice (valid when stamped)
+	mm *memo
+	// cand has bit i set when member i is a candidate for the notice: reading the set
+	// bits in order gives the candidates sorted (by slot, as scoring wants them) without
+	// sorting; they are cleared as they are read.
+	cand      []uint64
+	text      []float64 // member → sum of its skills' text scores in the notice (valid while a candidate)
 	sstamp    []uint32  // skill → epoch when its words were already looked at
 	cstamp    []uint32  // skill → epoch when its members were already added by CPV
 	epoch     uint32
@@ -268,7 +275,7 @@ type worker struct {
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
 	mm.arena = make([]passerelle.Contribution, 0, 4096)
-	return &worker{mm: mm, mstamp: make([]uint32, len(mon.profiles)), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
+	return &worker{mm: mm, cand: make([]uint64, (len(mon.profiles)+63)/64), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
 		rstamp: make([]uint32, len(mon.regionOf))}
 }
 
@@ -329,7 +336,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
 					p := mon.profiles[km.slot]
-					dst[x] = mon.s.toMatch(p.id, p.pid, ops[j].ID, km.r)
+					mon.s.fillMatch(&dst[x], p.id, p.pid, ops[j].ID, km.score, km.contrib, "")
 				}
 				results[j] = nil
 			}
@@ -350,10 +357,9 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	wk.mm.reset()
 	wk.cands = wk.cands[:0]
 	addMember := func(i int32) {
-		if wk.mstamp[i] != wk.epoch {
-			wk.mstamp[i] = wk.epoch
+		if w, bit := i>>6, uint64(1)<<(i&63); wk.cand[w]&bit == 0 {
+			wk.cand[w] |= bit
 			wk.text[i] = 0
-			wk.cands = append(wk.cands, i)
 		}
 	}
 	addSkill := func(id int32) {
@@ -434,7 +440,15 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 	}
-	sortInt32(wk.cands)
+	for w, x := range wk.cand {
+		if x == 0 {
+			continue
+		}
+		for ; x != 0; x &= x - 1 {
+			wk.cands = append(wk.cands, int32(w<<6+bits.TrailingZeros64(x)))
+		}
+		wk.cand[w] = 0
+	}
 	wk.retrieved += len(wk.cands)
 	// The regions the notice lies in, as regionIn reads them, for bound's region veto.
 	wk.located = len(o.NUTS) > 0 || o.Country != ""
@@ -457,7 +471,11 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	kept := wk.kept[:0]
 	for _, i := range wk.cands {
 		// minScore went through float32: 0.01 below it is safely below the true one.
-		if mon.bound(wk, i, d) < float64(mon.hot[i].minScore)-0.01 {
+		ub := mon.bound(wk, i, d)
+		if mon.audit != nil {
+			mon.audit(i, ub, s.numbers(mon.profiles[i], d, false, false, wk.mm))
+		}
+		if ub < float64(mon.hot[i].minScore)-0.01 {
 			continue
 		}
 		p := mon.profiles[i]
@@ -469,13 +487,12 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		// One match per member: its best profile's, the earlier on a tie (as Score).
 		// Candidates come by slot, so a member's profiles come one after the other.
 		if n := len(kept); n > 0 && mon.slotOf[kept[n-1].slot] == mon.slotOf[i] {
-			if r.score <= kept[n-1].r.score {
+			if r.score <= kept[n-1].score {
 				continue
 			}
 			kept = kept[:n-1]
 		}
-		r.contrib = s.explain(p, d, r.parts, wk.mm)
-		kept = append(kept, keptMatch{i, r})
+		kept = append(kept, keptMatch{i, r.score, s.explain(p, d, r.parts, wk.mm)})
 	}
 	wk.kept = kept
 	if len(kept) == 0 {
@@ -486,24 +503,28 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	return out
 }
 
-// keptMatch is a kept match before it becomes a passerelle.Match.
+// keptMatch is a kept match before it becomes a passerelle.Match: only what the match
+// holds of its scoring (hundreds of thousands wait in this form until they are counted).
 type keptMatch struct {
-	slot int32 // the profile's, which says the member's id and its own
-	r    scored
+	slot    int32 // the profile's, which says the member's id and its own
+	score   float64
+	contrib []passerelle.Contribution
 }
-
-func sortInt32(a []int32) { slices.Sort(a) }
 
 // hotProfile is what bound needs of a profile, packed in one cache line so that skipping
 // a candidate does not fetch the profile itself (100,000 profiles do not fit in a cache).
+// Every profile has one; what does not fit is folded in so that the bound only loosens
+// (see pack).
 type hotProfile struct {
 	minScore  float32
-	practical float32 // region and budget points at best (the member declared them)
-	wildW     float32 // heaviest concept of no division
+	practical float32 // region and budget points at best (the member declared them), and rounding slack
+	wildW     float32 // heaviest concept of no division, or of a division not packed in div
 	clusters  uint32  // bit i: Scorer.clusters[i]
 	sectors   uint32
-	slow      bool // more bundles or divisions than fit here: bound reads the profile
-	noCPV     bool // the profile names no CPV code (see Scorer.textExtra)
+	// anyCluster, anySector: the profile names a bundle beyond the 32 of the masks; the
+	// bound then takes the notice's strongest.
+	anyCluster, anySector bool
+	noCPV                 bool // the profile names no CPV code (see Scorer.textExtra)
 	// regMode: regNone (no regions declared), regPacked (regs[:nRegs], the member's
 	// regions as ids of Monitor.regionIDs), regMany (too many to pack: not checked).
 	regMode uint8
@@ -525,11 +546,15 @@ const (
 	regMany
 )
 
+// pack makes p's hotProfile. Weights are rounded up to float32, which only loosens the
+// bound; a profile with more divisions than fit keeps its heaviest ones and folds the
+// others into wildW (counted whatever the notice's divisions): looser, never below.
 func (mon *Monitor) pack(p *profile) hotProfile {
 	w := &mon.s.rules.Weights
-	h := hotProfile{minScore: float32(p.minScore), wildW: float32(p.wildW), noCPV: p.noCPV}
+	h := hotProfile{minScore: float32(p.minScore), wildW: up32(p.wildW), noCPV: p.noCPV}
+	practical := 0.0
 	if len(p.regions) > 0 {
-		h.practical += float32(w.Region)
+		practical += w.Region
 		h.regMode = regPacked
 		for _, r := range p.regUp {
 			id, ok := mon.regionIDs[r]
@@ -542,33 +567,46 @@ func (mon *Monitor) pack(p *profile) hotProfile {
 		}
 	}
 	if p.budget != nil {
-		h.practical += float32(w.Budget)
+		practical += w.Budget
 	}
+	// Each contribution is rounded to 0.1, so may gain 0.05: one per skill, and at most
+	// seven other signals (CPV, cluster, sector, deadline, freshness, region, budget).
+	practical += 0.05 * float64(len(p.skills)+8)
+	h.practical = up32(practical)
 	for _, ci := range p.clusters {
 		if ci >= 32 {
-			h.slow = true
+			h.anyCluster = true
 		} else {
 			h.clusters |= 1 << ci
 		}
 	}
 	for _, si := range p.sectors {
 		if si >= 32 {
-			h.slow = true
+			h.anySector = true
 		} else {
 			h.sectors |= 1 << si
 		}
 	}
-	// bound allows for the rounding of 48 contributions: 41 skills and 7 other signals.
-	if len(p.divW) > hotDivs || len(p.skills) > 41 {
-		h.slow = true
-	}
-	for _, dw := range p.divW {
-		if int(h.nDiv) < hotDivs {
-			h.div[h.nDiv], h.w[h.nDiv] = uint8(dw.div), float32(dw.w)
+	divs := slices.Clone(p.divW)
+	slices.SortStableFunc(divs, func(a, b divWeight) int { return cmp.Compare(b.w, a.w) })
+	for k, dw := range divs {
+		if k < hotDivs {
+			h.div[k], h.w[k] = uint8(dw.div), up32(dw.w)
 			h.nDiv++
+		} else {
+			h.wildW = max(h.wildW, up32(dw.w))
 		}
 	}
 	return h
+}
+
+// up32 is x as a float32 no smaller than x.
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // bound is an upper bound of the score of profile i on d, or 0 when its regions veto it,
@@ -578,10 +616,8 @@ func (mon *Monitor) pack(p *profile) hotProfile {
 // most its heaviest concept in a division of d's codes, its own or inferred (and nothing
 // when d has no codes, where the text weight takes the CPV weight instead, as it does for
 // a profile naming no code); cluster and sector are exact; the practical signals at their
-// best for the member; plus what rounding each contribution to 0.1 can add. Most
-// profiles are read from their packed copy (hotProfile, weights rounded up to float32,
-// which only loosens the bound), the few that do not fit in it from the profile itself:
-// one computation over either view.
+// best for the member; plus what rounding each contribution to 0.1 can add. It reads the
+// packed profile only (hotProfile), never the profile.
 func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 	h, text := &mon.hot[i], wk.text[i]
 	if h.regMode == regPacked && wk.located {
@@ -594,35 +630,38 @@ func (mon *Monitor) bound(wk *worker, i int32, d *doc) float64 {
 			return 0
 		}
 	}
-	if h.slow {
-		return mon.boundOf(mon.profiles[i], d, text)
-	}
-	return mon.boundOf(h, d, text)
-}
-
-// boundView is what bound reads of a profile.
-type boundView interface {
-	boundNoCPV() bool        // names no CPV code (Scorer.textExtra)
-	boundCPV(d *doc) float64 // heaviest concept in a division of d's codes
-	boundBundles(d *doc) (cluster, sector float64)
-	boundRest(w *passerelle.Weights) float64 // practical points at best, and rounding slack
-}
-
-func (mon *Monitor) boundOf(v boundView, d *doc, text float64) float64 {
 	w := &mon.s.rules.Weights
 	ub := 0.0
 	if text > 0 {
-		ub += mon.textWeight(v.boundNoCPV(), d) * (1 - math.Exp(-text/textSaturation))
+		ub += mon.textWeight(h.noCPV, d) * (1 - math.Exp(-text/textSaturation))
 	}
 	if len(d.cpv) > 0 || len(d.inferred) > 0 { // inferred codes: divs holds their divisions
-		ub += w.CPV * v.boundCPV(d)
+		cpv := float64(h.wildW)
+		for k := 0; k < int(h.nDiv); k++ {
+			if x := float64(h.w[k]); x > cpv && d.divs.has(int(h.div[k])) {
+				cpv = x
+			}
+		}
+		ub += w.CPV * cpv
 	}
-	cl, se := v.boundBundles(d)
+	cl, se := 0.0, 0.0
+	for m := h.clusters; m != 0; m &= m - 1 {
+		cl = math.Max(cl, d.clusters[bits.TrailingZeros32(m)].strength)
+	}
+	for m := h.sectors; m != 0; m &= m - 1 {
+		se = math.Max(se, d.sectors[bits.TrailingZeros32(m)].strength)
+	}
+	if h.anyCluster {
+		cl = math.Max(cl, strongest(d.clusters))
+	}
+	if h.anySector {
+		se = math.Max(se, strongest(d.sectors))
+	}
 	ub += w.Cluster*cl + w.Sector*se
 	if ub <= 0 {
 		return 0 // no topical evidence: never kept
 	}
-	return ub + d.deadlinePts + d.freshPts + v.boundRest(w)
+	return ub + d.deadlinePts + d.freshPts + float64(h.practical)
 }
 
 // textWeight is the most the text signal can give per unit of saturation: its weight, and
@@ -636,60 +675,11 @@ func (mon *Monitor) textWeight(noCPV bool, d *doc) float64 {
 	return w.Text
 }
 
-func (h *hotProfile) boundNoCPV() bool { return h.noCPV }
-
-func (h *hotProfile) boundCPV(d *doc) float64 {
-	best := float64(h.wildW)
-	for k := 0; k < int(h.nDiv); k++ {
-		if x := float64(h.w[k]); x > best && d.divs.has(int(h.div[k])) {
-			best = x
-		}
-	}
-	return best
-}
-
-func (h *hotProfile) boundBundles(d *doc) (cl, se float64) {
-	for m := h.clusters; m != 0; m &= m - 1 {
-		cl = math.Max(cl, d.clusters[bits.TrailingZeros32(m)].strength)
-	}
-	for m := h.sectors; m != 0; m &= m - 1 {
-		se = math.Max(se, d.sectors[bits.TrailingZeros32(m)].strength)
-	}
-	return cl, se
-}
-
-// boundRest: the packed profile has at most 41 skills, so at most 48 contributions.
-func (h *hotProfile) boundRest(*passerelle.Weights) float64 { return float64(h.practical) + 0.05*48 }
-
-func (p *profile) boundNoCPV() bool { return p.noCPV }
-
-func (p *profile) boundCPV(d *doc) float64 {
-	best := p.wildW
-	for _, dw := range p.divW {
-		if dw.w > best && d.divs.has(dw.div) {
-			best = dw.w
-		}
-	}
-	return best
-}
-
-func (p *profile) boundBundles(d *doc) (cl, se float64) {
-	for _, ci := range p.clusters {
-		cl = math.Max(cl, d.clusters[ci].strength)
-	}
-	for _, si := range p.sectors {
-		se = math.Max(se, d.sectors[si].strength)
-	}
-	return cl, se
-}
-
-func (p *profile) boundRest(w *passerelle.Weights) float64 {
+// strongest is the strength of the strongest of a notice's bundle hits.
+func strongest(hs []signalHit) float64 {
 	x := 0.0
-	if len(p.regions) > 0 {
-		x += w.Region
+	for _, h := range hs {
+		x = math.Max(x, h.strength)
 	}
-	if p.budget != nil {
-		x += w.Budget
-	}
-	return x + 0.05*float64(len(p.skills)+8)
+	return x
 }

@@ -12,7 +12,10 @@ import (
 // in one language and notices come in many. Phrases are interned by the Scorer, so that
 // 100,000 profiles drawing on the same skills share one copy.
 type phrase struct {
-	id   int
+	id int
+	// divs are the CPV divisions of concepts (all of them when one has none): a notice
+	// sharing none fits none of them, which skillCPV knows without reading the concepts.
+	divs divSet
 	text string
 	// alts are the ways of saying it: the phrase itself first, then its synonyms.
 	alts []*variant

@@ -146,11 +146,8 @@ func (s *Scorer) compile(m *passerelle.Member, pf *passerelle.Profile) *profile 
 	}
 	for _, c := range p.concepts {
 		note(c)
-		if c.div < 0 {
-			p.divs = divSet{^uint64(0), ^uint64(0)}
-		}
-		p.divs.add(c.div)
 	}
+	p.divs = divsOf(p.concepts)
 	for _, sk := range p.skills {
 		for _, c := range sk.concepts {
 			note(c)
@@ -170,6 +167,19 @@ func (s *Scorer) rollUpSkills(skills []*phrase) []concept {
 		}
 	}
 	return rollUp(items, []rollLevel{{3, 2, 0.75}, {2, 3, 0.65}}, nil, func(n int) string { return fmt.Sprintf("%d skills", n) }, true)
+}
+
+// divsOf is the set of the divisions of cs, every division when one has none (a
+// one-digit prefix): a notice whose codes share none of them fits none of cs.
+func divsOf(cs []concept) divSet {
+	var ds divSet
+	for _, c := range cs {
+		if c.div < 0 {
+			return divSet{^uint64(0), ^uint64(0)}
+		}
+		ds.add(c.div)
+	}
+	return ds
 }
 
 // divSet is a set of CPV divisions (the first two digits, 0-99).

@@ -33,7 +33,8 @@ func reasonOf(key string, kv ...string) *passerelle.Reason {
 // skill's text; "" for the profile's own concepts).
 func (s *Scorer) cpvReason(d *doc, f cpvFit, c *concept, skill string) *passerelle.Reason {
 	key, code := passerelle.ReasonCPV, ""
-	var kv []string
+	// Room for every arg, so that building them allocates nothing (reasonOf copies them).
+	kv := make([]string, 0, 16)
 	if len(d.cpv) == 0 {
 		x := d.inferred[f.i]
 		key, code = passerelle.ReasonCPVInferred, x.code
@@ -45,7 +46,7 @@ func (s *Scorer) cpvReason(d *doc, f cpvFit, c *concept, skill string) *passerel
 		code = d.cpv[f.i]
 	}
 	kv = append(kv, "code", code)
-	kv = append(kv, s.codeLabels(code, c.code)...)
+	kv = s.appendCodeLabels(kv, code, c.code)
 	switch {
 	case skill != "":
 		kv = append(kv, "skill", skill)
@@ -65,13 +66,17 @@ func bundleReason(key, kind, name string, kv ...string) *passerelle.Reason {
 // codeLabels are the French and English labels of code (of fallback, for a code the
 // vocabulary does not know), as a reason's args.
 func (s *Scorer) codeLabels(code, fallback string) []string {
-	var kv []string
-	for _, l := range []string{"fr", "en"} {
-		label := s.voc.Label(code, l)
+	return s.appendCodeLabels(make([]string, 0, 4), code, fallback)
+}
+
+// appendCodeLabels appends codeLabels(code, fallback) to kv.
+func (s *Scorer) appendCodeLabels(kv []string, code, fallback string) []string {
+	for _, l := range [...]struct{ lang, key string }{{"fr", "label_fr"}, {"en", "label_en"}} {
+		label := s.voc.Label(code, l.lang)
 		if label == "" && fallback != "" {
-			label = s.voc.Label(fallback, l)
+			label = s.voc.Label(fallback, l.lang)
 		}
-		kv = append(kv, "label_"+l, label)
+		kv = append(kv, l.key, label)
 	}
 	return kv
 }

@@ -169,6 +169,7 @@ func (s *Scorer) intern(kind, text string) *phrase {
 	if q := s.phrases[key]; q != nil { // compiled concurrently by another caller
 		return q
 	}
+	p.divs = divsOf(p.concepts)
 	p.id = len(s.byID)
 	s.byID = append(s.byID, p)
 	s.phrases[key] = p
@@ -247,15 +248,18 @@ func (s *Scorer) synonymsOf(text string) []string {
 const vetoed = "vetoed"
 
 func (s *Scorer) toMatch(member, profile, opportunity string, r scored) passerelle.Match {
-	return passerelle.Match{
-		Member:       member,
-		Opportunity:  opportunity,
-		Score:        r.score,
-		Profile:      profile,
-		Explanation:  passerelle.Explanation{Contributions: r.contrib, Veto: r.veto},
-		RulesVersion: s.rules.Version,
-		State:        passerelle.MatchNew,
-	}
+	var m passerelle.Match
+	s.fillMatch(&m, member, profile, opportunity, r.score, r.contrib, r.veto)
+	return m
+}
+
+// fillMatch writes a new match into a zero m, field by field: the Monitor fills hundreds
+// of thousands in place, where copying whole structs costs (write barriers while the
+// collector runs).
+func (s *Scorer) fillMatch(m *passerelle.Match, member, profile, opportunity string, score float64, contrib []passerelle.Contribution, veto string) {
+	m.Member, m.Opportunity, m.Score, m.Profile = member, opportunity, score, profile
+	m.Explanation.Contributions, m.Explanation.Veto = contrib, veto
+	m.RulesVersion, m.State = s.rules.Version, passerelle.MatchNew
 }
 
 // Score applies the hard filters (premium tier, status not closed or cancelled, deadline

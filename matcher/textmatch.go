@@ -51,6 +51,9 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 				// only the notices without codes.
 				continue
 			}
+			if !va.keyIn(f, len(d.cpv) == 0) {
+				continue // cannot cover minCoverage (see variant.keys)
+			}
 			h := va.matchW(f, false, len(d.cpv) == 0)
 			if h.q <= 0 || (va.trust < 1 && !h.whole) {
 				// A part of a translation's words is no evidence: they were one guess
@@ -78,6 +81,23 @@ func (s *Scorer) sameWording(p *profile, i int, d *doc, mm *memo) bool {
 	for j := 0; j < i; j++ {
 		ej := s.skill(p.skills[j], d, mm)
 		if ej.score > 0 && p.skills[j].alts[ej.alt].norm == w {
+			return true
+		}
+	}
+	return false
+}
+
+// keyIn reports whether f holds one of va's keys — the ones matchW's weights make keys
+// (ckeys by the corpus, byCorpus). Without one, matchW finds less than minCoverage of
+// the weight and nothing matches: a cheaper test, as most wordings tried on a notice
+// are not in most of its fields.
+func (va *variant) keyIn(f *field, byCorpus bool) bool {
+	keys := va.keys[f.lang]
+	if byCorpus && va.cidf[f.lang] != nil && va.ckeys[f.lang] != nil {
+		keys = va.ckeys[f.lang]
+	}
+	for _, k := range keys {
+		if len(f.pos[k]) > 0 {
 			return true
 		}
 	}
