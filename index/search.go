@@ -89,9 +89,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	var out Result
 	err = ix.with(func(idx bleve.Index) error {
 		if key == "" {
-			return relevanceSearch(ctx, idx, req, q.Facets, &out)
+			return relevanceSearch(ctx, idx, ix.facetTerms, req, q.Facets, &out)
 		}
-		return fieldSortSearch(ctx, idx, req, key, q.Facets, &out)
+		return fieldSortSearch(ctx, idx, ix.facetTerms, req, key, q.Facets, &out)
 	})
 	if err != nil {
 		// Some query string errors only show when bleve builds the searchers (fuzziness
@@ -106,7 +106,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 
 // relevanceSearch lets bleve rank the page while the facets, if asked, are counted on the
 // other core: they cost about as much as the ranking.
-func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, facets bool, out *Result) error {
+func relevanceSearch(ctx context.Context, idx bleve.Index, terms *facetTerms, req *bleve.SearchRequest, facets bool, out *Result) error {
 	var res *bleve.SearchResult
 	var searchErr error
 	done := make(chan struct{})
@@ -117,7 +117,7 @@ func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequ
 	var facetErr error
 	if facets {
 		out.Facets, facetErr = func() (map[string]map[string]int, error) {
-			snap, err := openSnapshot(idx)
+			snap, err := openSnapshot(idx, terms)
 			if err != nil {
 				return nil, err
 			}
@@ -145,8 +145,8 @@ func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequ
 
 // fieldSortSearch collects the hits once, walks the sort keys for the page when there are
 // many hits (bleve's collector when few), and counts the facets from the same hits.
-func fieldSortSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, key string, facets bool, out *Result) error {
-	snap, err := openSnapshot(idx)
+func fieldSortSearch(ctx context.Context, idx bleve.Index, terms *facetTerms, req *bleve.SearchRequest, key string, facets bool, out *Result) error {
+	snap, err := openSnapshot(idx, terms)
 	if err != nil {
 		return err
 	}

@@ -330,16 +330,29 @@ func TestMissingValues(t *testing.T) {
 
 // TestFacetsAgreeWithBleve checks our bitmap facet counts against bleve's own (doc values)
 // on queries from very selective to everything, with deleted documents, on an index of
-// several segments.
+// several segments. The segments' facet terms are cached by the first round (before the
+// deletions) and read from the cache by the second.
 func TestFacetsAgreeWithBleve(t *testing.T) {
 	var ops []passerelle.Opportunity
 	for i := 0; i < 3000; i++ {
 		ops = append(ops, synthetic(i))
 	}
 	ix := openIndexed(t, ops)
-	if err := ix.Delete(context.Background(), []string{"syn:000001", "syn:000010"}); err != nil {
-		t.Fatal(err)
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			if err := ix.Delete(context.Background(), []string{"syn:000001", "syn:000010"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		facetsAgreeWithBleve(t, ix)
 	}
+	if len(ix.facetTerms.bySeg) == 0 {
+		t.Error("no segment's facet terms were cached")
+	}
+}
+
+func facetsAgreeWithBleve(t *testing.T, ix *Index) {
+	t.Helper()
 	for _, q := range []Query{
 		{},
 		{Text: "cloud"},
@@ -359,7 +372,7 @@ func TestFacetsAgreeWithBleve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap, err := openSnapshot(ix.idx)
+		snap, err := openSnapshot(ix.idx, ix.facetTerms)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,7 +445,7 @@ func TestSortAgreesWithBleve(t *testing.T) {
 		for i, h := range res.Hits {
 			want[i] = h.ID
 		}
-		snap, err := openSnapshot(ix.idx)
+		snap, err := openSnapshot(ix.idx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

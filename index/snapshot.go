@@ -37,9 +37,10 @@ type snapshot struct {
 	segs    []*scorch.SegmentSnapshot
 	offsets []uint64          // global number of each segment's first document, then the total
 	hits    []*roaring.Bitmap // matching documents by segment-local number; nil: every live one
+	terms   *facetTerms       // the facet fields' terms by segment; nil: read from the segments
 }
 
-func openSnapshot(idx bleve.Index) (*snapshot, error) {
+func openSnapshot(idx bleve.Index, terms *facetTerms) (*snapshot, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func openSnapshot(idx bleve.Index) (*snapshot, error) {
 		r.Close()
 		return nil, fmt.Errorf("need a scorch index, not %T", r)
 	}
-	s := &snapshot{r: r, segs: snap.Segments()}
+	s := &snapshot{r: r, segs: snap.Segments(), terms: terms}
 	// scorch numbers documents globally by concatenating its segments in order.
 	s.offsets = make([]uint64, len(s.segs)+1)
 	for i, seg := range s.segs {
@@ -212,10 +213,6 @@ func (s *snapshot) facets(ctx context.Context) (map[string]map[string]int, error
 
 func (s *snapshot) countField(ctx context.Context, field string) (map[string]int, error) {
 	counts := map[string]int{}
-	p, err := s.newPostingsReader(field)
-	if err != nil {
-		return nil, err
-	}
 	// Each segment's own terms, one segment after the other on this goroutine: bleve's
 	// FieldDict would merge every segment's dictionary on a goroutine each, which a search
 	// then waits for behind every busy goroutine while a run indexes.
@@ -226,25 +223,19 @@ func (s *snapshot) countField(ctx context.Context, field string) (map[string]int
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		it := p.dicts[i].AutomatonIterator(nil, nil, nil)
-		for {
-			e, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if e == nil {
-				break
-			}
-			bm, err := p.bitmap(s, i, e.Term)
-			if err != nil {
-				return nil, err
-			}
+		terms, err := s.terms.of(s, i, field)
+		if err != nil {
+			return nil, err
+		}
+		del := s.segs[i].Deleted()
+		for _, t := range terms {
 			switch {
-			case bm == nil:
-			case s.hits == nil:
-				counts[e.Term] += int(bm.GetCardinality())
+			case s.hits != nil: // hits hold no deleted document
+				counts[t.term] += int(t.docs.AndCardinality(s.hits[i]))
+			case del != nil:
+				counts[t.term] += int(t.docs.GetCardinality() - t.docs.AndCardinality(del))
 			default:
-				counts[e.Term] += int(bm.AndCardinality(s.hits[i]))
+				counts[t.term] += int(t.docs.GetCardinality())
 			}
 		}
 	}
@@ -344,4 +335,21 @@ func (s *snapshot) sorted(ctx context.Context, field string, offset, limit int) 
 		}
 	}
 	return ids, true, nil
+}
+
+// Segments is the number of scorch segments a search reads now: each costs every query
+// term a postings lookup, so a run adding segments faster than scorch merges them slows
+// searches down (a benchmark figure).
+func (ix *Index) Segments() (int, error) {
+	n := 0
+	err := ix.with(func(idx bleve.Index) error {
+		s, err := openSnapshot(idx, nil)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		n = len(s.segs)
+		return nil
+	})
+	return n, err
 }
