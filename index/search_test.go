@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 
 	"github.com/passerelle/passerelle"
 )
@@ -384,6 +385,16 @@ func facetsAgreeWithBleve(t *testing.T, ix *Index) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// And as Search counts them: from the ranking pass when there is text to rank by.
+		withFacets := q
+		withFacets.Facets = true
+		res, err := ix.Search(context.Background(), withFacets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != want.Total || fmt.Sprint(ids(res.Hits)) != fmt.Sprint(hitIDs(want.Hits)) {
+			t.Errorf("%+v: Search found %d %v, bleve %d %v", q, res.Total, ids(res.Hits), want.Total, hitIDs(want.Hits))
+		}
 		for name := range FacetNames {
 			w := map[string]int{}
 			if f := want.Facets[name]; f != nil && f.Terms != nil {
@@ -394,11 +405,22 @@ func facetsAgreeWithBleve(t *testing.T, ix *Index) {
 			if fmt.Sprint(got[name]) != fmt.Sprint(w) {
 				t.Errorf("%+v: facet %s = %v, bleve says %v", q, name, got[name], w)
 			}
+			if fmt.Sprint(res.Facets[name]) != fmt.Sprint(w) {
+				t.Errorf("%+v: Search's facet %s = %v, bleve says %v", q, name, res.Facets[name], w)
+			}
 		}
 		if q.Text == "" && len(q.Status) == 0 && got["status"]["open"] == 0 {
 			t.Errorf("%+v: no open opportunity counted: %v", q, got["status"])
 		}
 	}
+}
+
+func hitIDs(hits search.DocumentMatchCollection) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
 }
 
 // TestSortAgreesWithBleve checks the sort-key walk against bleve's collector: same pages,

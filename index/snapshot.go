@@ -38,6 +38,7 @@ type snapshot struct {
 	offsets []uint64          // global number of each segment's first document, then the total
 	hits    []*roaring.Bitmap // matching documents by segment-local number; nil: every live one
 	terms   *facetTerms       // the facet fields' terms by segment; nil: read from the segments
+	seg     int               // the segment of the last hit added
 }
 
 func openSnapshot(idx bleve.Index, terms *facetTerms) (*snapshot, error) {
@@ -49,9 +50,18 @@ func openSnapshot(idx bleve.Index, terms *facetTerms) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := snapshotOf(r, terms)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// snapshotOf is the view of a reader the caller keeps open (and closes) itself.
+func snapshotOf(r index.IndexReader, terms *facetTerms) (*snapshot, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		r.Close()
 		return nil, fmt.Errorf("need a scorch index, not %T", r)
 	}
 	s := &snapshot{r: r, segs: snap.Segments(), terms: terms}
@@ -71,10 +81,7 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 		s.hits = nil
 		return nil
 	}
-	hits := make([]*roaring.Bitmap, len(s.segs))
-	for i := range hits {
-		hits[i] = roaring.New()
-	}
+	s.startHits()
 	searcher, err := q.Searcher(ctx, s.r, m, search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return err
@@ -84,7 +91,6 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 		DocumentMatchPool: search.NewDocumentMatchPool(searcher.DocumentMatchPoolSize(), 0),
 		IndexReader:       s.r,
 	}
-	seg := 0
 	for n := 0; ; n++ {
 		if n%8192 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -94,19 +100,37 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 			return err
 		}
 		if d == nil {
-			s.hits = hits
 			return nil
 		}
-		num := docNum(d.IndexInternalID)
-		if num < s.offsets[seg] || num >= s.offsets[seg+1] {
-			seg = sort.Search(len(s.segs), func(i int) bool { return s.offsets[i+1] > num })
-			if seg == len(s.segs) {
-				return fmt.Errorf("document number %d beyond the %d segments", num, len(s.segs))
-			}
+		if err := s.addHit(d.IndexInternalID); err != nil {
+			return err
 		}
-		hits[seg].Add(uint32(num - s.offsets[seg]))
 		sctx.DocumentMatchPool.Put(d)
 	}
+}
+
+// startHits empties the hits, to be filled by addHit.
+func (s *snapshot) startHits() {
+	s.hits = make([]*roaring.Bitmap, len(s.segs))
+	for i := range s.hits {
+		s.hits[i] = roaring.New()
+	}
+	s.seg = 0
+}
+
+// addHit adds a document, by scorch's internal id, to the hits of its segment. Hits come
+// in index order, so the segment is almost always the previous one's.
+func (s *snapshot) addHit(id index.IndexInternalID) error {
+	num := docNum(id)
+	if num < s.offsets[s.seg] || num >= s.offsets[s.seg+1] {
+		s.seg = sort.Search(len(s.segs), func(i int) bool { return s.offsets[i+1] > num })
+		if s.seg == len(s.segs) {
+			s.seg = 0
+			return fmt.Errorf("document number %d beyond the %d segments", num, len(s.segs))
+		}
+	}
+	s.hits[s.seg].Add(uint32(num - s.offsets[s.seg]))
+	return nil
 }
 
 // segHits returns the hits of segment i (every live document when there is no filter).
