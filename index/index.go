@@ -31,6 +31,7 @@ type Index struct {
 	idx          bleve.Index // nil once closed
 	needsRebuild bool
 	writers      atomic.Int32 // segment builders at once; all cores when zero (workers.go)
+	facetTerms   *facetTerms  // facet fields' terms by segment (facet_terms.go)
 }
 
 // Open opens or creates the scorch index in dir. The mapping version is stored beside the
@@ -38,7 +39,7 @@ type Index struct {
 // readable index, Open recreates the index empty and NeedsRebuild reports true so that the
 // caller reindexes from the store.
 func Open(dir string) (*Index, error) {
-	ix := &Index{dir: dir}
+	ix := &Index{dir: dir, facetTerms: newFacetTerms()}
 	idx, rebuild, err := openOrCreate(dir)
 	if err != nil {
 		return nil, err

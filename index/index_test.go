@@ -274,7 +274,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			qs := []Query{{Facets: true}, {Text: "cloud", Sort: "deadline", Facets: true}, {Sort: "-published", Offset: 10}}
+			qs := []Query{{Facets: true}, {Text: "cloud", Sort: "deadline", Facets: true}, {Sort: "-published", Offset: 10}, {Text: "cloud", Facets: true}}
 			for i := 0; ; i++ {
 				select {
 				case <-done:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/passerelle/passerelle"
@@ -89,9 +90,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	var out Result
 	err = ix.with(func(idx bleve.Index) error {
 		if key == "" {
-			return relevanceSearch(ctx, idx, req, q.Facets, &out)
+			return relevanceSearch(ctx, idx, ix.facetTerms, req, q.Facets, &out)
 		}
-		return fieldSortSearch(ctx, idx, req, key, q.Facets, &out)
+		return fieldSortSearch(ctx, idx, ix.facetTerms, req, key, q.Facets, &out)
 	})
 	if err != nil {
 		// Some query string errors only show when bleve builds the searchers (fuzziness
@@ -104,36 +105,48 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	return out, nil
 }
 
-// relevanceSearch lets bleve rank the page while the facets, if asked, are counted on the
-// other core: they cost about as much as the ranking.
-func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, facets bool, out *Result) error {
-	var res *bleve.SearchResult
-	var searchErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		res, searchErr = idx.SearchInContext(ctx, req)
-	}()
-	var facetErr error
+// relevanceSearch lets bleve rank the page. Facets, if asked, are counted from the same
+// pass over the hits: each hit bleve's collector sees is also added to the hits by segment,
+// and the counting is done at its last call, while bleve still holds the snapshot those
+// hits are numbered in. Running the query a second time for the facets cost a third of a
+// search's CPU, and while a run goes on a search waits for CPU.
+func relevanceSearch(ctx context.Context, idx bleve.Index, terms *facetTerms, req *bleve.SearchRequest, facets bool, out *Result) error {
+	counted := false
+	sctx := ctx
 	if facets {
-		out.Facets, facetErr = func() (map[string]map[string]int, error) {
-			snap, err := openSnapshot(idx)
-			if err != nil {
-				return nil, err
-			}
-			defer snap.close()
-			if err := snap.collect(ctx, idx.Mapping(), req.Query); err != nil {
-				return nil, err
-			}
-			return snap.facets(ctx)
-		}()
+		sctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(
+			func(c *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+				rank, loadID, err := collector.MakeTopNDocumentMatchHandler(c)
+				if err != nil {
+					return nil, false, err
+				}
+				snap, err := snapshotOf(c.IndexReader, terms)
+				if err != nil {
+					return nil, false, err
+				}
+				snap.startHits()
+				return func(d *search.DocumentMatch) error {
+					if d == nil { // the last call: every hit was seen
+						if out.Facets, err = snap.facets(ctx); err != nil {
+							return err
+						}
+						counted = true
+						return rank(nil)
+					}
+					// Before rank: it may give d back to the pool.
+					if err := snap.addHit(d.IndexInternalID); err != nil {
+						return err
+					}
+					return rank(d)
+				}, loadID, nil
+			}))
 	}
-	<-done
-	if searchErr != nil {
-		return searchErr
+	res, err := idx.SearchInContext(sctx, req)
+	if err != nil {
+		return err
 	}
-	if facetErr != nil {
-		return facetErr
+	if facets && !counted {
+		return errors.New("facets were not counted: bleve's collector never finished")
 	}
 	out.Total = res.Total
 	out.Hits = make([]Hit, len(res.Hits))
@@ -145,8 +158,8 @@ func relevanceSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequ
 
 // fieldSortSearch collects the hits once, walks the sort keys for the page when there are
 // many hits (bleve's collector when few), and counts the facets from the same hits.
-func fieldSortSearch(ctx context.Context, idx bleve.Index, req *bleve.SearchRequest, key string, facets bool, out *Result) error {
-	snap, err := openSnapshot(idx)
+func fieldSortSearch(ctx context.Context, idx bleve.Index, terms *facetTerms, req *bleve.SearchRequest, key string, facets bool, out *Result) error {
+	snap, err := openSnapshot(idx, terms)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 
 	"github.com/passerelle/passerelle"
 )
@@ -330,16 +331,29 @@ func TestMissingValues(t *testing.T) {
 
 // TestFacetsAgreeWithBleve checks our bitmap facet counts against bleve's own (doc values)
 // on queries from very selective to everything, with deleted documents, on an index of
-// several segments.
+// several segments. The segments' facet terms are cached by the first round (before the
+// deletions) and read from the cache by the second.
 func TestFacetsAgreeWithBleve(t *testing.T) {
 	var ops []passerelle.Opportunity
 	for i := 0; i < 3000; i++ {
 		ops = append(ops, synthetic(i))
 	}
 	ix := openIndexed(t, ops)
-	if err := ix.Delete(context.Background(), []string{"syn:000001", "syn:000010"}); err != nil {
-		t.Fatal(err)
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			if err := ix.Delete(context.Background(), []string{"syn:000001", "syn:000010"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		facetsAgreeWithBleve(t, ix)
 	}
+	if len(ix.facetTerms.bySeg) == 0 {
+		t.Error("no segment's facet terms were cached")
+	}
+}
+
+func facetsAgreeWithBleve(t *testing.T, ix *Index) {
+	t.Helper()
 	for _, q := range []Query{
 		{},
 		{Text: "cloud"},
@@ -359,7 +373,7 @@ func TestFacetsAgreeWithBleve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap, err := openSnapshot(ix.idx)
+		snap, err := openSnapshot(ix.idx, ix.facetTerms)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,6 +385,16 @@ func TestFacetsAgreeWithBleve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// And as Search counts them: from the ranking pass when there is text to rank by.
+		withFacets := q
+		withFacets.Facets = true
+		res, err := ix.Search(context.Background(), withFacets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != want.Total || fmt.Sprint(ids(res.Hits)) != fmt.Sprint(hitIDs(want.Hits)) {
+			t.Errorf("%+v: Search found %d %v, bleve %d %v", q, res.Total, ids(res.Hits), want.Total, hitIDs(want.Hits))
+		}
 		for name := range FacetNames {
 			w := map[string]int{}
 			if f := want.Facets[name]; f != nil && f.Terms != nil {
@@ -381,11 +405,22 @@ func TestFacetsAgreeWithBleve(t *testing.T) {
 			if fmt.Sprint(got[name]) != fmt.Sprint(w) {
 				t.Errorf("%+v: facet %s = %v, bleve says %v", q, name, got[name], w)
 			}
+			if fmt.Sprint(res.Facets[name]) != fmt.Sprint(w) {
+				t.Errorf("%+v: Search's facet %s = %v, bleve says %v", q, name, res.Facets[name], w)
+			}
 		}
 		if q.Text == "" && len(q.Status) == 0 && got["status"]["open"] == 0 {
 			t.Errorf("%+v: no open opportunity counted: %v", q, got["status"])
 		}
 	}
+}
+
+func hitIDs(hits search.DocumentMatchCollection) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
 }
 
 // TestSortAgreesWithBleve checks the sort-key walk against bleve's collector: same pages,
@@ -432,7 +467,7 @@ func TestSortAgreesWithBleve(t *testing.T) {
 		for i, h := range res.Hits {
 			want[i] = h.ID
 		}
-		snap, err := openSnapshot(ix.idx)
+		snap, err := openSnapshot(ix.idx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

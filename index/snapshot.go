@@ -37,9 +37,11 @@ type snapshot struct {
 	segs    []*scorch.SegmentSnapshot
 	offsets []uint64          // global number of each segment's first document, then the total
 	hits    []*roaring.Bitmap // matching documents by segment-local number; nil: every live one
+	terms   *facetTerms       // the facet fields' terms by segment; nil: read from the segments
+	seg     int               // the segment of the last hit added
 }
 
-func openSnapshot(idx bleve.Index) (*snapshot, error) {
+func openSnapshot(idx bleve.Index, terms *facetTerms) (*snapshot, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
 		return nil, err
@@ -48,12 +50,21 @@ func openSnapshot(idx bleve.Index) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := snapshotOf(r, terms)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// snapshotOf is the view of a reader the caller keeps open (and closes) itself.
+func snapshotOf(r index.IndexReader, terms *facetTerms) (*snapshot, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		r.Close()
 		return nil, fmt.Errorf("need a scorch index, not %T", r)
 	}
-	s := &snapshot{r: r, segs: snap.Segments()}
+	s := &snapshot{r: r, segs: snap.Segments(), terms: terms}
 	// scorch numbers documents globally by concatenating its segments in order.
 	s.offsets = make([]uint64, len(s.segs)+1)
 	for i, seg := range s.segs {
@@ -70,10 +81,7 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 		s.hits = nil
 		return nil
 	}
-	hits := make([]*roaring.Bitmap, len(s.segs))
-	for i := range hits {
-		hits[i] = roaring.New()
-	}
+	s.startHits()
 	searcher, err := q.Searcher(ctx, s.r, m, search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return err
@@ -83,7 +91,6 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 		DocumentMatchPool: search.NewDocumentMatchPool(searcher.DocumentMatchPoolSize(), 0),
 		IndexReader:       s.r,
 	}
-	seg := 0
 	for n := 0; ; n++ {
 		if n%8192 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -93,19 +100,37 @@ func (s *snapshot) collect(ctx context.Context, m mapping.IndexMapping, q query.
 			return err
 		}
 		if d == nil {
-			s.hits = hits
 			return nil
 		}
-		num := docNum(d.IndexInternalID)
-		if num < s.offsets[seg] || num >= s.offsets[seg+1] {
-			seg = sort.Search(len(s.segs), func(i int) bool { return s.offsets[i+1] > num })
-			if seg == len(s.segs) {
-				return fmt.Errorf("document number %d beyond the %d segments", num, len(s.segs))
-			}
+		if err := s.addHit(d.IndexInternalID); err != nil {
+			return err
 		}
-		hits[seg].Add(uint32(num - s.offsets[seg]))
 		sctx.DocumentMatchPool.Put(d)
 	}
+}
+
+// startHits empties the hits, to be filled by addHit.
+func (s *snapshot) startHits() {
+	s.hits = make([]*roaring.Bitmap, len(s.segs))
+	for i := range s.hits {
+		s.hits[i] = roaring.New()
+	}
+	s.seg = 0
+}
+
+// addHit adds a document, by scorch's internal id, to the hits of its segment. Hits come
+// in index order, so the segment is almost always the previous one's.
+func (s *snapshot) addHit(id index.IndexInternalID) error {
+	num := docNum(id)
+	if num < s.offsets[s.seg] || num >= s.offsets[s.seg+1] {
+		s.seg = sort.Search(len(s.segs), func(i int) bool { return s.offsets[i+1] > num })
+		if s.seg == len(s.segs) {
+			s.seg = 0
+			return fmt.Errorf("document number %d beyond the %d segments", num, len(s.segs))
+		}
+	}
+	s.hits[s.seg].Add(uint32(num - s.offsets[s.seg]))
+	return nil
 }
 
 // segHits returns the hits of segment i (every live document when there is no filter).
@@ -212,10 +237,6 @@ func (s *snapshot) facets(ctx context.Context) (map[string]map[string]int, error
 
 func (s *snapshot) countField(ctx context.Context, field string) (map[string]int, error) {
 	counts := map[string]int{}
-	p, err := s.newPostingsReader(field)
-	if err != nil {
-		return nil, err
-	}
 	// Each segment's own terms, one segment after the other on this goroutine: bleve's
 	// FieldDict would merge every segment's dictionary on a goroutine each, which a search
 	// then waits for behind every busy goroutine while a run indexes.
@@ -226,25 +247,19 @@ func (s *snapshot) countField(ctx context.Context, field string) (map[string]int
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		it := p.dicts[i].AutomatonIterator(nil, nil, nil)
-		for {
-			e, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if e == nil {
-				break
-			}
-			bm, err := p.bitmap(s, i, e.Term)
-			if err != nil {
-				return nil, err
-			}
+		terms, err := s.terms.of(s, i, field)
+		if err != nil {
+			return nil, err
+		}
+		del := s.segs[i].Deleted()
+		for _, t := range terms {
 			switch {
-			case bm == nil:
-			case s.hits == nil:
-				counts[e.Term] += int(bm.GetCardinality())
+			case s.hits != nil: // hits hold no deleted document
+				counts[t.term] += int(t.docs.AndCardinality(s.hits[i]))
+			case del != nil:
+				counts[t.term] += int(t.docs.GetCardinality() - t.docs.AndCardinality(del))
 			default:
-				counts[e.Term] += int(bm.AndCardinality(s.hits[i]))
+				counts[t.term] += int(t.docs.GetCardinality())
 			}
 		}
 	}
@@ -344,4 +359,21 @@ func (s *snapshot) sorted(ctx context.Context, field string, offset, limit int) 
 		}
 	}
 	return ids, true, nil
+}
+
+// Segments is the number of scorch segments a search reads now: each costs every query
+// term a postings lookup, so a run adding segments faster than scorch merges them slows
+// searches down (a benchmark figure).
+func (ix *Index) Segments() (int, error) {
+	n := 0
+	err := ix.with(func(idx bleve.Index) error {
+		s, err := openSnapshot(idx, nil)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		n = len(s.segs)
+		return nil
+	})
+	return n, err
 }

@@ -29,7 +29,13 @@ type DB struct {
 // almost always a running server, and waiting forever would hang the command line.
 const openTimeout = time.Second
 
-const initialMmapSize = 256 << 20
+// initialMmapSize is the address space reserved for the file. Once the file outgrows it,
+// bbolt remaps, and a remap waits for every open read transaction to end while blocking new
+// ones: every API request stops for it. `bench api` grows a store to 470 MiB (200k notices
+// and their matches), past the 256 MiB reserved before, so a remap came in the middle of the
+// run; 1 GiB leaves room for a few such runs (bbolt doubles the mapping past it). 64-bit
+// address space only, not memory.
+const initialMmapSize = 1 << 30
 
 // Open opens (creating it if needed) the store at path and brings its schema up to date.
 // When another process holds the file it returns an ECONFLICT error telling the user to go
