@@ -34,7 +34,9 @@ type env struct {
 	basicKey string
 }
 
-func newEnv(t *testing.T) *env {
+// openStoreAndIndex opens a new store and index in a temporary directory, closed when the
+// test ends.
+func openStoreAndIndex(t *testing.T) (*store.DB, *index.Index) {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "p.db"))
@@ -46,6 +48,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close(); db.Close() })
+	return db, ix
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, ix := openStoreAndIndex(t)
 	pl := &pipeline.Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{}, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	deadline := now.AddDate(0, 0, 20)

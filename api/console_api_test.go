@@ -5,32 +5,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/api"
-	"github.com/passerelle/passerelle/index"
 	"github.com/passerelle/passerelle/pipeline"
 	"github.com/passerelle/passerelle/source"
-	"github.com/passerelle/passerelle/store"
 )
 
 // newEmptyEnv is a new install: an empty store and index, one staff key, nothing else.
 func newEmptyEnv(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close(); db.Close() })
+	db, ix := openStoreAndIndex(t)
 	pl := &pipeline.Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{}, Now: func() time.Time { return now }}
 	e := &env{t: t, db: db, pl: pl}
 	_, e.staff, _ = db.CreateKey(context.Background(), passerelle.RoleStaff, "", now)

@@ -5,17 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/api"
-	"github.com/passerelle/passerelle/index"
 	"github.com/passerelle/passerelle/pipeline"
 	"github.com/passerelle/passerelle/source"
-	"github.com/passerelle/passerelle/store"
 )
 
 func scrape(t *testing.T, url string) string {
@@ -32,16 +29,7 @@ func scrape(t *testing.T, url string) string {
 // The run metrics come from the store (they survive a restart) and from the runs the server
 // saw end: an alert on "no successful run for 26 h" and on a failing source needs nothing else.
 func TestRunMetrics(t *testing.T) {
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close(); db.Close() })
+	db, ix := openStoreAndIndex(t)
 	pl := &pipeline.Pipeline{Store: db, Index: ix, Fetcher: &source.Fetcher{}, Now: func() time.Time { return now }}
 	srv := api.New(api.Config{Store: db, Index: ix, Runner: pl, Now: func() time.Time { return now }})
 	pl.Metrics = srv

@@ -14,11 +14,9 @@ import (
 
 	"github.com/passerelle/passerelle"
 	"github.com/passerelle/passerelle/api"
-	"github.com/passerelle/passerelle/index"
 	"github.com/passerelle/passerelle/notify"
 	"github.com/passerelle/passerelle/pipeline"
 	"github.com/passerelle/passerelle/source"
-	"github.com/passerelle/passerelle/store"
 )
 
 // shotsDir is where the console's screenshots go when PASSERELLE_SHOTS names a directory.
@@ -56,16 +54,7 @@ func (tb *tab) eval(js string) bool {
 // the console's key list.
 func newSignInInstall(t *testing.T, mp *mailpit) (*env, *api.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(filepath.Join(dir, "index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close(); db.Close() })
+	db, ix := openStoreAndIndex(t)
 	if _, err := db.AddStaffUser(t.Context(), "Claire Dubois", "claire@cluster.example", now); err != nil {
 		t.Fatal(err)
 	}
