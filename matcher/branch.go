@@ -10,7 +10,7 @@ package matcher
 // keeps it, below the fits of its core.
 //
 // Measured on the coded dev set (eval, default rules): nDCG@10 0.752 → 0.796, precision
-// of kept pairs 0.659 → 0.728 at recall 0.624 → 0.623 (factor 0.7: 0.788; 0.3 and 0:
+// of kept pairs 0.659 → 0.731 at recall 0.624 → 0.623 (factor 0.7: 0.788; 0.3 and 0:
 // 0.796). On codes inferred for a notice without any, the same discount cost nDCG@10
 // 0.439 → 0.429 on the uncoded dev set (folds 0.402 → 0.410, 0.398 → 0.393): an inferred
 // code is already weighed by how many of the notice's neighbours agree, so the discount
