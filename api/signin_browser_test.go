@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -17,15 +16,6 @@ import (
 	"github.com/passerelle/passerelle/api"
 	"github.com/passerelle/passerelle/notify"
 )
-
-func loopback(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // linkTo returns the sign-in link of the newest message mailpit received for addr.
 func (mp *mailpit) linkTo(t *testing.T, addr string) string {

@@ -152,20 +152,6 @@ func (n *node) find(names ...string) *node {
 	return nil
 }
 
-// findAll returns every descendant with the name, in document order. It does not look
-// inside a match.
-func (n *node) findAll(name string) []*node {
-	var out []*node
-	n.walk(func(k *node) bool {
-		if k.name == name {
-			out = append(out, k)
-			return false
-		}
-		return true
-	})
-	return out
-}
-
 // walk calls fn on every descendant in document order; fn returns false to skip the
 // descendant's own children.
 func (n *node) walk(fn func(*node) bool) {
