@@ -238,7 +238,7 @@ func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 	switch {
 	case all:
 		h.whole = true
-		if start := phraseAt(va.terms[l], f); start >= 0 {
+		if start := phraseAt(va.terms[l], f, va.lightOf(l, f)); start >= 0 {
 			h.q, h.start = 1, start
 		} else if f.title || near(va.uniq[l], f) {
 			h.q = scatteredNear
@@ -273,21 +273,30 @@ func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 }
 
 // phraseAt returns where terms occur in order in f, each within two positions of the
-// previous one, or -1.
-func phraseAt(terms []string, f *field) int32 {
+// previous one, or -1. With light (the light form each term must have there, see
+// variant.lightOf), a position whose word only shares the term's stem does not count:
+// "generative artificial intelligence" is not at "generation of frontier Artificial
+// Intelligence", even when "generative" occurs elsewhere in the text.
+func phraseAt(terms []string, f *field, light func(t string, p int32) bool) int32 {
+	at := func(t string, p int32) bool { return light == nil || light(t, p) }
 	if len(terms) == 1 {
-		if p := f.pos[terms[0]]; len(p) > 0 {
-			return p[0]
+		for _, p := range f.pos[terms[0]] {
+			if at(terms[0], p) {
+				return p
+			}
 		}
 		return -1
 	}
 	for _, p0 := range f.pos[terms[0]] {
+		if !at(terms[0], p0) {
+			continue
+		}
 		prev := p0
 		ok := true
 		for _, t := range terms[1:] {
 			next := int32(-1)
 			for _, p := range f.pos[t] {
-				if p > prev && p <= prev+2 {
+				if p > prev && p <= prev+2 && at(t, p) {
 					next = p
 					break
 				}
@@ -303,6 +312,18 @@ func phraseAt(terms []string, f *field) int32 {
 		}
 	}
 	return -1
+}
+
+// lightOf tells whether the word at position p of f has term t's light form in va, where
+// both sides have light forms (French, English); nil where they have none.
+func (va *variant) lightOf(l lang, f *field) func(t string, p int32) bool {
+	if va.light[l] == nil || f.light == nil {
+		return nil
+	}
+	return func(t string, p int32) bool {
+		i := slices.Index(va.uniq[l], t)
+		return i < 0 || f.light[p] == va.light[l][i]
+	}
 }
 
 // surfaceText is what matched, in the notice's own words.
