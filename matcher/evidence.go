@@ -163,8 +163,8 @@ func (s *Scorer) cpvEvidence(d *doc, f cpvFit, c *concept, alone bool) string {
 // nextDeadline is the next date the member must meet: the earliest stage deadline still
 // ahead, else the opportunity's deadline. Untrusted (placeholder) deadlines count as unknown.
 // inferredEvidence says which inferred code fits which concept, how sure the inference
-// is and what it rests on: "CPV 72212000 inferred (6 of the 10 closest coded notices carry
-// group 722, confidence 0.58) ⊂ 722 'IT services' (skill 'software')".
+// is and what it rests on: "CPV 72212000 inferred (group 722 carried by 6 of the 10 closest
+// coded notices; confidence 0.58) ⊂ 722 'IT services' (skill 'software')".
 func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
 	x := d.inferred[f.i]
 	label := s.voc.Label(c.code, "en")
@@ -175,10 +175,35 @@ func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
 	if !strings.HasPrefix(x.code, c.prefix) {
 		rel = "near"
 	}
-	closest := "coded notices"
-	if x.lab > 0 {
-		closest = fmt.Sprintf("coded notices and CPV labels (%d of them labels)", x.lab)
+	return fmt.Sprintf("CPV %s inferred (group %s carried by %s; confidence %.2f) %s %s %s (%s)",
+		x.code, x.code[:3], carriers(x), x.conf, rel, c.prefix, quoteS(label), c.why)
+}
+
+// carriers says which of x's neighbours carry its group: "4 of the 10 closest coded
+// notices". The neighbours are notices and the vocabulary's own labels (labelExamples):
+// it says how many of each, never a count that mixes them.
+func carriers(x inferred) string {
+	switch {
+	case x.kLab == 0:
+		return fmt.Sprintf("%d of the %d closest coded notices", x.of, x.k)
+	case x.kLab == x.k:
+		return fmt.Sprintf("%d of the %d closest CPV labels", x.of, x.k)
+	case x.lab == 0 || x.lab == x.of:
+		return fmt.Sprintf("%s of the %d closest examples (coded notices and CPV labels)",
+			counted(x.of-x.lab, "coded notice")+counted(x.lab, "CPV label"), x.k)
+	default:
+		return fmt.Sprintf("%s and %s of the %d closest examples",
+			counted(x.of-x.lab, "coded notice"), counted(x.lab, "CPV label"), x.k)
 	}
-	return fmt.Sprintf("CPV %s inferred (%d of the %d closest %s carry group %s, confidence %.2f) %s %s %s (%s)",
-		x.code, x.of, x.k, closest, x.code[:3], x.conf, rel, c.prefix, quoteS(label), c.why)
+}
+
+// counted is "1 coded notice", "3 coded notices"; "" for none.
+func counted(n int, what string) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -208,6 +208,7 @@ type inferred struct {
 	of   int     // neighbours that carry the group
 	lab  int     // of them, CPV labels (labelExamples) rather than notices
 	k    int     // neighbours that voted
+	kLab int     // of them, CPV labels
 }
 
 // infer returns the code groups (three digits) that the nearest examples of fields
@@ -295,6 +296,12 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, labels, closer bool) 
 	// share of the votes, times how alike the neighbourhood is against one of close
 	// notices (each at simFull), up to 1.
 	denom := total / math.Min(1, alike/(simFull*float64(nearestK)))
+	kLab := 0
+	for _, n := range nbs {
+		if e.label[n.ex] {
+			kLab++
+		}
+	}
 	var out []inferred
 	for _, x := range votes {
 		conf := x.v / denom
@@ -307,7 +314,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, labels, closer bool) 
 				best, bw = c, w
 			}
 		}
-		out = append(out, inferred{code: best, pre: voc.Prefix(best), conf: conf, of: x.of, lab: x.lab, k: len(nbs)})
+		out = append(out, inferred{code: best, pre: voc.Prefix(best), conf: conf, of: x.of, lab: x.lab, k: len(nbs), kLab: kLab})
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].conf != out[b].conf {

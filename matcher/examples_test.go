@@ -176,3 +176,22 @@ func TestInferCloserNeighboursWeighMore(t *testing.T) {
 			lift, plainLift, works, plainWorks)
 	}
 }
+
+// The evidence of an inferred code counts the neighbours that carry its group by kind —
+// coded notices, CPV labels — and never calls labels notices.
+func TestCarriersNameTheirKind(t *testing.T) {
+	for _, tc := range []struct {
+		x    inferred
+		want string
+	}{
+		{inferred{of: 6, k: 10}, "6 of the 10 closest coded notices"},
+		{inferred{of: 4, lab: 4, k: 10, kLab: 10}, "4 of the 10 closest CPV labels"},
+		{inferred{of: 4, lab: 4, k: 10, kLab: 5}, "4 CPV labels of the 10 closest examples (coded notices and CPV labels)"},
+		{inferred{of: 1, k: 10, kLab: 5}, "1 coded notice of the 10 closest examples (coded notices and CPV labels)"},
+		{inferred{of: 4, lab: 1, k: 10, kLab: 3}, "3 coded notices and 1 CPV label of the 10 closest examples"},
+	} {
+		if got := carriers(tc.x); got != tc.want {
+			t.Errorf("carriers(%+v) = %q, want %q", tc.x, got, tc.want)
+		}
+	}
+}
