@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,5 +41,42 @@ func TestPhraseOnlyWhereTheWordsAre(t *testing.T) {
 	}
 	if pp <= points {
 		t.Errorf("the phrase as written gives %.2f, no more than the words scattered (%.2f)", pp, points)
+	}
+}
+
+// A synonym group's entry found inside a longer skill is replaced only by the entries of
+// the skill's language (acronyms belong to the language whose words they spell), so no
+// wording is half French, half English; a skill that is an entry whole takes them all.
+func TestSynonymsKeepTheSkillsLanguage(t *testing.T) {
+	s := newTestScorer(t)
+	for _, tc := range []struct {
+		skill     string
+		want, not []string
+	}{
+		{"audit de cybersécurité", []string{"audit de sécurité informatique"}, []string{"audit de IT security", "audit de cybersecurity"}},
+		{"intelligence artificielle générative", []string{"IA generative"}, []string{"AI générative", "artificial intelligence générative"}},
+		{"edge AI", []string{"edge artificial intelligence"}, []string{"edge IA", "edge intelligence artificielle"}},
+		{"cybersécurité", []string{"IT security", "cybersecurity", "sécurité informatique"}, nil},
+	} {
+		got := s.synonymsOf(tc.skill)
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("synonyms of %q = %q: want %q", tc.skill, got, w)
+			}
+		}
+		for _, w := range tc.not {
+			if slices.Contains(got, w) {
+				t.Errorf("synonyms of %q = %q: %q mixes two languages", tc.skill, got, w)
+			}
+		}
+	}
+	// The translation's own synonyms, in its language.
+	p := s.intern("s", "imagerie médicale par IA")
+	var texts []string
+	for _, va := range p.alts {
+		texts = append(texts, va.text)
+	}
+	if !slices.Contains(texts, "artificial intelligence medical imaging") {
+		t.Errorf("wordings of 'imagerie médicale par IA' = %q: want the synonym of its translation 'AI medical imaging'", texts)
 	}
 }

@@ -81,6 +81,7 @@ func DefaultRules() passerelle.Rules {
 			{"ERP", "progiciel de gestion intégré", "enterprise resource planning"},
 			{"e-learning", "apprentissage en ligne", "formation en ligne"},
 			{"internet des objets", "IoT", "internet of things"},
+			{"intelligence artificielle", "IA", "artificial intelligence", "AI"},
 		},
 	}
 }

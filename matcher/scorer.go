@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	passerelle "github.com/passerelle/passerelle"
 )
@@ -154,6 +155,15 @@ func (s *Scorer) intern(kind, text string) *phrase {
 			va.viaKey, va.viaTerm = passerelle.ReasonViaTranslation, tr.text
 			va.trust = translationTrust(tr)
 			p.alts = append(p.alts, va)
+			// The translation's own synonyms, in its language: "generative artificial
+			// intelligence" is also "generative AI".
+			for _, alt := range s.synonymsOf(tr.text) {
+				vs := newVariantIn(alt, s.voc, tr.lang)
+				vs.via = va.via + "; synonym " + quoteS(alt)
+				vs.viaKey, vs.viaTerm = passerelle.ReasonViaTranslation, alt
+				vs.trust = va.trust
+				p.alts = append(p.alts, vs)
+			}
 		}
 	}
 	if kind == "s" && !s.off.has(ablateLabels) {
@@ -218,17 +228,31 @@ func (s *Scorer) labelWordings(p *phrase) []*variant {
 // synonymsOf returns the other wordings of text given by the rules' synonym groups: for
 // each group entry that text contains (as whole words), text with that entry replaced by
 // each other entry of the group.
+//
+// An entry that is only a part of text is replaced only by the entries of text's own
+// language: "intelligence artificielle générative" becomes "IA générative", never
+// "artificial intelligence générative", half one language, half the other, which no
+// notice writes (the English wording comes from the skill's translation, whose own
+// synonyms give "generative AI"). A synonym of the whole text may be in any language.
 func (s *Scorer) synonymsOf(text string) []string {
 	n := " " + normPhrase(text) + " "
 	var out []string
 	seen := map[string]bool{strings.TrimSpace(n): true}
+	side := -1
 	for gi, g := range s.synonyms {
 		for _, e := range g {
 			if e == "" || !strings.Contains(n, " "+e+" ") {
 				continue
 			}
+			part := " "+e+" " != n
+			if part && side < 0 {
+				side = defaultTranslator().sourceSide(text)
+			}
 			for k, other := range g {
 				if other == e {
+					continue
+				}
+				if part && entrySide(s.spelt[gi], k) != side {
 					continue
 				}
 				// The other entry as the rules spell it: its capitals may make an
@@ -242,6 +266,42 @@ func (s *Scorer) synonymsOf(text string) []string {
 		}
 	}
 	return out
+}
+
+// entrySide is the language of entry k of synonym group g, as sourceSide guesses it,
+// except for an acronym, which is of the language of the entry it spells: "IA" of
+// "intelligence artificielle" is French, "AI" of "artificial intelligence" English (each
+// language spells its acronyms in its own word order).
+func entrySide(g []string, k int) int {
+	tr := defaultTranslator()
+	e := g[k]
+	if !strings.Contains(e, " ") && len(e) <= 6 && upper(e) >= 2 {
+		acr := strings.ToLower(e)
+		for j, other := range g {
+			if j == k {
+				continue
+			}
+			initials := ""
+			for _, w := range tokenize(fold(strings.ToLower(other))) {
+				initials += w[:1]
+			}
+			if initials == acr {
+				return tr.sourceSide(other)
+			}
+		}
+	}
+	return tr.sourceSide(e)
+}
+
+// upper counts the capital letters of e.
+func upper(e string) int {
+	n := 0
+	for _, r := range e {
+		if unicode.IsUpper(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // vetoed marks a veto whose text was not asked for.
