@@ -23,6 +23,7 @@ const (
 	ablateCognates                            // words translated by their spelling alone (cognatesOf)
 	ablateBranch                              // off-branch skill concepts discounted (offBranch)
 	ablateCloser                              // closer neighbours vote more (votePower)
+	ablateAlignment                           // word senses found by model 1 alignment (align.go)
 )
 
 var ablationNames = map[string]ablations{
@@ -38,6 +39,7 @@ var ablationNames = map[string]ablations{
 	"cognates":    ablateCognates,
 	"branch":      ablateBranch,
 	"closeness":   ablateCloser,
+	"alignment":   ablateAlignment,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

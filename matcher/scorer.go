@@ -137,7 +137,11 @@ func (s *Scorer) intern(kind, text string) *phrase {
 		if s.off.has(ablateCognates) {
 			known = nil // no word rendered by its spelling alone (cognate.go)
 		}
-		for _, tr := range defaultTranslator().translateKnown(text, known) {
+		dict := defaultTranslator()
+		if s.off.has(ablateAlignment) {
+			dict = dict.withoutAligned() // no word sense found by alignment alone (align.go)
+		}
+		for _, tr := range dict.translateKnown(text, known) {
 			if n := normPhrase(tr.text); n == "" || n == p.alts[0].norm {
 				continue
 			}

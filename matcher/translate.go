@@ -37,6 +37,10 @@ type sense struct {
 	stem  string
 	forms [2]string
 	dice  float64
+	// aligned: found by model 1 (align.go), not by Dice. Such a sense renders a word
+	// that had none; it does not choose among a thesaurus entry's labels (addEntry),
+	// which the labels' own order does better.
+	aligned bool
 }
 
 // translator holds dictionaries learnt from aligned French-English terms (EuroVoc
@@ -49,6 +53,9 @@ type translator struct {
 	terms [2]map[string][]int32 // normalized ("n:") and light-stemmed ("l:") label → entries
 	words [2]map[string][]sense // light stem → one or two senses on the other side
 	known [2]map[string]int     // folded word → occurrences in the side's labels
+
+	unalignedOnce sync.Once
+	unaligned     *translator // without model 1's senses (withoutAligned)
 }
 
 // A word pair must be seen twice (a one-word pair counts twice by itself: it is
@@ -171,6 +178,7 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 	var cnt [2]map[string]float64            // light stem → weighted number of units holding it
 	var forms [2]map[string]map[string]int   // light stem → surface form → count
 	co := make(map[[2]string]float64, 1<<17) // (fr, en) light stems → weighted co-occurrence
+	var bags [][2][]string                   // per unit, its light stems (alignBest)
 	for s := range 2 {
 		t.terms[s], t.words[s], t.known[s] = map[string][]int32{}, map[string][]sense{}, map[string]int{}
 		cnt[s], forms[s] = map[string]float64{}, map[string]map[string]int{}
@@ -195,6 +203,7 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 			}
 			bag[s] = dedupe(bag[s])
 		}
+		bags = append(bags, bag)
 		w := float64(1 + b2i(len(bag[0]) == 1 && len(bag[1]) == 1))
 		for s := range 2 {
 			for _, st := range bag[s] {
@@ -250,8 +259,8 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 	}
 	for p, c := range co {
 		if d := 2 * c / (cnt[0][p[0]] + cnt[1][p[1]]); c >= minPairSeen && d >= diceFloor {
-			t.words[0][p[0]] = append(t.words[0][p[0]], sense{p[1], readable(forms[1][p[1]], 1), d})
-			t.words[1][p[1]] = append(t.words[1][p[1]], sense{p[0], readable(forms[0][p[0]], 0), d})
+			t.words[0][p[0]] = append(t.words[0][p[0]], sense{p[1], readable(forms[1][p[1]], 1), d, false})
+			t.words[1][p[1]] = append(t.words[1][p[1]], sense{p[0], readable(forms[0][p[0]], 0), d, false})
 		}
 	}
 	for s := range 2 {
@@ -264,6 +273,18 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 				n = 1
 			}
 			t.words[s][w] = ss[:n:n]
+		}
+	}
+	// Words Dice left without a sense take model 1's best partner (align.go).
+	for s := range 2 {
+		for w, b := range alignBest(bags, s) {
+			pair := [2]string{w, b.stem}
+			if s == 1 {
+				pair = [2]string{b.stem, w}
+			}
+			if len(t.words[s][w]) == 0 && b.dice >= alignFloor && co[pair] >= minPairSeen {
+				t.words[s][w] = []sense{{b.stem, readable(forms[1-s][b.stem], 1-s), b.dice, true}}
+			}
 		}
 	}
 	return t
@@ -374,20 +395,22 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			if strings.HasSuffix(one, "s") {
 				pl = one
 			}
-			ss = append(ss[:1:1], sense{one, [2]string{one, pl}, 0.5})
+			ss = append(ss[:1:1], sense{one, [2]string{one, pl}, 0.5, false})
 		}
 		if a := acronyms[src][f]; a != "" && raw != strings.ToLower(raw) {
-			ss, translated = []sense{{f, [2]string{a, a}, 1}}, true
+			ss, translated = []sense{{f, [2]string{a, a}, 1, false}}, true
 		} else if t.sameInBoth(f, raw, src) {
-			ss = []sense{{f, [2]string{raw, raw}, 1}}
-		} else if cs := cognatesOf(singular(f, src), src, knownThere); len(ss) == 0 && len(cs) > 0 {
-			for _, c := range cs[:1] {
-				pl := c + "s"
-				if strings.HasSuffix(c, "s") {
-					pl = c
-				}
-				ss = []sense{{c, [2]string{c, pl}, 0.5}}
+			ss = []sense{{f, [2]string{raw, raw}, 1, false}}
+		} else if cs := cognatesOf(singular(f, src), src, knownThere); (len(ss) == 0 || ss[0].aligned) && len(cs) > 0 {
+			// A cognate the corpus uses is surer than a sense aligned from a couple of
+			// labels ("personnalisée": personalised, before custom); the aligned sense
+			// stays second.
+			c := cs[0]
+			pl := c + "s"
+			if strings.HasSuffix(c, "s") {
+				pl = c
 			}
+			ss = append([]sense{{c, [2]string{c, pl}, 0.5, false}}, ss...)
 			translated = true
 			raw += " (cognate)"
 		} else if len(ss) == 0 || utf8.RuneCountInString(f) <= 3 { // a short word of one language is too ambiguous
@@ -402,6 +425,9 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			break
 		} else {
 			translated = true
+			if ss[0].aligned {
+				raw += " (aligned)" // the evidence names the bridge: model 1, not a term pair
+			}
 		}
 		words, plur, fr = append(words, ss), append(plur, plural(f, src)), append(fr, sp.tok)
 		srcWords = append(srcWords, strings.ToLower(raw))
@@ -497,7 +523,9 @@ func (t *translator) addEntry(id, src int, key string, words [][]sense, add func
 	want := map[string]bool{} // the words' senses, and their usual spellings
 	for _, ss := range words {
 		for _, s := range ss {
-			want[s.stem], want[s.forms[0]], want[s.forms[1]] = true, true, true
+			if !s.aligned {
+				want[s.stem], want[s.forms[0]], want[s.forms[1]] = true, true, true
+			}
 		}
 	}
 	e := t.entries[id]

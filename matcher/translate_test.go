@@ -36,6 +36,9 @@ func TestTranslateSkills(t *testing.T) {
 		{"open data", langFR, []string{"données", "ouvertes"}},
 		{"cybersecurity", langFR, []string{"cybersécurité"}},
 		{"high performance computing", langFR, []string{"calcul", "haute", "performance"}},
+		// "puissance" pairs with "power" by alignment (align.go), not by Dice.
+		{"électronique de puissance", langEN, []string{"power", "electronic"}},
+		{"dispositifs de puissance", langEN, []string{"power", "devices"}},
 		{"precision farming", langFR, []string{"agriculture", "précision"}},
 		{"industrial IoT", langFR, []string{"iot", "industrielle"}},
 		{"digital twins", langFR, nil},
