@@ -181,20 +181,23 @@ func (s *Scorer) inferredEvidence(d *doc, f cpvFit, c *concept) string {
 
 // carriers says which of x's neighbours carry its group: "4 of the 10 closest coded
 // notices". The neighbours are notices and the vocabulary's own labels (labelExamples):
-// it says how many of each, never a count that mixes them.
+// it says how many of each, never a count that mixes them; a mixed neighbourhood is
+// told as such ("5 coded notices of the 10 closest examples (7 coded notices, 3 CPV
+// labels)").
 func carriers(x inferred) string {
 	switch {
 	case x.kLab == 0:
 		return fmt.Sprintf("%d of the %d closest coded notices", x.of, x.k)
 	case x.kLab == x.k:
 		return fmt.Sprintf("%d of the %d closest CPV labels", x.of, x.k)
-	case x.lab == 0 || x.lab == x.of:
-		return fmt.Sprintf("%s of the %d closest examples (coded notices and CPV labels)",
-			counted(x.of-x.lab, "coded notice")+counted(x.lab, "CPV label"), x.k)
-	default:
-		return fmt.Sprintf("%s and %s of the %d closest examples",
-			counted(x.of-x.lab, "coded notice"), counted(x.lab, "CPV label"), x.k)
 	}
+	who := counted(x.of-x.lab, "coded notice")
+	if x.lab > 0 && x.lab < x.of {
+		who += " and "
+	}
+	who += counted(x.lab, "CPV label")
+	return fmt.Sprintf("%s of the %d closest examples (%s, %s)", who, x.k,
+		counted(x.k-x.kLab, "coded notice"), counted(x.kLab, "CPV label"))
 }
 
 // counted is "1 coded notice", "3 coded notices"; "" for none.

@@ -186,9 +186,9 @@ func TestCarriersNameTheirKind(t *testing.T) {
 	}{
 		{inferred{of: 6, k: 10}, "6 of the 10 closest coded notices"},
 		{inferred{of: 4, lab: 4, k: 10, kLab: 10}, "4 of the 10 closest CPV labels"},
-		{inferred{of: 4, lab: 4, k: 10, kLab: 5}, "4 CPV labels of the 10 closest examples (coded notices and CPV labels)"},
-		{inferred{of: 1, k: 10, kLab: 5}, "1 coded notice of the 10 closest examples (coded notices and CPV labels)"},
-		{inferred{of: 4, lab: 1, k: 10, kLab: 3}, "3 coded notices and 1 CPV label of the 10 closest examples"},
+		{inferred{of: 4, lab: 4, k: 10, kLab: 5}, "4 CPV labels of the 10 closest examples (5 coded notices, 5 CPV labels)"},
+		{inferred{of: 1, k: 10, kLab: 5}, "1 coded notice of the 10 closest examples (5 coded notices, 5 CPV labels)"},
+		{inferred{of: 4, lab: 1, k: 10, kLab: 3}, "3 coded notices and 1 CPV label of the 10 closest examples (7 coded notices, 3 CPV labels)"},
 	} {
 		if got := carriers(tc.x); got != tc.want {
 			t.Errorf("carriers(%+v) = %q, want %q", tc.x, got, tc.want)
