@@ -104,3 +104,22 @@ func TestCognateSpellings(t *testing.T) {
 		t.Errorf("souverain passed through as %v", cs)
 	}
 }
+
+// An English skill read as French must not come back as its own words reordered
+// ("training skill digital"): the echo is no translation.
+func TestNoEchoFromTheOtherSide(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < corpusMinDocs+5; i++ {
+		o := passerelle.Opportunity{ID: fmt.Sprint(i), Language: "en", Title: fmt.Sprintf("Digital skills and training for workers, topic %d", i)}
+		c.Add(&o)
+	}
+	for _, tr := range defaultTranslator().translateKnown("digital skills training", c.known()) {
+		if looseBag(tr.text) == looseBag("digital skills training") {
+			t.Errorf("'digital skills training' → %q (%s): its own words", tr.text, tr.via)
+		}
+	}
+	// A French skill reordered into English stays: the order is the translation.
+	if got := defaultTranslator().translateKnown("sécurité des réseaux", c.known()); len(got) == 0 {
+		t.Error("'sécurité des réseaux' lost its translation")
+	}
+}

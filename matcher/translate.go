@@ -361,7 +361,30 @@ func (t *translator) translateKnown(text string, known func(w string, side int) 
 	if out := t.translateFrom(text, src, known); out != nil {
 		return out
 	}
-	return t.translateFrom(text, 1-src, known)
+	// Read as the other language, a text already in the target language comes back as
+	// its own words reordered: "digital skills training" as French gives "training skill
+	// digital". That is no translation, and its evidence would read as nonsense.
+	var out []translation
+	for _, tr := range t.translateFrom(text, 1-src, known) {
+		if looseBag(tr.text) != looseBag(text) {
+			out = append(out, tr)
+		}
+	}
+	return out
+}
+
+// looseBag is bagKey with plurals folded (skills, skill).
+func looseBag(s string) string {
+	var ws []string
+	for _, sp := range contentWords(s, false) {
+		w := fold(sp.tok)
+		if plural(w, 1) {
+			w = strings.TrimSuffix(w, "s")
+		}
+		ws = append(ws, w)
+	}
+	sort.Strings(ws)
+	return strings.Join(ws, " ")
 }
 
 func (t *translator) translateFrom(text string, src int, known func(w string, side int) bool) []translation {
