@@ -123,3 +123,22 @@ func TestNoEchoFromTheOtherSide(t *testing.T) {
 		t.Error("'sécurité des réseaux' lost its translation")
 	}
 }
+
+// Each word pair names its own bridge: the cognate first, the aligned sense second, never
+// the cognate's mark on the other sense.
+func TestEachSenseNamesItsBridge(t *testing.T) {
+	c := NewCorpus(nil)
+	for i := 0; i < corpusMinDocs+5; i++ {
+		o := passerelle.Opportunity{ID: fmt.Sprint(i), Language: "en", Title: fmt.Sprintf("Personalised medicine for rare diseases, topic %d", i)}
+		c.Add(&o)
+	}
+	got := defaultTranslator().translateKnown("médecine personnalisée", c.known())
+	if len(got) == 0 || !strings.Contains(got[0].via, "personnalisée (cognate)→personalised") {
+		t.Fatalf("médecine personnalisée → %+v, want the cognate first, said so", got)
+	}
+	for _, tr := range got[1:] {
+		if strings.Contains(tr.via, "(cognate)→") && !strings.Contains(tr.via, "(cognate)→personalised") {
+			t.Errorf("%q via %q: the cognate's mark on another sense", tr.text, tr.via)
+		}
+	}
+}

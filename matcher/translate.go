@@ -41,6 +41,18 @@ type sense struct {
 	// that had none; it does not choose among a thesaurus entry's labels (addEntry),
 	// which the labels' own order does better.
 	aligned bool
+	cognate bool // the word's spelling rendered by rule (cognate.go)
+}
+
+// mark names how a sense was found, for the evidence: "" for the dictionaries' pairs.
+func (s sense) mark() string {
+	switch {
+	case s.cognate:
+		return " (cognate)"
+	case s.aligned:
+		return " (aligned)"
+	}
+	return ""
 }
 
 // translator holds dictionaries learnt from aligned French-English terms (EuroVoc
@@ -259,8 +271,8 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 	}
 	for p, c := range co {
 		if d := 2 * c / (cnt[0][p[0]] + cnt[1][p[1]]); c >= minPairSeen && d >= diceFloor {
-			t.words[0][p[0]] = append(t.words[0][p[0]], sense{p[1], readable(forms[1][p[1]], 1), d, false})
-			t.words[1][p[1]] = append(t.words[1][p[1]], sense{p[0], readable(forms[0][p[0]], 0), d, false})
+			t.words[0][p[0]] = append(t.words[0][p[0]], sense{stem: p[1], forms: readable(forms[1][p[1]], 1), dice: d})
+			t.words[1][p[1]] = append(t.words[1][p[1]], sense{stem: p[0], forms: readable(forms[0][p[0]], 0), dice: d})
 		}
 	}
 	for s := range 2 {
@@ -283,7 +295,7 @@ func buildTranslator(tsv []byte, v *Vocabulary) *translator {
 				pair = [2]string{b.stem, w}
 			}
 			if len(t.words[s][w]) == 0 && b.dice >= alignFloor && co[pair] >= minPairSeen {
-				t.words[s][w] = []sense{{b.stem, readable(forms[1-s][b.stem], 1-s), b.dice, true}}
+				t.words[s][w] = []sense{{stem: b.stem, forms: readable(forms[1-s][b.stem], 1-s), dice: b.dice, aligned: true}}
 			}
 		}
 	}
@@ -418,12 +430,12 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			if strings.HasSuffix(one, "s") {
 				pl = one
 			}
-			ss = append(ss[:1:1], sense{one, [2]string{one, pl}, 0.5, false})
+			ss = append(ss[:1:1], sense{stem: one, forms: [2]string{one, pl}, dice: 0.5})
 		}
 		if a := acronyms[src][f]; a != "" && raw != strings.ToLower(raw) {
-			ss, translated = []sense{{f, [2]string{a, a}, 1, false}}, true
+			ss, translated = []sense{{stem: f, forms: [2]string{a, a}, dice: 1}}, true
 		} else if t.sameInBoth(f, raw, src) {
-			ss = []sense{{f, [2]string{raw, raw}, 1, false}}
+			ss = []sense{{stem: f, forms: [2]string{raw, raw}, dice: 1}}
 		} else if cs := cognatesOf(singular(f, src), src, knownThere); (len(ss) == 0 || ss[0].aligned) && len(cs) > 0 {
 			// A cognate the corpus uses is surer than a sense aligned from a couple of
 			// labels ("personnalisée": personalised, before custom); the aligned sense
@@ -433,9 +445,8 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			if strings.HasSuffix(c, "s") {
 				pl = c
 			}
-			ss = append([]sense{{c, [2]string{c, pl}, 0.5, false}}, ss...)
+			ss = append([]sense{{stem: c, forms: [2]string{c, pl}, dice: 0.5, cognate: true}}, ss...)
 			translated = true
-			raw += " (cognate)"
 		} else if len(ss) == 0 || utf8.RuneCountInString(f) <= 3 { // a short word of one language is too ambiguous
 			if parts := contentWords(raw, false); len(parts) > 1 && strings.Contains(raw, "-") { // unknown compound: its parts
 				for i := range parts {
@@ -448,9 +459,6 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 			break
 		} else {
 			translated = true
-			if ss[0].aligned {
-				raw += " (aligned)" // the evidence names the bridge: model 1, not a term pair
-			}
 		}
 		words, plur, fr = append(words, ss), append(plur, plural(f, src)), append(fr, sp.tok)
 		srcWords = append(srcWords, strings.ToLower(raw))
@@ -480,8 +488,10 @@ func (t *translator) translateFrom(text string, src int, known func(w string, si
 		ws, pairs := make([]string, len(words)), make([]string, len(words))
 		for j := range words {
 			// English modifiers before their head are singular (network security).
-			ws[j] = words[j][b2i(i == j)].forms[b2i(plur[j] && !(turn && src == 0 && j > 0))]
-			pairs[j] = srcWords[j] + "→" + ws[j]
+			sn := words[j][b2i(i == j)]
+			ws[j] = sn.forms[b2i(plur[j] && !(turn && src == 0 && j > 0))]
+			pairs[j] = srcWords[j] + sn.mark() + "→" + ws[j] // the evidence names the bridge
+
 		}
 		if src == 1 {
 			fr = ws
