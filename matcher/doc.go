@@ -13,7 +13,10 @@
 // (a word every notice uses weighs nothing), which CPV codes a skill's words go with
 // (learned.go), and the likely codes of a notice without codes, borrowed from its nearest
 // coded notices (examples.go). Skills are translated between French and English through
-// EuroVoc and the CPV labels (translate.go). Nothing is downloaded.
+// EuroVoc and the CPV labels (translate.go): whole terms, else word by word, each word by
+// the pairs the labels align (Dice, then EM alignment for the words Dice leaves without a
+// partner, align.go) or by its cognate where the corpus uses it (cognate.go). Nothing is
+// downloaded.
 //
 // What it promises:
 //   - Hard filters come first: only premium members, open opportunities whose (next)
