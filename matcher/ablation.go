@@ -24,6 +24,7 @@ const (
 	ablateBranch                              // off-branch skill concepts discounted (offBranch)
 	ablateCloser                              // closer neighbours vote more (votePower)
 	ablateAlignment                           // word senses found by model 1 alignment (align.go)
+	ablateLead                                // description hits weighed by where they stand (leadFactor)
 )
 
 var ablationNames = map[string]ablations{
@@ -40,6 +41,7 @@ var ablationNames = map[string]ablations{
 	"branch":      ablateBranch,
 	"closeness":   ablateCloser,
 	"alignment":   ablateAlignment,
+	"lead":        ablateLead,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

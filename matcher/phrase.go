@@ -185,6 +185,9 @@ type hit struct {
 	q     float64 // 0..1: 1 phrase, 0.8 all words scattered, less for part of the words
 	whole bool    // every word found (a phrase or scattered), not a part
 	start int32   // phrase start, or -1
+	// at is where the text has said it all: the phrase's start, else the position by
+	// which every found word has occurred once (see leadFactor).
+	at    int32
 	found []string
 }
 
@@ -207,12 +210,14 @@ func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 	if byCorpus {
 		total = va.ctotal[l]
 	}
+	at := int32(0)
 	for i, t := range uniq {
 		ps := f.pos[t]
 		if len(ps) == 0 {
 			all = false
 			continue
 		}
+		at = max(at, ps[0])
 		w := va.idf[l][i]
 		if byCorpus {
 			w = float64(va.cidf[l][i])
@@ -234,12 +239,12 @@ func (va *variant) matchW(f *field, withFound, byCorpus bool) hit {
 	if c < minCoverage {
 		return hit{start: -1}
 	}
-	h := hit{start: -1}
+	h := hit{start: -1, at: at}
 	switch {
 	case all:
 		h.whole = true
 		if start := phraseAt(va.terms[l], f, va.lightOf(l, f)); start >= 0 {
-			h.q, h.start = 1, start
+			h.q, h.start, h.at = 1, start, start
 		} else if f.title || near(va.uniq[l], f) {
 			h.q = scatteredNear
 		} else {

@@ -62,6 +62,9 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 				continue
 			}
 			sc := math.Min(1, h.q*fw/s.maxField*s.corpus.weigh(va, f, len(d.cpv) > 0, s.off)) * va.trust
+			if !f.title && !s.off.has(ablateLead) {
+				sc *= leadFactor(h.at, len(f.terms))
+			}
 			if sc > best.score {
 				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
 			}
@@ -102,4 +105,25 @@ func (va *variant) keyIn(f *field, byCorpus bool) bool {
 		}
 	}
 	return false
+}
+
+// leadDiscount: a description says first what it is about; a skill it names only near
+// its end is a side remark (the conditions, a list of application areas, the links to
+// other topics). A description hit counts 1 - leadDiscount×(its position / the text's
+// length). Measured on the 30 best pairs of each member before this factor, the share of
+// relevant pairs by where the best description hit first stood, first to last quarter:
+// EU calls 0.42, 0.32, 0.18, 0.14; TED notices without codes 0.44, 0.26, 0.30, 0.24.
+// With it, nDCG@10: TED coded 0.796 → 0.804, without codes 0.443 → 0.444, EU calls 0.475
+// → 0.479 (French skills 0.431 → 0.434); kept pairs fewer and surer (without codes 185 at
+// precision 0.524 → 157 at 0.567; EU calls 80 at 0.475 → 60 at 0.567). At 0.3 and 0.7 the
+// rankings move alike (0.805/0.443/0.480 and 0.803/0.456/0.474). Titles are short: all
+// of a title is its lead.
+const leadDiscount = 0.5
+
+// leadFactor is the weight of a hit at position at of a description of n terms.
+func leadFactor(at int32, n int) float64 {
+	if n <= 0 {
+		return 1
+	}
+	return 1 - leadDiscount*float64(at)/float64(n)
 }
