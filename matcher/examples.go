@@ -92,6 +92,31 @@ func termCounts(fields []*field) map[string]float32 {
 	return tf
 }
 
+// leadOf is, per term of fields, the lead factor of its earliest description position
+// (1 in a title): what the notice's words weigh when it looks for its neighbours. A
+// notice, like a description read for a skill (leadFactor), says first what it buys;
+// the lots, conditions and contacts after are shared by notices of every kind. Measured
+// on the TED notices without codes (nDCG@10, the neighbours' codes being the only codes),
+// 0.444 without, 0.456 at a discount of 0.3, 0.461 at 0.5 (leadDiscount, kept), 0.474 at
+// 0.8; kept pairs 157 at precision 0.567 → 162 at 0.574. With the bridge of the other
+// half only (folds A and B of the shared TED notices, codes removed), 0.399 → 0.417 and
+// 0.423 → 0.431. Coded notices and calls for funding infer nothing: they do not move.
+func leadOf(fields []*field) map[string]float32 {
+	lead := map[string]float32{}
+	for _, f := range fields {
+		for p, t := range f.terms {
+			x := float32(1)
+			if !f.title {
+				x = float32(leadFactor(int32(p), len(f.terms)))
+			}
+			if k := termKey(f.lang, t); x > lead[k] {
+				lead[k] = x
+			}
+		}
+	}
+	return lead
+}
+
 func isNumber(t string) bool {
 	return strings.Trim(t, "0123456789.,-/") == ""
 }
@@ -134,7 +159,7 @@ func (e *examples) finish() {
 		for i, x := range e.raw {
 			e.codes[i] = x.codes
 			e.label[i] = x.label
-			for _, tw := range e.weigh(x.tf, maxExampleTerms) {
+			for _, tw := range e.weigh(x.tf, nil, maxExampleTerms) {
 				e.post[tw.k] = append(e.post[tw.k], posting{int32(i), tw.w})
 			}
 			if x.label {
@@ -161,14 +186,19 @@ func (e *examples) idf(k string) float64 {
 	return math.Log(1 + e.n/(float64(e.df[k])+1))
 }
 
-// weigh is the unit tf-idf vector of tf over its n heaviest known terms.
-func (e *examples) weigh(tf map[string]float32, n int) []termWeight {
+// weigh is the unit tf-idf vector of tf over its n heaviest known terms, each weighed by
+// its lead factor where lead is given (leadOf).
+func (e *examples) weigh(tf, lead map[string]float32, n int) []termWeight {
 	out := make([]termWeight, 0, len(tf))
 	for k, c := range tf {
 		if e.df[k] == 0 {
 			continue
 		}
-		out = append(out, termWeight{k, float32((1 + math.Log(float64(c))) * e.idf(k))})
+		x := (1 + math.Log(float64(c))) * e.idf(k)
+		if lead != nil {
+			x *= float64(lead[k])
+		}
+		out = append(out, termWeight{k, float32(x)})
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].w != out[b].w {
@@ -200,6 +230,11 @@ func (e *examples) weigh(tf map[string]float32, n int) []termWeight {
 // B more (4: 0.424, 6: 0.424) but lowered the golden (4: 0.323, 6: 0.320).
 const votePower = 2.0
 
+// inferOptions are the techniques infer uses, all in production (see infer).
+type inferOptions struct{ labels, closer, lead bool }
+
+var allInference = inferOptions{labels: true, closer: true, lead: true}
+
 // inferred is a CPV code a notice without codes most likely carries.
 type inferred struct {
 	code string  // the neighbours' commonest code in the group
@@ -215,8 +250,10 @@ type inferred struct {
 // carry, best first, each with its confidence: a neighbour votes with its similarity,
 // in full for its main code's group and half for its other codes' groups. Without
 // labels, the vocabulary's label examples are left out; without closer, neighbours vote
-// with their plain similarity (ablations).
-func (e *examples) infer(fields []*field, voc *Vocabulary, labels, closer bool) []inferred {
+// with their plain similarity; without lead, the notice's words weigh alike wherever they
+// stand (ablations).
+func (e *examples) infer(fields []*field, voc *Vocabulary, o inferOptions) []inferred {
+	labels, closer := o.labels, o.closer
 	if e == nil {
 		return nil
 	}
@@ -224,7 +261,11 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, labels, closer bool) 
 	if len(e.codes) == 0 {
 		return nil
 	}
-	q := e.weigh(termCounts(fields), maxQueryTerms)
+	var lead map[string]float32
+	if o.lead {
+		lead = leadOf(fields)
+	}
+	q := e.weigh(termCounts(fields), lead, maxQueryTerms)
 	sims := map[int32]float64{}
 	for _, tw := range q {
 		for _, p := range e.post[tw.k] {

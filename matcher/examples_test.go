@@ -39,7 +39,7 @@ func TestInferCodes(t *testing.T) {
 		group{8, "Nettoyage des locaux et des vitres de la mairie %d", "90919200"})
 	voc := DefaultVocabulary()
 	q := passerelle.Opportunity{Language: "fr", Title: "Tests d'intrusion et audit de cybersécurité des serveurs"}
-	got := c.ex.infer(docFields(&q), voc, true, true)
+	got := c.ex.infer(docFields(&q), voc, allInference)
 	if len(got) == 0 || got[0].code[:3] != "722" || got[0].conf < 0.5 || got[0].of < 5 || got[0].k < got[0].of {
 		t.Fatalf("inferred %+v, want group 722 first, confidently, from most neighbours", got)
 	}
@@ -49,11 +49,11 @@ func TestInferCodes(t *testing.T) {
 		}
 	}
 	far := passerelle.Opportunity{Language: "fr", Title: "Fourniture de carburant pour la flotte de bus"}
-	if got := c.ex.infer(docFields(&far), voc, false, true); len(got) != 0 {
+	if got := c.ex.infer(docFields(&far), voc, inferOptions{closer: true, lead: true}); len(got) != 0 {
 		t.Errorf("a notice like none of the coded notices borrowed %+v", got)
 	}
 	// The vocabulary's own labels still name what it buys, and say they are labels.
-	got = c.ex.infer(docFields(&far), voc, true, true)
+	got = c.ex.infer(docFields(&far), voc, allInference)
 	if len(got) == 0 || got[0].code[:3] != "091" || got[0].lab != got[0].of {
 		t.Errorf("fuel inferred from the CPV labels as %+v, want group 091 (fuels), from labels only", got)
 	}
@@ -156,7 +156,7 @@ func TestInferCloserNeighboursWeighMore(t *testing.T) {
 	voc := DefaultVocabulary()
 	q := passerelle.Opportunity{Language: "fr", Title: "Maintenance des ascenseurs et monte-charges de l'hôpital"}
 	confOf := func(closer bool) (lift, works float64) {
-		for _, x := range c.ex.infer(docFields(&q), voc, false, closer) {
+		for _, x := range c.ex.infer(docFields(&q), voc, inferOptions{closer: closer, lead: true}) {
 			switch x.code[:3] {
 			case "507":
 				lift = x.conf
@@ -193,5 +193,31 @@ func TestCarriersNameTheirKind(t *testing.T) {
 		if got := carriers(tc.x); got != tc.want {
 			t.Errorf("carriers(%+v) = %q, want %q", tc.x, got, tc.want)
 		}
+	}
+}
+
+// A notice without codes is compared on what its description says first: the same words,
+// the cleaning first and the building works last, or the other way round, borrow the
+// codes of the part they lead with (leadOf); without lead, both borrow the same.
+func TestInferReadsTheLead(t *testing.T) {
+	c := codedCorpus(group{8, "Nettoyage des locaux et des vitres des bâtiments communaux %d", "90919200"},
+		group{8, "Travaux de gros œuvre et de maçonnerie pour la construction de l'école %d", "45210000"})
+	voc := DefaultVocabulary()
+	cleaning := "Le marché porte sur le nettoyage des locaux et des vitres."
+	works := "Les travaux de gros œuvre et de maçonnerie de l'école voisine sont en cours."
+	filler := strings.Repeat(" Les offres sont remises selon le règlement de la consultation.", 8)
+	first := func(desc string, o inferOptions) string {
+		q := passerelle.Opportunity{Language: "fr", Title: "Marché 2026", Description: desc}
+		got := c.ex.infer(docFields(&q), voc, o)
+		if len(got) == 0 {
+			return ""
+		}
+		return got[0].code[:3]
+	}
+	if g := first(cleaning+filler+" "+works, allInference); g != "909" {
+		t.Errorf("cleaning first: group %q inferred first, want 909", g)
+	}
+	if g := first(works+filler+" "+cleaning, allInference); g != "452" {
+		t.Errorf("works first: group %q inferred first, want 452", g)
 	}
 }

@@ -89,7 +89,8 @@ func (s *Scorer) analyzeDoc(o *passerelle.Opportunity) *doc {
 		}
 	}
 	if len(d.cpv) == 0 && s.corpus != nil && !s.off.has(ablateInference) && !fundingCall(o) {
-		d.inferred = s.corpus.ex.infer(d.fields, s.voc, !s.off.has(ablateLabelExamples), !s.off.has(ablateCloser))
+		d.inferred = s.corpus.ex.infer(d.fields, s.voc, inferOptions{
+			labels: !s.off.has(ablateLabelExamples), closer: !s.off.has(ablateCloser), lead: !s.off.has(ablateLead)})
 		for _, x := range d.inferred {
 			d.divs.add(division(x.code))
 		}
