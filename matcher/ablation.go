@@ -25,6 +25,7 @@ const (
 	ablateCloser                              // closer neighbours vote more (votePower)
 	ablateAlignment                           // word senses found by model 1 alignment (align.go)
 	ablateLead                                // description hits weighed by where they stand (leadFactor)
+	ablateTitle                               // a description hit confirmed by the title (titleConfirms)
 )
 
 var ablationNames = map[string]ablations{
@@ -42,6 +43,7 @@ var ablationNames = map[string]ablations{
 	"closeness":   ablateCloser,
 	"alignment":   ablateAlignment,
 	"lead":        ablateLead,
+	"title":       ablateTitle,
 }
 
 func (a ablations) has(x ablations) bool { return a&x != 0 }

@@ -126,11 +126,18 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) (string, *passere
 		via = " (" + va.via + ")"
 	}
 	ev := fmt.Sprintf("skill %s%s %s %s %s", quoteS(sk.text), via, how, f.name, quoteS(found))
+	titleFound := ""
+	if h.confirm > 0 {
+		// The title holds the skill's words too (titleConfirms): quoted as it writes them.
+		tf, tva := d.fields[h.confirm-1], sk.alts[h.confirmAlt]
+		titleFound = tva.matchW(tf, true, len(d.cpv) == 0).surfaceText(tf, tva)
+		ev += fmt.Sprintf(", confirmed by %s %s", tf.name, quoteS(titleFound))
+	}
 	if key == passerelle.ReasonSkillPhrase && normPhrase(found) == va.norm {
 		found = "" // the notice writes it as the member does: no need to quote it twice
 	}
 	return ev, reasonOf(key, "skill", sk.text, "via", va.viaKey, "via_term", va.viaTerm,
-		"field", f.kind(), "field_lang", f.trans, "found", found)
+		"field", f.kind(), "field_lang", f.trans, "found", found, "title_found", titleFound)
 }
 
 // cpvEvidence says which notice code fits which concept; alone, a broad fit says it

@@ -26,10 +26,14 @@ type skillHit struct {
 	field int16
 	alt   int16
 	whole bool // every word of the skill found (as a phrase or scattered), not a part
+	// confirm is 1 + the index of the title field that also holds the skill (some of
+	// its words at least) when the best hit is in a description, 0 otherwise; confirmAlt
+	// the wording found there (see titleConfirms).
+	confirm, confirmAlt int16
 }
 
 func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
-	best := skillHit{field: -1}
+	best, title := skillHit{field: -1}, skillHit{field: -1}
 	for fi, f := range d.fields {
 		if fi > math.MaxInt16 {
 			break // tens of thousands of translations: the rest is not read
@@ -65,13 +69,29 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 			if !f.title && !s.off.has(ablateLead) {
 				sc *= leadFactor(h.at, len(f.terms))
 			}
+			if f.title && sc > title.score {
+				title = skillHit{score: sc, field: int16(fi), alt: int16(ai)}
+			}
 			if sc > best.score {
 				best = skillHit{score: sc, field: int16(fi), alt: int16(ai), whole: h.whole}
 			}
 		}
 	}
+	if len(d.cpv) == 0 && !s.off.has(ablateTitle) && best.field >= 0 && !d.fields[best.field].title && title.field >= 0 {
+		best.score = math.Min(1, best.score+titleConfirms*title.score)
+		best.confirm, best.confirmAlt = title.field+1, title.alt
+	}
 	return best
 }
+
+// titleConfirms: a skill found in the description whose words the title also holds is
+// what the notice is about, not a passing mention; the description hit gains this share
+// of the title's (BM25F adds fields' evidence likewise), up to a full hit. Only without
+// codes: with them, the codes already say what the notice is about, and on the coded
+// dev set it only reshuffled them (nDCG@10 0.804 → 0.801). Measured beside the lead
+// factor, nDCG@10: TED without codes 0.461 → 0.466, EU calls 0.479 → 0.486, French skills
+// 0.434 → 0.438; at 1.0, 0.466, 0.489, 0.438.
+const titleConfirms = 0.5
 
 // noText is a skill without text match.
 var noText = skillHit{field: -1}

@@ -36,3 +36,38 @@ func TestLeadOfTheDescriptionCountsMore(t *testing.T) {
 		t.Errorf("ablated: lead %.2f, end %.2f: want them equal", a, b)
 	}
 }
+
+// A skill found in the description counts more when the title holds its words too, and
+// the evidence quotes the title; with codes, or with the technique off, it does not.
+func TestTitleConfirmsTheDescription(t *testing.T) {
+	desc := "Projects will deploy edge computing for factories and measure the gains."
+	confirmed := passerelle.Opportunity{ID: "a", Language: "en", Title: "Edge infrastructures for industry", Description: desc}
+	plain := passerelle.Opportunity{ID: "b", Language: "en", Title: "Infrastructures for industry", Description: desc}
+	m := passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, Skills: []string{"edge computing"}}
+	s := newTestScorer(t)
+	a, ex := s.Topical(&m, &confirmed)
+	b, _ := s.Topical(&m, &plain)
+	if a <= b || b <= 0 {
+		t.Errorf("confirmed by the title %.2f, not %.2f: want the first above, both found", a, b)
+	}
+	if len(ex.Contributions) == 0 || !strings.Contains(ex.Contributions[0].Evidence, "confirmed by title 'Edge'") ||
+		ex.Contributions[0].Reason == nil || ex.Contributions[0].Reason.Args["title_found"] != "Edge" {
+		t.Errorf("evidence %+v: want the title's word quoted", ex.Contributions)
+	}
+	off := newTestScorer(t)
+	if err := off.Ablate("title"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := off.Topical(&m, &confirmed); a != b {
+		t.Errorf("ablated: %.2f with the title's word, %.2f without: want them equal", a, b)
+	}
+	coded := confirmed
+	coded.CPV = []string{"72000000"}
+	codedPlain := plain
+	codedPlain.CPV = coded.CPV
+	ca, _ := s.Topical(&m, &coded)
+	cb, _ := s.Topical(&m, &codedPlain)
+	if ca != cb {
+		t.Errorf("with codes the title's word moved the score: %.2f vs %.2f", ca, cb)
+	}
+}

@@ -78,10 +78,10 @@ func Say(r passerelle.Reason, lang string, now time.Time) string {
 // Args fill; a part in [brackets] shows only when every name in it has a value.
 var reasonTexts = map[string]map[string]string{
 	"fr": {
-		passerelle.ReasonSkillPhrase:    "Votre compétence « {skill} »[ ({via})] figure dans {field}[ : « {found} »]",
-		passerelle.ReasonSkillNear:      "Les mots de votre compétence « {skill} »[ ({via})] figurent ensemble dans {field} : « {found} »",
-		passerelle.ReasonSkillApart:     "Les mots de votre compétence « {skill} »[ ({via})] figurent dans {field}, à distance : « {found} »",
-		passerelle.ReasonSkillPart:      "Une partie de votre compétence « {skill} »[ ({via})] figure dans {field} : « {found} »",
+		passerelle.ReasonSkillPhrase:    "Votre compétence « {skill} »[ ({via})] figure dans {field}[ : « {found} »][, et dans le titre : « {title_found} »]",
+		passerelle.ReasonSkillNear:      "Les mots de votre compétence « {skill} »[ ({via})] figurent ensemble dans {field} : « {found} »[, et dans le titre : « {title_found} »]",
+		passerelle.ReasonSkillApart:     "Les mots de votre compétence « {skill} »[ ({via})] figurent dans {field}, à distance : « {found} »[, et dans le titre : « {title_found} »]",
+		passerelle.ReasonSkillPart:      "Une partie de votre compétence « {skill} »[ ({via})] figure dans {field} : « {found} »[, et dans le titre : « {title_found} »]",
 		passerelle.ReasonCPV:            "Le code CPV {code}[ ({label})] de l'avis correspond à [votre compétence « {skill} »][plusieurs de vos compétences ({skills})][votre code déclaré {prefix}]",
 		passerelle.ReasonCPVInferred:    "Code CPV {code}[ ({label})] déduit des avis semblables ({of} des {k} plus proches le portent[, dont {labels} intitulés du vocabulaire CPV], confiance {conf}) : il correspond à [votre compétence « {skill} »][plusieurs de vos compétences ({skills})][votre code déclaré {prefix}]",
 		passerelle.ReasonBundleTagged:   "La source classe cette opportunité dans {bundle}",
@@ -101,10 +101,10 @@ var reasonTexts = map[string]map[string]string{
 		"percent":                       "{n} %",
 	},
 	"en": {
-		passerelle.ReasonSkillPhrase:    "Your skill “{skill}”[ ({via})] appears in {field}[: “{found}”]",
-		passerelle.ReasonSkillNear:      "The words of your skill “{skill}”[ ({via})] appear together in {field}: “{found}”",
-		passerelle.ReasonSkillApart:     "The words of your skill “{skill}”[ ({via})] appear in {field}, apart: “{found}”",
-		passerelle.ReasonSkillPart:      "Part of your skill “{skill}”[ ({via})] appears in {field}: “{found}”",
+		passerelle.ReasonSkillPhrase:    "Your skill “{skill}”[ ({via})] appears in {field}[: “{found}”][, and in the title: “{title_found}”]",
+		passerelle.ReasonSkillNear:      "The words of your skill “{skill}”[ ({via})] appear together in {field}: “{found}”[, and in the title: “{title_found}”]",
+		passerelle.ReasonSkillApart:     "The words of your skill “{skill}”[ ({via})] appear in {field}, apart: “{found}”[, and in the title: “{title_found}”]",
+		passerelle.ReasonSkillPart:      "Part of your skill “{skill}”[ ({via})] appears in {field}: “{found}”[, and in the title: “{title_found}”]",
 		passerelle.ReasonCPV:            "The notice's CPV code {code}[ ({label})] fits [your skill “{skill}”][several of your skills ({skills})][your declared code {prefix}]",
 		passerelle.ReasonCPVInferred:    "CPV code {code}[ ({label})] inferred from similar notices ({of} of the {k} closest carry it[, {labels} of them CPV labels], confidence {conf}): it fits [your skill “{skill}”][several of your skills ({skills})][your declared code {prefix}]",
 		passerelle.ReasonBundleTagged:   "The source files this opportunity under {bundle}",
