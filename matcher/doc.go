@@ -25,7 +25,8 @@
 //     notice says where and how much. A vetoed pair scores 0 and says what vetoed it.
 //   - Then soft fit: skills against titles and descriptions (in the notice's language,
 //     its translations, accent- and elision-insensitive, stemmed in fr/en/nl/de, phrases
-//     above scattered words, titles above descriptions), the notice's CPV codes against the
+//     above scattered words, titles above descriptions, a description's lead above its
+//     end, a description hit its title confirms above one it doesn't), the notice's CPV codes against the
 //     codes the member's words name in the vocabulary's four languages (the bridge that lets
 //     a French skill find a German notice), clusters and sectors through the rules' bundles;
 //     then deadline, freshness, region and budget, which order what fits but never make a
