@@ -31,7 +31,7 @@ type Monitor struct {
 	s        *Scorer
 	members  []passerelle.Member
 	profiles []*profile // by slot
-	slotOf   []int32    // slot → index of its member in members
+	slab     []profile  // the profiles themselves, side by side: profiles[i] is &slab[i]
 	nPhrases int
 	phrases  []*phrase // the scorer's phrases when the index was built
 
@@ -39,7 +39,7 @@ type Monitor struct {
 	// skillKeysC is the same for notices without codes, where skills' words weigh by
 	// their rarity in the corpus (variant.ckeys).
 	skillKeysC   [nLang]map[string][]int32
-	skillMembers map[int32][]int32  // skill → members having it
+	skillMembers [][]int32          // skill (phrase id) → members having it
 	skillCPV     map[string][]int32 // CPV key → skills with a concept under it
 	memberCPV    map[string][]int32 // CPV key → members with a declared or rolled-up concept
 	skillAnc     map[string][]int32 // shorter prefix → skills with a concept key under it
@@ -82,9 +82,9 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 		}
 	}
 	mon := &Monitor{
-		s: s, members: members, profiles: make([]*profile, len(refs)), slotOf: make([]int32, len(refs)), hot: make([]hotProfile, len(refs)),
-		regionIDs:    map[string]uint16{},
-		skillMembers: map[int32][]int32{}, skillCPV: map[string][]int32{}, memberCPV: map[string][]int32{},
+		s: s, members: members, profiles: make([]*profile, len(refs)), hot: make([]hotProfile, len(refs)),
+		regionIDs: map[string]uint16{},
+		skillCPV:  map[string][]int32{}, memberCPV: map[string][]int32{},
 		skillAnc: map[string][]int32{}, memberAnc: map[string][]int32{},
 		clusterMem: make([][]int32, len(s.clusters)), sectorMem: make([][]int32, len(s.sectors)),
 	}
@@ -110,12 +110,15 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 		}()
 	}
 	wg.Wait()
+	mon.slab = slab
 	for i := range refs {
 		p := &slab[i]
 		mon.profiles[i] = p
-		mon.slotOf[i] = refs[i].member
 		for _, sk := range p.skills {
 			id := int32(sk.id)
+			if sk.id >= len(mon.skillMembers) {
+				mon.skillMembers = slices.Grow(mon.skillMembers, sk.id+1-len(mon.skillMembers))[:sk.id+1]
+			}
 			mon.skillMembers[id] = append(mon.skillMembers[id], int32(i))
 			if indexedSkill[sk.id] {
 				continue
@@ -270,6 +273,8 @@ type worker struct {
 	kept      []keptMatch
 	scanned   int
 	retrieved int
+	// touched keeps the reads of touch from being optimised away.
+	touched uintptr
 }
 
 func (mon *Monitor) newWorker() *worker {
@@ -335,7 +340,7 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 			for j := lo; j < hi; j++ {
 				dst := out[offs[j]:offs[j+1]]
 				for x, km := range results[j] {
-					p := mon.profiles[km.slot]
+					p := &mon.slab[km.slot]
 					mon.s.fillMatch(&dst[x], p.id, p.pid, ops[j].ID, km.score, km.contrib, "")
 				}
 				results[j] = nil
@@ -466,19 +471,30 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 			}
 		}
 	}
-	// Numbers first, for every candidate the bound cannot rule out; evidence only for the
-	// matches kept.
-	kept := wk.kept[:0]
+	// The bounds first, in a loop of their own, which also fetches the profiles of the
+	// candidates left: each lies far from the previous one (a cache miss), and short
+	// independent steps let the processor fetch many at once where scoring them one by
+	// one would wait for each in turn. The candidates left stay in slot order.
+	left := wk.cands[:0]
+	var touched uintptr
 	for _, i := range wk.cands {
 		// minScore went through float32: 0.01 below it is safely below the true one.
 		ub := mon.bound(wk, i, d)
 		if mon.audit != nil {
 			mon.audit(i, ub, s.numbers(mon.profiles[i], d, false, false, wk.mm))
 		}
-		if ub < float64(mon.hot[i].minScore)-0.01 {
-			continue
+		if ub >= float64(mon.hot[i].minScore)-0.01 {
+			left = append(left, i)
+			touched += mon.slab[i].touch()
 		}
-		p := mon.profiles[i]
+	}
+	wk.cands, wk.touched = left, touched
+	// Numbers then, for every candidate the bound cannot rule out; evidence only for the
+	// matches kept.
+	kept := wk.kept[:0]
+	var last *passerelle.Member // the member of kept's last match
+	for _, i := range left {
+		p := &mon.slab[i]
 		wk.scanned++
 		r := s.numbers(p, d, false, false, wk.mm)
 		if !s.kept(p, r) {
@@ -486,13 +502,14 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 		}
 		// One match per member: its best profile's, the earlier on a tie (as Score).
 		// Candidates come by slot, so a member's profiles come one after the other.
-		if n := len(kept); n > 0 && mon.slotOf[kept[n-1].slot] == mon.slotOf[i] {
+		if n := len(kept); n > 0 && last == p.m {
 			if r.score <= kept[n-1].score {
 				continue
 			}
 			kept = kept[:n-1]
 		}
 		kept = append(kept, keptMatch{i, r.score, s.explain(p, d, r.parts, wk.mm)})
+		last = p.m
 	}
 	wk.kept = kept
 	if len(kept) == 0 {
