@@ -50,8 +50,13 @@ type Monitor struct {
 	hot          []hotProfile      // by member: what bound reads, packed
 	regionIDs    map[string]uint16 // every region (upper-cased) some member declared
 	regionOf     []string          // id → region
-	nScored      atomic.Int64      // profiles fully scored, for benchmarks
-	nCands       atomic.Int64      // profiles retrieved (bounded, maybe scored), for benchmarks
+	// idle are the workers of finished Match calls, for the next: the pipeline matches in
+	// batches, and a worker's scratch (a memo entry per phrase) costs more to make than
+	// most batches take to match.
+	idleMu  sync.Mutex
+	idle    []*worker
+	nScored atomic.Int64 // profiles fully scored, for benchmarks
+	nCands  atomic.Int64 // profiles retrieved (bounded, maybe scored), for benchmarks
 	// audit, set by tests, is given every retrieved candidate's bound and full score
 	// (scored even when the bound rules it out): a bound below a score loses pairs.
 	audit func(slot int32, bound float64, r scored)
@@ -262,19 +267,45 @@ type worker struct {
 	// cand has bit i set when member i is a candidate for the notice: reading the set
 	// bits in order gives the candidates sorted (by slot, as scoring wants them) without
 	// sorting; they are cleared as they are read.
-	cand      []uint64
-	text      []float64 // member → sum of its skills' text scores in the notice (valid while a candidate)
-	sstamp    []uint32  // skill → epoch when its words were already looked at
-	cstamp    []uint32  // skill → epoch when its members were already added by CPV
-	epoch     uint32
-	cands     []int32
-	rstamp    []uint32 // region id → epoch when the notice lies in it
-	located   bool     // the notice says where it is (NUTS or country)
-	kept      []keptMatch
+	cand    []uint64
+	text    []float64 // member → sum of its skills' text scores in the notice (valid while a candidate)
+	sstamp  []uint32  // skill → epoch when its words were already looked at
+	cstamp  []uint32  // skill → epoch when its members were already added by CPV
+	epoch   uint32
+	cands   []int32
+	rstamp  []uint32 // region id → epoch when the notice lies in it
+	located bool     // the notice says where it is (NUTS or country)
+	kept    []keptMatch
+	// store is where the kept matches of each notice are copied out of kept, a chunk for
+	// many notices, until Match writes them into the matches returned.
+	store     []keptMatch
 	scanned   int
 	retrieved int
 	// touched keeps the reads of touch from being optimised away.
 	touched uintptr
+}
+
+// getWorker is an idle worker, or a new one.
+func (mon *Monitor) getWorker() *worker {
+	mon.idleMu.Lock()
+	defer mon.idleMu.Unlock()
+	if n := len(mon.idle); n > 0 {
+		wk := mon.idle[n-1]
+		mon.idle[n-1] = nil
+		mon.idle = mon.idle[:n-1]
+		return wk
+	}
+	return mon.newWorker()
+}
+
+// putWorker keeps wk for the next Match, holding nothing of the matches returned: its
+// explanations are carved from a new arena, its kept matches stored in a new chunk.
+func (mon *Monitor) putWorker(wk *worker) {
+	wk.mm.arena = make([]passerelle.Contribution, 0)
+	wk.store = nil
+	mon.idleMu.Lock()
+	mon.idle = append(mon.idle, wk)
+	mon.idleMu.Unlock()
 }
 
 func (mon *Monitor) newWorker() *worker {
@@ -302,8 +333,13 @@ func (mon *Monitor) Match(ctx context.Context, ops []passerelle.Opportunity, now
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wk := mon.newWorker()
-			defer func() { mon.nScored.Add(int64(wk.scanned)); mon.nCands.Add(int64(wk.retrieved)) }()
+			wk := mon.getWorker()
+			defer func() {
+				mon.nScored.Add(int64(wk.scanned))
+				mon.nCands.Add(int64(wk.retrieved))
+				wk.scanned, wk.retrieved = 0, 0
+				mon.putWorker(wk)
+			}()
 			for {
 				if ctx.Err() != nil {
 					return
@@ -515,10 +551,19 @@ func (mon *Monitor) matchOne(wk *worker, o *passerelle.Opportunity, now time.Tim
 	if len(kept) == 0 {
 		return nil
 	}
-	out := append([]keptMatch(nil), kept...)
+	n := len(kept)
+	if cap(wk.store)-len(wk.store) < n {
+		wk.store = make([]keptMatch, 0, max(keptChunk, n))
+	}
+	l := len(wk.store)
+	wk.store = append(wk.store, kept...)
 	clear(kept) // the worker's scratch must not hold the evidence alive
-	return out
+	return wk.store[l : l+n : l+n]
 }
+
+// keptChunk is how many kept matches a worker's store holds at a time: a few notices'
+// worth (200 each on the benchmark), in few allocations.
+const keptChunk = 8192
 
 // keptMatch is a kept match before it becomes a passerelle.Match: only what the match
 // holds of its scoring (hundreds of thousands wait in this form until they are counted).
