@@ -14,6 +14,7 @@ import (
 // member's.
 type profile struct {
 	m        *passerelle.Member
+	id       string // the member's, beside pid: writing a match reads both, one cache line
 	pid      string // the profile's id, which a match names
 	skills   []*phrase
 	excludes []*phrase
@@ -30,7 +31,6 @@ type profile struct {
 	// its compact profile and not the larger Member.
 	regions  []string
 	regUp    []string // regions trimmed, upper-cased, without empty ones
-	id       string
 	budget   *passerelle.Budget
 	minScore float64
 	// For the Monitor's upper bound: the heaviest concept (skills' and the profile's) in
