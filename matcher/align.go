@@ -7,7 +7,7 @@ package matcher
 // is 0.1. Model 1 lets each word of a label be explained by the other words of its pair:
 // in «relais de puissance» = «power relays», "relais" already explains "relays", so
 // "power" falls to "puissance" (probability 0.99). The dictionary gains such words only
-// where Dice found none (alignSenses).
+// where Dice found none (buildTranslator).
 
 // alignIterations of EM: the probabilities settle within a few.
 const alignIterations = 6

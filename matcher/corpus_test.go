@@ -30,14 +30,7 @@ func TestCorpusWeighsWords(t *testing.T) {
 		c.Add(&ops[i])
 	}
 	// Where a word stands weighs too (leadFactor); what is measured here is the word.
-	noLead := func() *Scorer {
-		s := newTestScorer(t)
-		if err := s.Ablate("lead"); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s := noLead()
+	s := ablatedScorer(t, "lead")
 	hit := func(s *Scorer, skill string, o *passerelle.Opportunity) float64 {
 		return s.matchSkill(s.intern("s", skill), s.analyzeDoc(o)).score
 	}
@@ -57,7 +50,7 @@ func TestCorpusWeighsWords(t *testing.T) {
 	for i := 0; i < corpusMinDocs-1; i++ {
 		small.Add(&ops[i])
 	}
-	s2 := noLead()
+	s2 := ablatedScorer(t, "lead")
 	s2.SetCorpus(small)
 	if g := hit(s2, "publicité", &ops[0]); g != plainGeneric {
 		t.Errorf("%d notices are too few to judge a word, yet it weighs %.3f instead of %.3f", small.Len(), g, plainGeneric)

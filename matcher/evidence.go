@@ -125,13 +125,13 @@ func (s *Scorer) skillEvidence(sk *phrase, d *doc, h skillHit) (string, *passere
 	if h.alt > 0 {
 		via = " (" + va.via + ")"
 	}
-	ev := "skill '" + sk.text + "'" + via + " " + how + " " + f.name + " '" + found + "'"
+	ev := "skill " + quoteS(sk.text) + via + " " + how + " " + f.name + " " + quoteS(found)
 	titleFound := ""
 	if h.confirm > 0 {
 		// The title holds the skill's words too (titleConfirms): quoted as it writes them.
 		tf, tva := d.fields[h.confirm-1], sk.alts[h.confirmAlt]
 		titleFound = tva.matchW(tf, true, len(d.cpv) == 0).surfaceText(tf, tva)
-		ev += ", confirmed by " + tf.name + " '" + titleFound + "'"
+		ev += ", confirmed by " + tf.name + " " + quoteS(titleFound)
 	}
 	if key == passerelle.ReasonSkillPhrase && normPhrase(found) == va.norm {
 		found = "" // the notice writes it as the member does: no need to quote it twice

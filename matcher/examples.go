@@ -253,7 +253,6 @@ type inferred struct {
 // with their plain similarity; without lead, the notice's words weigh alike wherever they
 // stand (ablations).
 func (e *examples) infer(fields []*field, voc *Vocabulary, o inferOptions) []inferred {
-	labels, closer := o.labels, o.closer
 	if e == nil {
 		return nil
 	}
@@ -278,7 +277,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, o inferOptions) []inf
 	}
 	var nbs []nb
 	for ex, s := range sims {
-		if s >= minSimilarity && (labels || !e.label[ex]) {
+		if s >= minSimilarity && (o.labels || !e.label[ex]) {
 			nbs = append(nbs, nb{ex, s})
 		}
 	}
@@ -303,7 +302,7 @@ func (e *examples) infer(fields []*field, voc *Vocabulary, o inferOptions) []inf
 	votes := map[string]*vote{}
 	total, alike := 0.0, 0.0
 	pow := votePower
-	if !closer {
+	if !o.closer {
 		pow = 1
 	}
 	for _, n := range nbs {

@@ -18,21 +18,15 @@ func TestLeadOfTheDescriptionCountsMore(t *testing.T) {
 		Description: filler + "Projects will build predictive maintenance for production lines. "}
 	m := passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, Skills: []string{"predictive maintenance"}}
 	s := newTestScorer(t)
-	a, exA := s.Topical(&m, &lead)
-	b, _ := s.Topical(&m, &tail)
+	_, exA := s.Topical(&m, &lead)
+	a, b := topicalPair(s, &m, &lead, &tail)
 	if a <= b || b <= 0 {
 		t.Errorf("skill at the lead %.2f, at the end %.2f: want the lead above, both found", a, b)
 	}
 	if len(exA.Contributions) == 0 || !strings.Contains(exA.Contributions[0].Evidence, "predictive maintenance") {
 		t.Errorf("evidence %+v: want the skill quoted", exA)
 	}
-	off := newTestScorer(t)
-	if err := off.Ablate("lead"); err != nil {
-		t.Fatal(err)
-	}
-	a, _ = off.Topical(&m, &lead)
-	b, _ = off.Topical(&m, &tail)
-	if a != b {
+	if a, b := topicalPair(ablatedScorer(t, "lead"), &m, &lead, &tail); a != b {
 		t.Errorf("ablated: lead %.2f, end %.2f: want them equal", a, b)
 	}
 }
@@ -45,8 +39,8 @@ func TestTitleConfirmsTheDescription(t *testing.T) {
 	plain := passerelle.Opportunity{ID: "b", Language: "en", Title: "Infrastructures for industry", Description: desc}
 	m := passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, Skills: []string{"edge computing"}}
 	s := newTestScorer(t)
-	a, ex := s.Topical(&m, &confirmed)
-	b, _ := s.Topical(&m, &plain)
+	_, ex := s.Topical(&m, &confirmed)
+	a, b := topicalPair(s, &m, &confirmed, &plain)
 	if a <= b || b <= 0 {
 		t.Errorf("confirmed by the title %.2f, not %.2f: want the first above, both found", a, b)
 	}
@@ -54,20 +48,31 @@ func TestTitleConfirmsTheDescription(t *testing.T) {
 		ex.Contributions[0].Reason == nil || ex.Contributions[0].Reason.Args["title_found"] != "Edge" {
 		t.Errorf("evidence %+v: want the title's word quoted", ex.Contributions)
 	}
-	off := newTestScorer(t)
-	if err := off.Ablate("title"); err != nil {
-		t.Fatal(err)
-	}
-	if a, _ := off.Topical(&m, &confirmed); a != b {
+	if a, _ := ablatedScorer(t, "title").Topical(&m, &confirmed); a != b {
 		t.Errorf("ablated: %.2f with the title's word, %.2f without: want them equal", a, b)
 	}
 	coded := confirmed
 	coded.CPV = []string{"72000000"}
 	codedPlain := plain
 	codedPlain.CPV = coded.CPV
-	ca, _ := s.Topical(&m, &coded)
-	cb, _ := s.Topical(&m, &codedPlain)
-	if ca != cb {
+	if ca, cb := topicalPair(s, &m, &coded, &codedPlain); ca != cb {
 		t.Errorf("with codes the title's word moved the score: %.2f vs %.2f", ca, cb)
 	}
+}
+
+// ablatedScorer is a test scorer with the named techniques turned off.
+func ablatedScorer(t testing.TB, names ...string) *Scorer {
+	t.Helper()
+	s := newTestScorer(t)
+	if err := s.Ablate(names...); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// topicalPair is the topical scores of m on a and on b.
+func topicalPair(s *Scorer, m *passerelle.Member, a, b *passerelle.Opportunity) (float64, float64) {
+	x, _ := s.Topical(m, a)
+	y, _ := s.Topical(m, b)
+	return x, y
 }

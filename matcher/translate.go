@@ -385,20 +385,6 @@ func (t *translator) translateKnown(text string, known func(w string, side int) 
 	return out
 }
 
-// looseBag is bagKey with plurals folded (skills, skill).
-func looseBag(s string) string {
-	var ws []string
-	for _, sp := range contentWords(s, false) {
-		w := fold(sp.tok)
-		if plural(w, 1) {
-			w = strings.TrimSuffix(w, "s")
-		}
-		ws = append(ws, w)
-	}
-	sort.Strings(ws)
-	return strings.Join(ws, " ")
-}
-
 func (t *translator) translateFrom(text string, src int, known func(w string, side int) bool) []translation {
 	var knownThere func(string) bool
 	if known != nil {
@@ -522,10 +508,20 @@ func (t *translator) sameInBoth(f, raw string, src int) bool {
 }
 
 // bagKey is a text's content words, folded and sorted.
-func bagKey(s string) string {
+func bagKey(s string) string { return bagOf(s, false) }
+
+// looseBag is bagKey with plurals folded (skills, skill).
+func looseBag(s string) string { return bagOf(s, true) }
+
+// bagOf is the sorted bag of s's folded content words, singular when singulars.
+func bagOf(s string, singulars bool) string {
 	var ws []string
 	for _, sp := range contentWords(s, false) {
-		ws = append(ws, fold(sp.tok))
+		w := fold(sp.tok)
+		if singulars && plural(w, 1) {
+			w = strings.TrimSuffix(w, "s")
+		}
+		ws = append(ws, w)
 	}
 	sort.Strings(ws)
 	return strings.Join(ws, " ")
