@@ -68,11 +68,14 @@ func DefaultRules() passerelle.Rules {
 			},
 			passerelle.ClusterSeriousGames: {
 				Keywords: map[string][]string{
-					"fr": {"jeu sérieux", "jeux sérieux", "ludification", "gamification", "apprentissage en ligne", "e-learning", "simulation"},
-					"en": {"serious game", "serious games", "gamification", "game-based learning", "e-learning", "educational software", "simulation"},
+					"fr": {"jeu sérieux", "jeux sérieux", "ludification", "gamification", "apprentissage en ligne", "e-learning", "simulateur de formation", "formation par simulation"},
+					"en": {"serious game", "serious games", "gamification", "game-based learning", "e-learning", "educational software", "training simulator", "simulation-based training"},
 					"nl": {"serious game", "serious games", "gamificatie", "e-learning", "educatieve software"},
 				},
 				// Educational software and its development, e-learning, training simulators.
+				// A simulator for training, not "simulation" alone: the numerical simulations
+				// of research calls are no games (on the EU calls, 21 of 319 say "simulation";
+				// as a keyword it put five of them in the edtech profile's ten best).
 				CPV: []string{"4819", "72212190", "8042", "34152"},
 			},
 		},

@@ -690,3 +690,31 @@ func TestRetrieval(t *testing.T) {
 		t.Errorf("weights 0: clusters %q, sectors %q", q.Clusters, q.Sectors)
 	}
 }
+
+// The serious-games bundle names training simulators, not every simulation: a research
+// call's numerical simulation is no game.
+func TestSeriousGamesKeywordIsTraining(t *testing.T) {
+	s := newTestScorer(t)
+	m := passerelle.Member{ID: "m", Name: "M", Tier: passerelle.TierPremium, Clusters: []string{passerelle.ClusterSeriousGames}, Skills: []string{"jeux vidéo"}}
+	for _, tc := range []struct {
+		title string
+		want  bool
+	}{
+		{"Numerical simulation of plasma turbulence in fusion reactors", false},
+		{"Training simulator for firefighters", true},
+		{"Simulateur de formation pour les conducteurs de train", true},
+	} {
+		o := passerelle.Opportunity{ID: "n", Kind: passerelle.KindCall, Language: "en", Title: tc.title, Status: passerelle.StatusOpen, Deadline: days(30)}
+		if tc.title[0] == 'S' {
+			o.Language = "fr"
+		}
+		got, _ := s.Score(&m, &o, now)
+		has := false
+		for _, c := range got.Explanation.Contributions {
+			has = has || c.Signal == "cluster"
+		}
+		if has != tc.want {
+			t.Errorf("%q: cluster evidence %v, want %v (%+v)", tc.title, has, tc.want, got.Explanation)
+		}
+	}
+}
