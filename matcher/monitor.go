@@ -310,7 +310,7 @@ func (mon *Monitor) putWorker(wk *worker) {
 
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
-	mm.arena = make([]passerelle.Contribution, 0, 4096)
+	mm.arena = make([]passerelle.Contribution, 0, arenaChunk)
 	return &worker{mm: mm, cand: make([]uint64, (len(mon.profiles)+63)/64), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
 		rstamp: make([]uint32, len(mon.regionOf))}
 }
