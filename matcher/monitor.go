@@ -133,8 +133,11 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 				seen := map[string]bool{}
 				seenC := map[string]bool{}
 				for _, va := range sk.alts {
+					// A notice with codes is matched by a skill's own wordings only, not
+					// by its translations (see matchSkill): their keys would retrieve the
+					// skill only for matchSkill to find nothing.
 					for _, k := range va.keys[l] {
-						if !seen[k] {
+						if !seen[k] && va.trust >= 1 {
 							seen[k] = true
 							mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
 						}
