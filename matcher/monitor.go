@@ -133,8 +133,11 @@ func NewMonitor(s *Scorer, members []passerelle.Member) *Monitor {
 				seen := map[string]bool{}
 				seenC := map[string]bool{}
 				for _, va := range sk.alts {
+					// A notice with codes is matched by a skill's own wordings only, not
+					// by its translations (see matchSkill): their keys would retrieve the
+					// skill only for matchSkill to find nothing.
 					for _, k := range va.keys[l] {
-						if !seen[k] {
+						if !seen[k] && va.trust >= 1 {
 							seen[k] = true
 							mon.skillKeys[l][k] = append(mon.skillKeys[l][k], id)
 						}
@@ -310,7 +313,7 @@ func (mon *Monitor) putWorker(wk *worker) {
 
 func (mon *Monitor) newWorker() *worker {
 	mm := newMemo(mon.nPhrases)
-	mm.arena = make([]passerelle.Contribution, 0, 4096)
+	mm.arena = make([]passerelle.Contribution, 0, arenaChunk)
 	return &worker{mm: mm, cand: make([]uint64, (len(mon.profiles)+63)/64), text: make([]float64, len(mon.profiles)), sstamp: make([]uint32, mon.nPhrases), cstamp: make([]uint32, mon.nPhrases),
 		rstamp: make([]uint32, len(mon.regionOf))}
 }

@@ -19,6 +19,10 @@ type phrase struct {
 	text string
 	// alts are the ways of saying it: the phrase itself first, then its synonyms.
 	alts []*variant
+	// trusted is 1 + the index of the last alt of full trust (its own words and synonyms,
+	// which come first): a notice with codes reads only alts[:trusted] (see matchSkill),
+	// without fetching the translations after them.
+	trusted int
 	// concepts are the CPV codes the phrase names (skills only; nil for other phrases).
 	concepts []concept
 }

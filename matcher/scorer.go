@@ -184,6 +184,11 @@ func (s *Scorer) intern(kind, text string) *phrase {
 		return q
 	}
 	p.divs = divsOf(p.concepts)
+	for i, va := range p.alts {
+		if va.trust >= 1 {
+			p.trusted = i + 1
+		}
+	}
 	p.id = len(s.byID)
 	s.byID = append(s.byID, p)
 	s.phrases[key] = p

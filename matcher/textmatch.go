@@ -45,7 +45,11 @@ func (s *Scorer) matchSkill(sk *phrase, d *doc) skillHit {
 		if fw <= 0 {
 			continue
 		}
-		for ai, va := range sk.alts {
+		alts := sk.alts
+		if len(d.cpv) > 0 {
+			alts = alts[:sk.trusted] // the others are translations, skipped below
+		}
+		for ai, va := range alts {
 			if ai > math.MaxInt16 {
 				break
 			}
