@@ -31,6 +31,7 @@ type phrase struct {
 type variant struct {
 	text string
 	norm string // normPhrase(text)
+	bag  string // looseBag(text): the same words whatever their order and number
 	via  string // how this wording came, for an alternative: "synonym 'x'", "translation 'y', EuroVoc: …"
 	// viaKey is via's kind as the catalogue names it (passerelle.ReasonVia…), viaTerm the
 	// wording itself: what a member is told.
@@ -114,7 +115,7 @@ func newVariant(text string, v *Vocabulary) *variant { return newVariantIn(text,
 // newVariantIn analyses text in language only (in every language when only is nLang):
 // a translation into English is a wording for English texts alone.
 func newVariantIn(text string, v *Vocabulary, only lang) *variant {
-	va := &variant{text: text, norm: normPhrase(text), trust: 1}
+	va := &variant{text: text, norm: normPhrase(text), bag: looseBag(text), trust: 1}
 	for l := lang(0); l < nLang; l++ {
 		if only != nLang && l != only {
 			continue

@@ -186,7 +186,7 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 		for i, sk := range p.skills {
 			if h := s.skill(sk, d, mm); h.score > 0 {
 				nText++
-				if nText == 1 || !s.sameWording(p, i, d, mm) {
+				if !s.sameWording(p, i, d, mm) {
 					textSum += h.score
 					if h.whole {
 						wholeSum += h.score
@@ -219,13 +219,12 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 		b.textNote = note
 		total := r.Weights.Text * (1 - math.Exp(-textSum/textSaturation))
 		more := extra * (1 - math.Exp(-wholeSum/textSaturation))
-		k := 0
 		for i, sk := range p.skills {
 			h := s.skill(sk, d, mm)
 			if h.score <= 0 {
 				continue
 			}
-			if k++; k > 1 && s.sameWording(p, i, d, mm) {
+			if s.sameWording(p, i, d, mm) {
 				continue
 			}
 			x := total * h.score / textSum

@@ -105,14 +105,18 @@ const titleConfirms = 1.0
 // noText is a skill without text match.
 var noText = skillHit{field: -1}
 
-// sameWording reports whether an earlier skill of p matched the notice through the same
-// wording as skill i.
+// sameWording reports whether another skill of p matched the notice through the same
+// wording as skill i (the same words, whatever their order and number) and counts
+// instead of it: the higher hit, or the earlier of two equal ones.
 func (s *Scorer) sameWording(p *profile, i int, d *doc, mm *memo) bool {
 	e := s.skill(p.skills[i], d, mm)
-	w := p.skills[i].alts[e.alt].norm
-	for j := 0; j < i; j++ {
+	w := p.skills[i].alts[e.alt].bag
+	for j := range p.skills {
+		if j == i {
+			continue
+		}
 		ej := s.skill(p.skills[j], d, mm)
-		if ej.score > 0 && p.skills[j].alts[ej.alt].norm == w {
+		if ej.score > 0 && p.skills[j].alts[ej.alt].bag == w && (ej.score > e.score || ej.score == e.score && j < i) {
 			return true
 		}
 	}

@@ -76,3 +76,22 @@ func topicalPair(s *Scorer, m *passerelle.Member, a, b *passerelle.Opportunity) 
 	y, _ := s.Topical(m, b)
 	return x, y
 }
+
+// A member who writes a skill in both languages ("espaces de données", "data spaces")
+// does not count the call's words twice: the French skill's translation and the English
+// skill find the same wording, one piece of evidence, counted once at its best reading.
+func TestOneWordingCountsOnce(t *testing.T) {
+	call := passerelle.Opportunity{ID: "c", Language: "en", Title: "Common European data spaces",
+		Description: "The action deploys data spaces for the energy sector."}
+	both := passerelle.Member{ID: "b", Name: "B", Tier: passerelle.TierPremium, Skills: []string{"espaces de données", "data spaces"}}
+	english := passerelle.Member{ID: "e", Name: "E", Tier: passerelle.TierPremium, Skills: []string{"data spaces"}}
+	s := newTestScorer(t)
+	b, ex := s.Topical(&both, &call)
+	e, _ := s.Topical(&english, &call)
+	if e <= 0 || b != e {
+		t.Errorf("both languages %.2f, English alone %.2f: want the same, found", b, e)
+	}
+	if len(ex.Contributions) != 1 || !strings.Contains(ex.Contributions[0].Evidence, "skill 'data spaces'") {
+		t.Errorf("evidence %+v: want one contribution, the English skill's own hit", ex.Contributions)
+	}
+}
