@@ -31,6 +31,9 @@
 //     a French skill find a German notice), clusters and sectors through the rules' bundles;
 //     then deadline, freshness, region and budget, which order what fits but never make a
 //     match alone. Every contribution names its evidence; they add up to the score.
+//     One wording counts once: two skills that find the same words (a skill and its
+//     synonym, a French skill whose translation is the member's English one) are one
+//     piece of evidence, named once, at the better of the two hits.
 //   - CPV alone must be specific: when no skill is in the notice's words and no cluster or
 //     sector agrees, a broad fit (a division-wide concept, a group merely inferred from
 //     several skills, a sibling or broader notice code) counts half, so that skills
