@@ -34,8 +34,8 @@
 //     One wording counts once: two skills that find the same words (a skill and its
 //     synonym, a French skill whose translation is the member's English one) are one
 //     piece of evidence, named once, at the better of the two hits.
-//   - CPV alone must be specific: when no skill is in the notice's words and no cluster or
-//     sector agrees, a broad fit (a division-wide concept, a group merely inferred from
+//   - CPV alone must be specific: when no skill is found whole in the notice's words (a
+//     part of one is a word, no agreement) and no cluster or sector agrees, a broad fit (a division-wide concept, a group merely inferred from
 //     several skills, a sibling or broader notice code) counts half, so that skills
 //     mapped to division 45 do not bring every construction notice.
 //   - Missing CPV codes are not disagreement either: where the notice has none (a

@@ -163,7 +163,7 @@ func (s *Scorer) cpvEvidence(d *doc, f cpvFit, c *concept, alone bool) string {
 	}
 	ev := main + "CPV " + code + " " + rel + " " + c.prefix + " " + quoteS(label) + " (" + c.why + ")"
 	if alone && !specificFit(code, c) {
-		ev += fmt.Sprintf(" — broad fit, no other evidence: ×%g", loneBroadCPV)
+		ev += fmt.Sprintf(" — broad fit, no skill found whole, no cluster or sector: ×%g", loneBroadCPV)
 	}
 	return ev
 }

@@ -543,6 +543,9 @@ func TestLoneBroadCPV(t *testing.T) {
 	}{
 		{"division alone", member("45"), notice("Travaux", "45213000"), full * loneBroadCPV, true, false},
 		{"division with words", member("45", "travaux de toiture"), notice("Travaux de toiture", "45213000"), full, false, true},
+		// A part of a skill's words ("charpente" of "charpente métallique") corroborates
+		// nothing: the fit stays halved (the part's own points still count).
+		{"division with a part of a skill", member("45", "charpente métallique"), notice("Travaux de charpente", "45213000"), full * loneBroadCPV, true, true},
 		{"class alone", member("4521"), notice("Travaux", "45213000"), full, false, true},
 		// 4526 and 4521 share the group 452: a sibling, sim 0.4.
 		{"sibling alone", member("4526"), notice("Travaux", "45213000"), full * 0.4 * loneBroadCPV, true, false},
@@ -555,7 +558,7 @@ func TestLoneBroadCPV(t *testing.T) {
 			if math.Abs(c.Points-math.Round(tc.points*10)/10) > 0.05 {
 				t.Errorf("cpv points %.1f, want %.1f (%+v)", c.Points, tc.points, got.Explanation)
 			}
-			if tc.halved != strings.Contains(c.Evidence, "no other evidence") {
+			if tc.halved != strings.Contains(c.Evidence, "no skill found whole, no cluster or sector") {
 				t.Errorf("evidence %q: discount said %v, want %v", c.Evidence, !tc.halved, tc.halved)
 			}
 			if ok != tc.keptNow {

@@ -237,10 +237,16 @@ func (s *Scorer) numbers(p *profile, d *doc, topicalOnly, why bool, mm *memo) sc
 	// CPV: the best fit between the notice's codes (main code first) — or, on a notice
 	// without codes, the codes inferred for it from its nearest coded notices, weighed by
 	// their confidence — and the profile's; alone (nothing else in the notice agrees), a
-	// broad fit counts less (an inferred one nothing).
+	// broad fit counts less (an inferred one nothing). A part of a skill's words is no
+	// agreement: one common word ("conseil" of "conseil en gestion" in a tender for legal
+	// advice) beside a division-wide fit made 22.7 points of a management consultant's
+	// legal tenders. Counting only skills found whole, on TED with codes MAP 0.766 →
+	// 0.774 and kept pairs 1076 at precision 0.732, recall 0.620 → 1043 at 0.753, 0.618
+	// (nDCG@10 0.804 → 0.802: one member's top ten swaps two notices); without codes
+	// nDCG@10 0.467 → 0.468, MAP 0.122 → 0.124; EU calls unchanged.
 	b.cpv = cpvFit{i: -1, c: -1}
 	if inferred := len(d.cpv) == 0; r.Weights.CPV > 0 && (!inferred || len(d.inferred) > 0) {
-		alone := textSum <= 0 && cluster < 0 && sector < 0
+		alone := wholeSum <= 0 && cluster < 0 && sector < 0
 		if best, from := s.bestCPV(p, d, mm, alone, inferred); best.v > 0 {
 			b.cpv, b.cpvAlone = best, alone
 			b.cpvOff = !inferred && from >= 0 && p.isOff(from, best.c)
